@@ -1,0 +1,57 @@
+"""LangChain integration for Roe AI agent jobs: a client, a tool for agents and a document loader."""
+
+from __future__ import annotations
+
+from langchain_roe._client import RoeClient
+from langchain_roe._config import RoeSettings
+from langchain_roe._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    ConfigurationError,
+    InvalidResponseError,
+    JobFailedError,
+    JobNotFinishedError,
+    JobStateError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RoeError,
+    ServerError,
+)
+from langchain_roe._models import (
+    AgentDatum,
+    AgentJobResult,
+    AgentJobResultItem,
+    AgentJobStatus,
+    AgentJobStatusCode,
+    AgentJobStatusItem,
+)
+from langchain_roe._version import __version__
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AgentDatum",
+    "AgentJobResult",
+    "AgentJobResultItem",
+    "AgentJobStatus",
+    "AgentJobStatusCode",
+    "AgentJobStatusItem",
+    "AuthenticationError",
+    "ConfigurationError",
+    "InvalidResponseError",
+    "JobFailedError",
+    "JobNotFinishedError",
+    "JobStateError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RoeClient",
+    "RoeError",
+    "RoeSettings",
+    "ServerError",
+    "__version__",
+]

@@ -1,0 +1,167 @@
+"""The four job endpoints as `Call`s, and how batch answers are matched back to the ids asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterator, Sequence
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import Field, TypeAdapter
+
+from langchain_roe._config import RoeSettings
+from langchain_roe._constants import (
+    JOB_IDS_FIELD,
+    MAX_IDS_PER_REQUEST,
+    RESULT_PATH,
+    RESULTS_PATH,
+    STATUS_PATH,
+    STATUSES_PATH,
+)
+from langchain_roe._exceptions import InvalidResponseError, NotFoundError, RoeError, ServerError
+from langchain_roe._http import Call, job_path
+from langchain_roe._ids import canonical_job_id
+from langchain_roe._jobs import explain_result_error
+from langchain_roe._models import (
+    AgentJobResult,
+    AgentJobResultItem,
+    AgentJobStatus,
+    AgentJobStatusItem,
+    Page,
+)
+
+T = TypeVar("T")
+ItemT = TypeVar("ItemT", AgentJobResultItem, AgentJobStatusItem)
+
+#: A batch answer: a bare array, or the paginated object older deployments send.
+BatchAnswer = list[ItemT] | Page[ItemT]
+
+_RESULT = TypeAdapter(AgentJobResult)
+_STATUS = TypeAdapter(AgentJobStatus)
+_RESULTS: TypeAdapter[BatchAnswer[AgentJobResultItem]] = TypeAdapter(
+    Annotated[BatchAnswer[AgentJobResultItem], Field(union_mode="left_to_right")]
+)
+_STATUSES: TypeAdapter[BatchAnswer[AgentJobStatusItem]] = TypeAdapter(
+    Annotated[BatchAnswer[AgentJobStatusItem], Field(union_mode="left_to_right")]
+)
+
+
+def result_call(agent_job_id: str) -> Call[AgentJobResult]:
+    """`GET /v1/agents/jobs/{agent_job_id}/result/` for a canonical id."""
+    return Call("GET", job_path(RESULT_PATH, agent_job_id), _RESULT, agent_job_id=agent_job_id)
+
+
+def status_call(agent_job_id: str) -> Call[AgentJobStatus]:
+    """`GET /v1/agents/jobs/{agent_job_id}/status/` for a canonical id."""
+    return Call("GET", job_path(STATUS_PATH, agent_job_id), _STATUS, agent_job_id=agent_job_id)
+
+
+def results_call(
+    agent_job_ids: Sequence[str], url: str | None = None
+) -> Call[BatchAnswer[AgentJobResultItem]]:
+    """`POST /v1/agents/jobs/results/` for up to `MAX_IDS_PER_REQUEST` canonical ids."""
+    return Call("POST", RESULTS_PATH, _RESULTS, body={JOB_IDS_FIELD: list(agent_job_ids)}, url=url)
+
+
+def statuses_call(
+    agent_job_ids: Sequence[str], url: str | None = None
+) -> Call[BatchAnswer[AgentJobStatusItem]]:
+    """`POST /v1/agents/jobs/statuses/` for up to `MAX_IDS_PER_REQUEST` canonical ids."""
+    return Call("POST", STATUSES_PATH, _STATUSES, body={JOB_IDS_FIELD: list(agent_job_ids)}, url=url)
+
+
+def chunked(agent_job_ids: Sequence[str], size: int = MAX_IDS_PER_REQUEST) -> Iterator[list[str]]:
+    """Split ids into request-sized chunks, in order."""
+    for start in range(0, len(agent_job_ids), size):
+        yield list(agent_job_ids[start : start + size])
+
+
+def page_items(
+    answer: BatchAnswer[ItemT], settings: RoeSettings, call: Call[Any]
+) -> tuple[list[ItemT], str | None]:
+    """A batch answer's items and the next page's URL, if the answer is paginated and has one.
+
+    Raises:
+        InvalidResponseError: The next-page link leads away from the configured API host, where the
+            key must not be sent.
+    """
+    if isinstance(answer, list):
+        return answer, None
+    if answer.next is None:
+        return answer.results, None
+    base, link = urlsplit(settings.base_url), urlsplit(answer.next)
+    if (link.scheme, link.netloc) != (base.scheme, base.netloc):
+        msg = f"the answer to {call.describe()} links its next page to another host: {answer.next}"
+        raise InvalidResponseError(msg)
+    return answer.results, answer.next
+
+
+def match_by_id(
+    agent_job_ids: Sequence[str], items: Sequence[ItemT]
+) -> dict[str, ItemT | NotFoundError]:
+    """Pair each requested id with its item; an id the answer left out gets a `NotFoundError`."""
+    by_id: dict[str, ItemT] = {}
+    for item in items:
+        try:
+            by_id[canonical_job_id(item.id)] = item
+        except ValueError:
+            continue  # an id we did not ask for cannot be matched to anything asked
+    return {
+        agent_job_id: by_id.get(agent_job_id) or _missing(agent_job_id)
+        for agent_job_id in agent_job_ids
+    }
+
+
+def _missing(agent_job_id: str) -> NotFoundError:
+    return NotFoundError(
+        "the server's batch answer has no entry for this job; check the id and the organization",
+        agent_job_id=agent_job_id,
+    )
+
+
+# Flows: each public client method is one generator that yields the calls it needs and receives
+# their answers (or has their errors thrown in). A sync and an async driver run the same flow, so
+# every decision is written once.
+
+
+def single_flow(call: Call[T]) -> Generator[Call[Any], Any, T]:
+    """A flow of one call whose answer is the result."""
+    answer: T = yield call
+    return answer
+
+
+def result_flow(agent_job_id: str) -> Generator[Call[Any], Any, AgentJobResult]:
+    """Read one result; a 404 or 5xx is explained by one question to the status endpoint."""
+    try:
+        result: AgentJobResult = yield result_call(agent_job_id)
+    except (NotFoundError, ServerError) as error:
+        status: AgentJobStatus | RoeError
+        try:
+            status = yield status_call(agent_job_id)
+        except RoeError as status_error:
+            status = status_error
+        explained = explain_result_error(error, status)
+        if explained is error:
+            raise
+        raise explained from error
+    return result
+
+
+def batch_flow(
+    agent_job_ids: Sequence[str],
+    make_call: Callable[[Sequence[str], str | None], Call[BatchAnswer[ItemT]]],
+    settings: RoeSettings,
+) -> Generator[Call[Any], Any, dict[str, ItemT | NotFoundError]]:
+    """Ask for ids in chunks, follow next-page links, and match the items back to the ids."""
+    outcomes: dict[str, ItemT | NotFoundError] = {}
+    for chunk in chunked(agent_job_ids):
+        items: list[ItemT] = []
+        next_url: str | None = None
+        while True:
+            call = make_call(chunk, next_url)
+            answer: BatchAnswer[ItemT] = yield call
+            page, next_url = page_items(answer, settings, call)
+            items.extend(page)
+            if next_url is None:
+                break
+        outcomes.update(match_by_id(chunk, items))
+    return outcomes

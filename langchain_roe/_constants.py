@@ -1,0 +1,48 @@
+"""Every literal the package relies on: URLs, paths, environment variables, defaults and bounds."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Where the API lives and how it is reached.
+DEFAULT_BASE_URL: Final = "https://api.roe-ai.com"
+RESULT_PATH: Final = "/v1/agents/jobs/{agent_job_id}/result/"
+RESULTS_PATH: Final = "/v1/agents/jobs/results/"
+STATUS_PATH: Final = "/v1/agents/jobs/{agent_job_id}/status/"
+STATUSES_PATH: Final = "/v1/agents/jobs/statuses/"
+ORGANIZATION_ID_PARAM: Final = "organization_id"
+JOB_IDS_FIELD: Final = "job_ids"
+
+# Environment variables, named as the official Roe SDKs name them.
+ENV_API_KEY: Final = "ROE_API_KEY"
+ENV_ORGANIZATION_ID: Final = "ROE_ORGANIZATION_ID"
+ENV_BASE_URL: Final = "ROE_BASE_URL"
+ENV_TIMEOUT: Final = "ROE_TIMEOUT"
+ENV_MAX_RETRIES: Final = "ROE_MAX_RETRIES"
+
+# Headers.
+AUTHORIZATION_HEADER: Final = "Authorization"
+BEARER_PREFIX: Final = "Bearer "
+USER_AGENT_HEADER: Final = "User-Agent"
+USER_AGENT_PRODUCT: Final = "langchain-roe"
+REQUEST_ID_HEADER: Final = "X-Request-ID"
+RETRY_AFTER_HEADER: Final = "Retry-After"
+
+# Client defaults.
+DEFAULT_TIMEOUT: Final = 60.0
+DEFAULT_MAX_RETRIES: Final = 3
+MAX_IDS_PER_REQUEST: Final = 1000
+
+# Retry timing, in seconds.
+INITIAL_RETRY_DELAY: Final = 0.5
+MAX_RETRY_DELAY: Final = 8.0
+MAX_RETRY_AFTER: Final = 60.0
+RETRY_JITTER: Final = 0.25
+
+# Status codes retried for read-only calls (besides every 5xx).
+RETRYABLE_STATUS_CODES: Final = frozenset({408, 429})
+
+# How much of an unreadable error body is quoted in a message.
+ERROR_SNIPPET_CHARS: Final = 200
+
+LOGGER_NAME: Final = "langchain_roe"

@@ -1,0 +1,194 @@
+"""The errors langchain-roe raises.
+
+RoeError                         anything this package raises about the API
+├── ConfigurationError           a setting is missing or invalid (also a ValueError)
+├── APIConnectionError           no answer: the connection failed or dropped
+│   └── APITimeoutError          no answer within the timeout
+├── APIStatusError               the server answered 4xx or 5xx
+│   ├── AuthenticationError      401: the API key is missing or wrong
+│   ├── PermissionDeniedError    403: the key may not read this job
+│   ├── NotFoundError            404, or a requested id absent from a batch answer
+│   ├── RateLimitError           429
+│   └── ServerError              5xx
+├── InvalidResponseError         a 2xx body that does not match the API spec
+└── JobStateError                the job exists but has no outputs to give
+    ├── JobNotFinishedError      PENDING, STARTED or RETRY
+    └── JobFailedError           FAILURE or CANCELLED, with the server's error message
+
+Every error carries `status_code`, `message` (the server's words where it sent any), `request_id` (the
+`X-Request-ID` header) and `agent_job_id`, each `None` where it does not apply. The API key is never
+part of an error.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from langchain_roe._models import AgentJobStatusCode
+
+
+class RoeError(Exception):
+    """Base class of every error about the Roe API.
+
+    Attributes:
+        message: What went wrong, in the server's words where it sent any.
+        status_code: The HTTP status of the answer that caused the error, if there was one.
+        request_id: The server's `X-Request-ID` for that answer, if it sent one.
+        agent_job_id: The agent job the call was about, if it was about one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        agent_job_id: str | None = None,
+    ) -> None:
+        self.message = message
+        self.status_code = status_code
+        self.request_id = request_id
+        self.agent_job_id = agent_job_id
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.agent_job_id is not None:
+            parts.append(f"agent_job_id={self.agent_job_id}")
+        if self.status_code is not None:
+            parts.append(f"status={self.status_code}")
+        if self.request_id is not None:
+            parts.append(f"request_id={self.request_id}")
+        return " | ".join(parts)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only constructors defeat Exception's default pickling; rebuild from the state.
+        return (_rebuild, (type(self), self.__dict__.copy()))
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(message={self.message!r}, status_code={self.status_code!r}, "
+            f"request_id={self.request_id!r}, agent_job_id={self.agent_job_id!r})"
+        )
+
+
+def _rebuild(cls: type[RoeError], state: dict[str, object]) -> RoeError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, state["message"])
+    error.__dict__.update(state)
+    return error
+
+
+class ConfigurationError(RoeError, ValueError):
+    """A setting is missing or invalid; raised before any request is sent."""
+
+
+class APIConnectionError(RoeError):
+    """The request got no answer: the connection could not be made or was dropped."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request got no answer within the configured timeout."""
+
+
+class APIStatusError(RoeError):
+    """The server answered with a 4xx or 5xx status.
+
+    Attributes:
+        body: The parsed JSON body of the answer, or its text when it was not JSON.
+        retry_after: Seconds the server asked to wait before trying again, if it said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        agent_job_id: str | None = None,
+        body: object = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            message, status_code=status_code, request_id=request_id, agent_job_id=agent_job_id
+        )
+        self.body = body
+        self.retry_after = retry_after
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing, malformed or revoked."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key may not read this job (or the organization lacks the agents feature)."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such job for this key and organization, or an id missing from a batch answer."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests; `retry_after` says how long the server asked to wait."""
+
+
+class ServerError(APIStatusError):
+    """5xx: the server or a gateway in front of it failed."""
+
+
+class InvalidResponseError(RoeError):
+    """A successful answer whose body is not what the API spec describes."""
+
+
+class JobStateError(RoeError):
+    """The job exists but has no outputs to give.
+
+    Attributes:
+        status: The job's status when it was asked.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: AgentJobStatusCode,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        agent_job_id: str | None = None,
+    ) -> None:
+        super().__init__(
+            message, status_code=status_code, request_id=request_id, agent_job_id=agent_job_id
+        )
+        self.status = status
+
+
+class JobNotFinishedError(JobStateError):
+    """The job is still PENDING, STARTED or RETRY; ask again later or wait for it."""
+
+
+class JobFailedError(JobStateError):
+    """The job ended in FAILURE or CANCELLED.
+
+    Attributes:
+        error_message: The server's explanation, when it gave one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: AgentJobStatusCode,
+        error_message: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        agent_job_id: str | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            status=status,
+            status_code=status_code,
+            request_id=request_id,
+            agent_job_id=agent_job_id,
+        )
+        self.error_message = error_message

@@ -1,0 +1,160 @@
+"""Pydantic models of the Roe job endpoints' wire format.
+
+They accept everything the official spec allows (nulls, missing optional fields) and keep fields a
+newer server adds, so an API release does not break a deployed client.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AgentJobStatusCode(enum.IntEnum):
+    """Status of an agent job as the API numbers it."""
+
+    PENDING = 0
+    STARTED = 1
+    RETRY = 2
+    SUCCESS = 3
+    FAILURE = 4
+    CANCELLED = 5
+    CACHED = 6
+
+    @classmethod
+    def _missing_(cls, value: object) -> AgentJobStatusCode | None:
+        # A code this release does not know still validates, as a pseudo-member named after it.
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None
+        member = int.__new__(cls, value)
+        member._name_ = f"UNKNOWN_{value}"
+        member._value_ = value
+        return member
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether the job has stopped running (succeeded, failed, cancelled or served from cache)."""
+        return self in _TERMINAL
+
+    @property
+    def succeeded(self) -> bool:
+        """Whether the job produced outputs (SUCCESS or CACHED)."""
+        return self in _SUCCEEDED
+
+
+_TERMINAL = frozenset(
+    {
+        AgentJobStatusCode.SUCCESS,
+        AgentJobStatusCode.FAILURE,
+        AgentJobStatusCode.CANCELLED,
+        AgentJobStatusCode.CACHED,
+    }
+)
+_SUCCEEDED = frozenset({AgentJobStatusCode.SUCCESS, AgentJobStatusCode.CACHED})
+
+
+class _WireModel(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class AgentDatum(_WireModel):
+    """One input or output value of an agent job."""
+
+    key: str
+    """Name of the output, as the agent defines it."""
+    data_type: str
+    """MIME type of `value`, such as `application/json` or `text/plain`."""
+    value: str
+    """The value serialised as a string; JSON outputs are a JSON document inside this string."""
+    description: str | None = None
+    """Human description of the output; may be missing, null or empty."""
+    cost: float | None = None
+    """Cost the API reports with this output, when it reports one."""
+
+
+class AgentJobResult(_WireModel):
+    """Body of `GET /v1/agents/jobs/{agent_job_id}/result/`."""
+
+    agent_id: str | None = None
+    """Id of the agent that ran the job."""
+    agent_version_id: str | None = None
+    """Id of the agent version that ran the job."""
+    inputs: list[Any] | None = None
+    """The inputs the job was given, usually objects with `key`, `value` and `data_type`."""
+    input_tokens: int | None = None
+    """Input tokens the job used."""
+    output_tokens: int | None = None
+    """Output tokens the job produced."""
+    outputs: list[AgentDatum] = Field(default_factory=list)
+    """The job's outputs."""
+
+
+class AgentJobResultItem(_WireModel):
+    """One element of the answer of `POST /v1/agents/jobs/results/`."""
+
+    id: str
+    """The agent job id."""
+    status: AgentJobStatusCode | None = None
+    """The job's status; null for an id the server does not know."""
+    result: list[AgentDatum] | str | int | float | dict[str, Any] | None = None
+    """The job's outputs; null, or an error code, for a job without outputs."""
+    corrected_outputs: list[AgentDatum] | None = None
+    """Outputs as corrected by a human reviewer, when there are any."""
+    agent_id: str | None = None
+    """Id of the agent; null for failed, cancelled, unknown or deleted jobs."""
+    agent_version_id: str | None = None
+    """Id of the agent version; null when `agent_id` is."""
+    cost: float | None = None
+    """Cost of the whole job."""
+    inputs: list[Any] | None = None
+    """The inputs the job was given."""
+    input_tokens: int | None = None
+    """Input tokens the job used."""
+    output_tokens: int | None = None
+    """Output tokens the job produced."""
+
+
+class AgentJobStatus(_WireModel):
+    """Body of `GET /v1/agents/jobs/{agent_job_id}/status/`."""
+
+    status: AgentJobStatusCode
+    """The job's status."""
+    timestamp: float | None = None
+    """Unix time of the latest status event."""
+    error_message: str | None = None
+    """Why the job is retrying or failed; only sent with RETRY and FAILURE."""
+
+
+class AgentJobStatusItem(_WireModel):
+    """One element of the answer of `POST /v1/agents/jobs/statuses/`."""
+
+    id: str
+    """The agent job id."""
+    status: AgentJobStatusCode | None = None
+    """The job's status; null for an id the server does not know."""
+    created_at: str | None = None
+    """When the job was created (ISO 8601)."""
+    last_updated_at: str | None = None
+    """When the job last changed (ISO 8601)."""
+    timestamp: float | None = None
+    """Unix time of the latest status event."""
+    error_message: str | None = None
+    """Why the job is retrying or failed."""
+
+
+ItemT = TypeVar("ItemT")
+
+
+class Page(_WireModel, Generic[ItemT]):
+    """The paginated envelope older deployments wrap batch answers in."""
+
+    count: int | None = None
+    """Total number of items, when the server counts them."""
+    next: str | None = None
+    """URL of the next page, if any."""
+    previous: str | None = None
+    """URL of the previous page, if any."""
+    results: list[ItemT] = Field(default_factory=list)
+    """This page's items."""

@@ -1,0 +1,123 @@
+"""When to retry a read-only call and how long to wait first.
+
+The decision and the delay are pure functions; tenacity (already a dependency of langchain-core)
+runs the loop, the same policy driving its sync and async retriers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, Retrying
+
+from langchain_roe._constants import (
+    INITIAL_RETRY_DELAY,
+    LOGGER_NAME,
+    MAX_RETRY_AFTER,
+    MAX_RETRY_DELAY,
+    RETRY_JITTER,
+    RETRYABLE_STATUS_CODES,
+)
+from langchain_roe._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    InvalidResponseError,
+)
+
+logger = logging.getLogger(LOGGER_NAME)
+
+# Looked up at each retrier's creation, so tests can replace them.
+sleep: Callable[[float], None] = time.sleep
+async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Whether a failed read-only call is worth another attempt.
+
+    Retried: no answer (connection dropped or refused, timeout), 408, 429, every 5xx, and a 2xx
+    body that did not parse (truncated or garbled on the way). Nothing else.
+    """
+    if isinstance(error, APIConnectionError | InvalidResponseError):
+        return True
+    if isinstance(error, APIStatusError) and error.status_code is not None:
+        return (
+            error.status_code in RETRYABLE_STATUS_CODES
+            or error.status_code >= httpx.codes.INTERNAL_SERVER_ERROR
+        )
+    return False
+
+
+def retry_delay(
+    retries_done: int,
+    retry_after: float | None,
+    *,
+    jitter: Callable[[], float] = random.random,
+) -> float:
+    """Seconds to wait before the next attempt.
+
+    The server's `Retry-After`, capped at `MAX_RETRY_AFTER`, when it sent one; otherwise exponential
+    backoff from `INITIAL_RETRY_DELAY`, capped at `MAX_RETRY_DELAY`, shortened by up to
+    `RETRY_JITTER` of itself at random so that clients do not retry in step.
+    """
+    if retry_after is not None:
+        return min(max(retry_after, 0.0), MAX_RETRY_AFTER)
+    backoff = min(INITIAL_RETRY_DELAY * 2.0**retries_done, MAX_RETRY_DELAY)
+    return backoff * (1.0 - RETRY_JITTER * jitter())
+
+
+class RetryPolicy:
+    """Builds tenacity retriers that apply `is_retryable` and `retry_delay` to one call."""
+
+    def __init__(self, max_retries: int) -> None:
+        self.max_retries = max_retries
+
+    def retrying(self, what: str) -> Retrying:
+        """A sync retrier for the call described by `what` (used in log lines)."""
+        return Retrying(sleep=sleep, **self._options(what))
+
+    def async_retrying(self, what: str) -> AsyncRetrying:
+        """An async retrier for the call described by `what` (used in log lines)."""
+        return AsyncRetrying(sleep=async_sleep, **self._options(what))
+
+    def _options(self, what: str) -> dict[str, object]:
+        max_retries = self.max_retries
+
+        def should_retry(state: RetryCallState) -> bool:
+            error = state.outcome.exception() if state.outcome else None
+            if error is None:
+                return False
+            if not is_retryable(error):
+                logger.debug("%s failed, not retryable: %s", what, type(error).__name__)
+                return False
+            if state.attempt_number > max_retries:
+                logger.debug(
+                    "%s failed, giving up after %d attempt(s): %s",
+                    what,
+                    state.attempt_number,
+                    type(error).__name__,
+                )
+                return False
+            return True
+
+        def wait(state: RetryCallState) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            retry_after = error.retry_after if isinstance(error, APIStatusError) else None
+            delay = retry_delay(state.attempt_number - 1, retry_after)
+            logger.debug(
+                "%s failed (%s%s), retry %d of %d in %.2fs%s",
+                what,
+                type(error).__name__,
+                f" {error.status_code}" if isinstance(error, APIStatusError) else "",
+                state.attempt_number,
+                max_retries,
+                delay,
+                " as Retry-After asked" if retry_after is not None else "",
+            )
+            return delay
+
+        return {"retry": should_retry, "wait": wait, "reraise": True}
