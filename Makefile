@@ -45,7 +45,7 @@ demo: install
 
 # Re-record the cassettes against the live API (needs ROE_API_KEY and the job ids in scripts/record.py).
 record: install
-	$(RUN) python scripts/record.py
+	$(RUN) python -m scripts.record
 
 bench: install
 	$(UV) sync --locked --python $(PYTHON) --quiet --group bench

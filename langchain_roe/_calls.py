@@ -66,7 +66,9 @@ def statuses_call(
     agent_job_ids: Sequence[str], url: str | None = None
 ) -> Call[BatchAnswer[AgentJobStatusItem]]:
     """`POST /v1/agents/jobs/statuses/` for up to `MAX_IDS_PER_REQUEST` canonical ids."""
-    return Call("POST", STATUSES_PATH, _STATUSES, body={JOB_IDS_FIELD: list(agent_job_ids)}, url=url)
+    return Call(
+        "POST", STATUSES_PATH, _STATUSES, body={JOB_IDS_FIELD: list(agent_job_ids)}, url=url
+    )
 
 
 def chunked(agent_job_ids: Sequence[str], size: int = MAX_IDS_PER_REQUEST) -> Iterator[list[str]]:

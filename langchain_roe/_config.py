@@ -124,8 +124,6 @@ class RoeSettings(BaseModel):
             ConfigurationError: No key was given or found in the environment.
         """
         if self.api_key is None:
-            msg = (
-                f"no Roe API key: pass api_key=... or set the {ENV_API_KEY} environment variable"
-            )
+            msg = f"no Roe API key: pass api_key=... or set the {ENV_API_KEY} environment variable"
             raise ConfigurationError(msg)
         return self.api_key.get_secret_value()

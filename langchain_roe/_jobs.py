@@ -52,9 +52,7 @@ def job_state_error(
     )
 
 
-def explain_result_error(
-    error: APIStatusError, status: AgentJobStatus | RoeError
-) -> RoeError:
+def explain_result_error(error: APIStatusError, status: AgentJobStatus | RoeError) -> RoeError:
     """Explain a 404 or 500 from the result endpoint by what the status endpoint said.
 
     An unknown job stays a not-found error; an unfinished, failed or cancelled job becomes the job

@@ -78,46 +78,53 @@ class RetryPolicy:
 
     def retrying(self, what: str) -> Retrying:
         """A sync retrier for the call described by `what` (used in log lines)."""
-        return Retrying(sleep=sleep, **self._options(what))
+        decide = _Decisions(what, self.max_retries)
+        return Retrying(sleep=sleep, retry=decide.should_retry, wait=decide.wait, reraise=True)
 
     def async_retrying(self, what: str) -> AsyncRetrying:
         """An async retrier for the call described by `what` (used in log lines)."""
-        return AsyncRetrying(sleep=async_sleep, **self._options(what))
+        decide = _Decisions(what, self.max_retries)
+        return AsyncRetrying(
+            sleep=async_sleep, retry=decide.should_retry, wait=decide.wait, reraise=True
+        )
 
-    def _options(self, what: str) -> dict[str, object]:
-        max_retries = self.max_retries
 
-        def should_retry(state: RetryCallState) -> bool:
-            error = state.outcome.exception() if state.outcome else None
-            if error is None:
-                return False
-            if not is_retryable(error):
-                logger.debug("%s failed, not retryable: %s", what, type(error).__name__)
-                return False
-            if state.attempt_number > max_retries:
-                logger.debug(
-                    "%s failed, giving up after %d attempt(s): %s",
-                    what,
-                    state.attempt_number,
-                    type(error).__name__,
-                )
-                return False
-            return True
+class _Decisions:
+    """The retry decision and the wait for one call, each logged at DEBUG (never with the key)."""
 
-        def wait(state: RetryCallState) -> float:
-            error = state.outcome.exception() if state.outcome else None
-            retry_after = error.retry_after if isinstance(error, APIStatusError) else None
-            delay = retry_delay(state.attempt_number - 1, retry_after)
+    def __init__(self, what: str, max_retries: int) -> None:
+        self.what = what
+        self.max_retries = max_retries
+
+    def should_retry(self, state: RetryCallState) -> bool:
+        error = state.outcome.exception() if state.outcome else None
+        if error is None:
+            return False
+        if not is_retryable(error):
+            logger.debug("%s failed, not retryable: %s", self.what, type(error).__name__)
+            return False
+        if state.attempt_number > self.max_retries:
             logger.debug(
-                "%s failed (%s%s), retry %d of %d in %.2fs%s",
-                what,
-                type(error).__name__,
-                f" {error.status_code}" if isinstance(error, APIStatusError) else "",
+                "%s failed, giving up after %d attempt(s): %s",
+                self.what,
                 state.attempt_number,
-                max_retries,
-                delay,
-                " as Retry-After asked" if retry_after is not None else "",
+                type(error).__name__,
             )
-            return delay
+            return False
+        return True
 
-        return {"retry": should_retry, "wait": wait, "reraise": True}
+    def wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        retry_after = error.retry_after if isinstance(error, APIStatusError) else None
+        delay = retry_delay(state.attempt_number - 1, retry_after)
+        logger.debug(
+            "%s failed (%s%s), retry %d of %d in %.2fs%s",
+            self.what,
+            type(error).__name__,
+            f" {error.status_code}" if isinstance(error, APIStatusError) else "",
+            state.attempt_number,
+            self.max_retries,
+            delay,
+            " as Retry-After asked" if retry_after is not None else "",
+        )
+        return delay

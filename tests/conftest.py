@@ -1,0 +1,68 @@
+"""Shared fixtures: no network, no real sleeps, no stray ROE_* settings, cassettes from one config."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from langchain_roe import _retry
+from langchain_roe._config import SETTING_ENV_VARS
+from tests.support.cassettes import CASSETTES, VCR_CONFIG
+
+
+@pytest.fixture(autouse=True)
+def _clean_roe_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see only the ROE_* variables they set themselves."""
+    for env_var in SETTING_ENV_VARS.values():
+        monkeypatch.delenv(env_var, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def retry_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Retries do not really wait; the delays they asked for are collected here, in order."""
+    delays: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        delays.append(seconds)
+
+    async def async_sleep(seconds: float) -> None:
+        delays.append(seconds)
+
+    monkeypatch.setattr(_retry, "sleep", sleep)
+    monkeypatch.setattr(_retry, "async_sleep", async_sleep)
+    return delays
+
+
+@pytest.fixture(scope="session")
+def vcr_config() -> dict[str, Any]:
+    return {key: value for key, value in VCR_CONFIG.items() if key != "cassette_library_dir"}
+
+
+@pytest.fixture(scope="session")
+def vcr_cassette_dir() -> str:
+    return str(CASSETTES)
+
+
+Invoke = Callable[..., Any]
+
+
+@pytest.fixture(params=["sync", "async"])
+def invoke(request: pytest.FixtureRequest) -> Invoke:
+    """Call a method by its sync name, either directly or as its `a`-prefixed twin in a fresh loop.
+
+    One test body covers both paths: `invoke(client.get_result, job_id)` runs `get_result` in the
+    sync run and `aget_result` in the async one.
+    """
+
+    def call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if request.param == "sync":
+            return method(*args, **kwargs)
+        twin = getattr(getattr(method, "__self__"), "a" + method.__name__)  # noqa: B009
+        assert inspect.iscoroutinefunction(twin)
+        return asyncio.run(twin(*args, **kwargs))
+
+    return call

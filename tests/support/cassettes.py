@@ -1,0 +1,130 @@
+"""How cassettes are recorded and replayed: one VCR configuration and the scenarios behind each file.
+
+`make record` runs every scenario through `record()` below; the tests replay the files with the same
+configuration (pytest-recording reads `VCR_CONFIG` through the `vcr_config` fixture) and no record
+mode, so a missing or incomplete cassette fails instead of reaching out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langchain_roe import RoeClient, RoeError
+from tests.support import example_jobs as jobs
+
+CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
+
+
+def _drop_response_cookies(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() == "set-cookie":
+            del headers[name]
+    return response
+
+
+VCR_CONFIG: dict[str, Any] = {
+    "cassette_library_dir": str(CASSETTES),
+    "filter_headers": ["authorization", "cookie", "user-agent"],
+    "filter_query_parameters": ["organization_id"],
+    "before_record_response": _drop_response_cookies,
+    "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
+    "decode_compressed_response": True,
+}
+
+Ids = Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What one cassette holds: the calls a default client makes for `run`."""
+
+    name: str
+    summary: str
+    run: Callable[[RoeClient, Ids], None]
+
+    @property
+    def path(self) -> Path:
+        return CASSETTES / f"{self.name}.yaml"
+
+
+Run = Callable[[RoeClient, Ids], None]
+
+
+def _each(method: str, *roles: str) -> Run:
+    """Call `client.<method>(id)` for each role's job; the errors a job is meant to raise are kept quiet."""
+
+    def run(client: RoeClient, ids: Ids) -> None:
+        for role in roles:
+            with suppress(RoeError):
+                getattr(client, method)(ids[role])
+
+    return run
+
+
+def _together(method: str, *roles: str) -> Run:
+    """Call `client.<method>([ids...])` once for all the roles' jobs."""
+
+    def run(client: RoeClient, ids: Ids) -> None:
+        getattr(client, method)([ids[role] for role in roles])
+
+    return run
+
+
+#: The example ids by role; a live recording maps the same roles to real jobs.
+EXAMPLE_IDS: dict[str, str] = {
+    "WEB": jobs.WEB,
+    "CACHED": jobs.CACHED,
+    "FAILED": jobs.FAILED,
+    "UNKNOWN": jobs.UNKNOWN,
+    "RUNNING": jobs.RUNNING,
+    "DOCS": jobs.DOCS,
+    "PDF": jobs.PDF,
+    "MULTIMODAL": jobs.MULTIMODAL,
+    "AML": jobs.AML,
+    "WAITING": jobs.WAITING,
+}
+
+MIXED = ("WEB", "CACHED", "FAILED", "UNKNOWN", "RUNNING")
+
+SCENARIOS: list[Scenario] = [
+    Scenario(
+        "client_result_success",
+        "GET result of a finished web-extraction job",
+        _each("get_result", "WEB"),
+    ),
+    Scenario(
+        "client_result_unknown",
+        "GET result of an unknown job: 404, then GET status: 404",
+        _each("get_result", "UNKNOWN"),
+    ),
+    Scenario(
+        "client_result_running",
+        "GET result of a running job: 404, then GET status: STARTED",
+        _each("get_result", "RUNNING"),
+    ),
+    Scenario(
+        "client_result_failed",
+        "GET result of a failed job: 500 four times (three retries), then GET status: FAILURE",
+        _each("get_result", "FAILED"),
+    ),
+    Scenario(
+        "client_status",
+        "GET status of a finished and of a failed job",
+        _each("get_status", "WEB", "FAILED"),
+    ),
+    Scenario(
+        "client_results_batch",
+        "POST results for a finished, a cached, a failed, an unknown and a running job",
+        _together("get_results", *MIXED),
+    ),
+    Scenario(
+        "client_statuses_batch",
+        "POST statuses for the same five jobs",
+        _together("get_statuses", *MIXED),
+    ),
+]

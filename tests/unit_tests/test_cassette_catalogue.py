@@ -1,0 +1,25 @@
+"""Every cassette is produced by a scenario of `make record` and described in the folder's README."""
+
+from __future__ import annotations
+
+from tests.support.cassettes import CASSETTES, SCENARIOS
+
+
+def test_each_scenario_has_its_cassette_and_no_cassette_is_orphaned() -> None:
+    on_disk = {path.name for path in CASSETTES.glob("*.yaml")}
+    assert on_disk == {scenario.path.name for scenario in SCENARIOS}
+
+
+def test_the_readme_lists_every_cassette() -> None:
+    readme = (CASSETTES / "README.md").read_text(encoding="utf-8")
+    for scenario in SCENARIOS:
+        assert f"| `{scenario.path.name}` | {scenario.summary} |" in readme
+
+
+def test_no_cassette_holds_a_credential_or_the_organization() -> None:
+    for path in CASSETTES.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8").lower()
+        assert "authorization" not in text, path.name
+        assert "organization_id" not in text, path.name
+        assert "user-agent" not in text, path.name
+        assert "https://api.roe-ai.com/" in text, path.name

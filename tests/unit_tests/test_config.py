@@ -1,0 +1,111 @@
+"""Settings from arguments and the environment; the key never shows."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+
+import pytest
+
+from langchain_roe import ConfigurationError, NotFoundError, RoeClient, RoeSettings
+
+KEY = "sk-roe-live-5f2b9c1d7e3a4b6c"
+
+
+def test_defaults() -> None:
+    settings = RoeSettings.resolve()
+    assert settings.api_key is None
+    assert (settings.base_url, settings.timeout, settings.max_retries) == (
+        "https://api.roe-ai.com",
+        60.0,
+        3,
+    )
+    assert settings.organization_id is None
+
+
+def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROE_API_KEY", KEY)
+    monkeypatch.setenv("ROE_ORGANIZATION_ID", "9F8E7D6C-5B4A-4392-8170-6F5E4D3C2B1A")
+    monkeypatch.setenv("ROE_BASE_URL", "https://eu.roe.example/")
+    monkeypatch.setenv("ROE_TIMEOUT", "12.5")
+    monkeypatch.setenv("ROE_MAX_RETRIES", "0")
+    settings = RoeClient().settings
+    assert settings.require_api_key() == KEY
+    assert settings.organization_id == "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"
+    assert settings.base_url == "https://eu.roe.example"
+    assert (settings.timeout, settings.max_retries) == (12.5, 0)
+
+
+def test_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROE_API_KEY", "from-env")
+    monkeypatch.setenv("ROE_MAX_RETRIES", "7")
+    settings = RoeClient(api_key=KEY, max_retries=0).settings
+    assert settings.require_api_key() == KEY
+    assert settings.max_retries == 0
+
+
+@pytest.mark.parametrize("pasted", [f"Bearer {KEY}", f"bearer {KEY}", f"  Bearer   {KEY} "])
+def test_a_pasted_bearer_prefix_is_removed(pasted: str) -> None:
+    assert RoeSettings.resolve(api_key=pasted).require_api_key() == KEY
+
+
+@pytest.mark.parametrize(
+    ("env_var", "value", "named"),
+    [
+        ("ROE_TIMEOUT", "soon", "ROE_TIMEOUT"),
+        ("ROE_TIMEOUT", "0", "ROE_TIMEOUT"),
+        ("ROE_MAX_RETRIES", "-1", "ROE_MAX_RETRIES"),
+        ("ROE_MAX_RETRIES", "2.5", "ROE_MAX_RETRIES"),
+        ("ROE_ORGANIZATION_ID", "acme", "ROE_ORGANIZATION_ID"),
+        ("ROE_BASE_URL", "api.roe-ai.com", "ROE_BASE_URL"),
+    ],
+)
+def test_a_bad_environment_value_names_its_variable(
+    monkeypatch: pytest.MonkeyPatch, env_var: str, value: str, named: str
+) -> None:
+    monkeypatch.setenv(env_var, value)
+    with pytest.raises(ConfigurationError, match=named):
+        RoeClient()
+
+
+def test_a_bad_argument_names_the_parameter() -> None:
+    with pytest.raises(ConfigurationError, match=r"\btimeout\b"):
+        RoeClient(timeout=-3)
+    with pytest.raises(ConfigurationError, match="unknown Roe client settings: api_secret"):
+        RoeSettings.resolve(api_secret="x")
+
+
+def test_missing_key_message_names_parameter_and_variable() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        RoeSettings.resolve().require_api_key()
+    assert "api_key" in str(caught.value)
+    assert "ROE_API_KEY" in str(caught.value)
+    assert isinstance(caught.value, ValueError)
+
+
+def test_the_key_never_shows(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("ROE_TIMEOUT", "nope")
+    with caplog.at_level(logging.DEBUG), pytest.raises(ConfigurationError) as caught:
+        RoeClient(api_key=KEY)
+    assert KEY not in str(caught.value) + repr(caught.value) + caplog.text
+    monkeypatch.delenv("ROE_TIMEOUT")
+    client = RoeClient(api_key=KEY)
+    shown = [repr(client), str(client), repr(client.settings), str(client.settings)]
+    shown.append(str(client.settings.model_dump()))
+    assert not any(KEY in text for text in shown)
+
+
+def test_errors_pickle_with_their_fields() -> None:
+    error = NotFoundError("gone", status_code=404, request_id="r", agent_job_id="j", body={"a": 1})
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is NotFoundError
+    assert (copy.message, copy.status_code, copy.request_id, copy.agent_job_id, copy.body) == (
+        "gone",
+        404,
+        "r",
+        "j",
+        {"a": 1},
+    )
+    assert str(copy) == str(error)

@@ -1,0 +1,49 @@
+"""The package's public face is pinned: a change to it is a decision, not an accident."""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+import langchain_roe
+
+EXPECTED_ALL = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AgentDatum",
+    "AgentJobResult",
+    "AgentJobResultItem",
+    "AgentJobStatus",
+    "AgentJobStatusCode",
+    "AgentJobStatusItem",
+    "AuthenticationError",
+    "ConfigurationError",
+    "InvalidResponseError",
+    "JobFailedError",
+    "JobNotFinishedError",
+    "JobStateError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RoeClient",
+    "RoeError",
+    "RoeSettings",
+    "ServerError",
+    "__version__",
+]
+
+
+def test_all_is_pinned_and_sorted() -> None:
+    assert langchain_roe.__all__ == EXPECTED_ALL
+    assert sorted(langchain_roe.__all__) == langchain_roe.__all__
+    for name in langchain_roe.__all__:
+        assert getattr(langchain_roe, name) is not None
+
+
+def test_version_comes_from_the_installed_metadata() -> None:
+    assert langchain_roe.__version__ == metadata.version("langchain-roe")
+
+
+def test_every_error_is_a_roe_error() -> None:
+    errors = [getattr(langchain_roe, n) for n in EXPECTED_ALL if n.endswith("Error")]
+    assert all(issubclass(e, langchain_roe.RoeError) for e in errors)
