@@ -29,6 +29,7 @@ from langchain_roe._models import (
     AgentJobStatusItem,
 )
 from langchain_roe._version import __version__
+from langchain_roe.document_loaders import RoeAgentJobResultLoader
 
 __all__ = [
     "APIConnectionError",
@@ -49,6 +50,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RoeAgentJobResultLoader",
     "RoeClient",
     "RoeError",
     "RoeSettings",

@@ -167,3 +167,8 @@ def batch_flow(
                 break
         outcomes.update(match_by_id(chunk, items))
     return outcomes
+
+
+def result_url(settings: RoeSettings, agent_job_id: str) -> str:
+    """The absolute URL of a job's result, used as a Document's `source`."""
+    return settings.base_url + job_path(RESULT_PATH, agent_job_id)

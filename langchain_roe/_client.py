@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Generator, Iterable
+from collections.abc import Iterable
 from types import TracebackType
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 import httpx
 
@@ -18,7 +18,8 @@ from langchain_roe._calls import (
     statuses_call,
 )
 from langchain_roe._config import RoeSettings
-from langchain_roe._exceptions import NotFoundError, RoeError
+from langchain_roe._exceptions import ConfigurationError, NotFoundError
+from langchain_roe._flow import adrive, drive
 from langchain_roe._http import Call, read_response, request_arguments, transport_error
 from langchain_roe._ids import canonical_job_id, unique_job_ids
 from langchain_roe._models import (
@@ -103,21 +104,23 @@ class RoeClient:
             JobFailedError: The job failed or was cancelled.
             RoeError: Any other failure, typed as the module `_exceptions` draws.
         """
-        return self._run(result_flow(canonical_job_id(agent_job_id)))
+        return drive(result_flow(canonical_job_id(agent_job_id)), self._request)
 
     async def aget_result(self, agent_job_id: str) -> AgentJobResult:
         """Async `get_result`."""
-        return await self._arun(result_flow(canonical_job_id(agent_job_id)))
+        return await adrive(result_flow(canonical_job_id(agent_job_id)), self._arequest)
 
     # One status -------------------------------------------------------------------------------
 
     def get_status(self, agent_job_id: str) -> AgentJobStatus:
         """Return a job's status (`GET /v1/agents/jobs/{agent_job_id}/status/`)."""
-        return self._run(single_flow(status_call(canonical_job_id(agent_job_id))))
+        return drive(single_flow(status_call(canonical_job_id(agent_job_id))), self._request)
 
     async def aget_status(self, agent_job_id: str) -> AgentJobStatus:
         """Async `get_status`."""
-        return await self._arun(single_flow(status_call(canonical_job_id(agent_job_id))))
+        return await adrive(
+            single_flow(status_call(canonical_job_id(agent_job_id))), self._arequest
+        )
 
     # Many results and statuses ----------------------------------------------------------------
 
@@ -131,28 +134,32 @@ class RoeClient:
         server's answer left out maps to a `NotFoundError`. Items are returned as the server sent
         them: check each one's `status` before reading its `result`.
         """
-        return self._run(batch_flow(unique_job_ids(agent_job_ids), results_call, self.settings))
+        return drive(
+            batch_flow(unique_job_ids(agent_job_ids), results_call, self.settings), self._request
+        )
 
     async def aget_results(
         self, agent_job_ids: Iterable[str]
     ) -> dict[str, AgentJobResultItem | NotFoundError]:
         """Async `get_results`."""
-        return await self._arun(
-            batch_flow(unique_job_ids(agent_job_ids), results_call, self.settings)
+        return await adrive(
+            batch_flow(unique_job_ids(agent_job_ids), results_call, self.settings), self._arequest
         )
 
     def get_statuses(
         self, agent_job_ids: Iterable[str]
     ) -> dict[str, AgentJobStatusItem | NotFoundError]:
         """Return many jobs' statuses (`POST /v1/agents/jobs/statuses/`), keyed as `get_results`."""
-        return self._run(batch_flow(unique_job_ids(agent_job_ids), statuses_call, self.settings))
+        return drive(
+            batch_flow(unique_job_ids(agent_job_ids), statuses_call, self.settings), self._request
+        )
 
     async def aget_statuses(
         self, agent_job_ids: Iterable[str]
     ) -> dict[str, AgentJobStatusItem | NotFoundError]:
         """Async `get_statuses`."""
-        return await self._arun(
-            batch_flow(unique_job_ids(agent_job_ids), statuses_call, self.settings)
+        return await adrive(
+            batch_flow(unique_job_ids(agent_job_ids), statuses_call, self.settings), self._arequest
         )
 
     # Life cycle -------------------------------------------------------------------------------
@@ -192,33 +199,7 @@ class RoeClient:
     ) -> None:
         await self.aclose()
 
-    # The drivers and send loops: the only code that differs between sync and async ----------
-
-    def _run(self, flow: Generator[Call[Any], Any, T]) -> T:
-        try:
-            call = next(flow)
-            while True:
-                try:
-                    answer = self._request(call)
-                except RoeError as error:
-                    call = flow.throw(error)
-                else:
-                    call = flow.send(answer)
-        except StopIteration as stop:
-            return cast("T", stop.value)
-
-    async def _arun(self, flow: Generator[Call[Any], Any, T]) -> T:
-        try:
-            call = next(flow)
-            while True:
-                try:
-                    answer = await self._arequest(call)
-                except RoeError as error:
-                    call = flow.throw(error)
-                else:
-                    call = flow.send(answer)
-        except StopIteration as stop:
-            return cast("T", stop.value)
+    # The send loops: the only code that differs between sync and async ----------------------
 
     def _request(self, call: Call[T]) -> T:
         arguments = request_arguments(self.settings, call)
@@ -258,3 +239,18 @@ class RoeClient:
             self._async_http = httpx.AsyncClient()
             self._async_loop = loop
         return self._async_http
+
+
+def build_client(client: RoeClient | None = None, **settings: Any) -> RoeClient:
+    """The one place the tool, the loader and the command line get their client.
+
+    Raises:
+        ConfigurationError: Both a ready client and settings for a new one were given.
+    """
+    given = sorted(name for name, value in settings.items() if value is not None)
+    if client is None:
+        return RoeClient(**settings)
+    if given:
+        msg = f"pass either client=... or client settings ({', '.join(given)}), not both"
+        raise ConfigurationError(msg)
+    return client

@@ -42,6 +42,19 @@ RETRY_JITTER: Final = 0.25
 # Status codes retried for read-only calls (besides every 5xx).
 RETRYABLE_STATUS_CODES: Final = frozenset({408, 429})
 
+# Waiting for unfinished jobs: status polls back off from the first delay to the last, with jitter.
+DEFAULT_WAIT_TIMEOUT: Final = 600.0
+POLL_INITIAL_DELAY: Final = 1.0
+POLL_MAX_DELAY: Final = 15.0
+POLL_BACKOFF: Final = 1.5
+POLL_JITTER: Final = 0.2
+
+# The loader's defaults.
+DEFAULT_MAX_CONCURRENCY: Final = 4
+
+# Documents: the namespace their ids are derived in (uuid5 of "<agent_job_id>/<output_index>").
+DOCUMENT_ID_NAMESPACE: Final = "6b1f2c3e-7d0a-5e4b-9c8d-1a2b3c4d5e6f"
+
 # How much of an unreadable error body is quoted in a message.
 ERROR_SNIPPET_CHARS: Final = 200
 

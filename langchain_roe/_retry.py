@@ -6,15 +6,14 @@ runs the loop, the same policy driving its sync and async retriers.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, Retrying
 
+from langchain_roe import _clock
 from langchain_roe._constants import (
     INITIAL_RETRY_DELAY,
     LOGGER_NAME,
@@ -30,10 +29,6 @@ from langchain_roe._exceptions import (
 )
 
 logger = logging.getLogger(LOGGER_NAME)
-
-# Looked up at each retrier's creation, so tests can replace them.
-sleep: Callable[[float], None] = time.sleep
-async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
 
 def is_retryable(error: BaseException) -> bool:
@@ -79,13 +74,13 @@ class RetryPolicy:
     def retrying(self, what: str) -> Retrying:
         """A sync retrier for the call described by `what` (used in log lines)."""
         decide = _Decisions(what, self.max_retries)
-        return Retrying(sleep=sleep, retry=decide.should_retry, wait=decide.wait, reraise=True)
+        return Retrying(sleep=_clock.sleep, retry=decide.should_retry, wait=decide.wait, reraise=True)
 
     def async_retrying(self, what: str) -> AsyncRetrying:
         """An async retrier for the call described by `what` (used in log lines)."""
         decide = _Decisions(what, self.max_retries)
         return AsyncRetrying(
-            sleep=async_sleep, retry=decide.should_retry, wait=decide.wait, reraise=True
+            sleep=_clock.async_sleep, retry=decide.should_retry, wait=decide.wait, reraise=True
         )
 
 

@@ -19,7 +19,7 @@ import httpx
 import vcr
 
 from langchain_roe import RoeClient
-from tests.support.cassettes import EXAMPLE_IDS, SCENARIOS, VCR_CONFIG
+from tests.support.cassettes import CASSETTES, EXAMPLE_IDS, SCENARIOS, VCR_CONFIG
 from tests.support.example_jobs import example_jobs
 from tests.support.fake_api import FakeRoeAPI
 
@@ -34,6 +34,19 @@ def _live_ids() -> dict[str, str]:
     if missing:
         sys.exit(f"ROE_RECORD_IDS lacks the roles: {', '.join(missing)}")
     return ids
+
+
+TABLE_HEADING = "## The files"
+
+
+def write_catalogue() -> None:
+    """Rewrite the table of cassettes at the end of tests/cassettes/README.md from the scenarios."""
+    readme = CASSETTES / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    head = text[: text.index(TABLE_HEADING)]
+    rows = [f"| `{s.path.name}` | {s.summary} |" for s in SCENARIOS]
+    table = "\n".join([TABLE_HEADING, "", "| cassette | what it holds |", "|---|---|", *rows])
+    readme.write_text(head + table + "\n", encoding="utf-8")
 
 
 def main(argv: list[str]) -> int:

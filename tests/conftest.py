@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from langchain_roe import _retry
+from langchain_roe import _clock
 from langchain_roe._config import SETTING_ENV_VARS
 from tests.support.cassettes import CASSETTES, VCR_CONFIG
 
@@ -23,17 +23,23 @@ def _clean_roe_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def retry_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Retries do not really wait; the delays they asked for are collected here, in order."""
+    """No test really waits: retries and polls sleep on a fake clock, and each delay is kept here.
+
+    The fake `monotonic` advances by every sleep, so deadlines pass as they would in real time.
+    """
     delays: list[float] = []
+    now = [1000.0]
 
     def sleep(seconds: float) -> None:
         delays.append(seconds)
+        now[0] += seconds
 
     async def async_sleep(seconds: float) -> None:
-        delays.append(seconds)
+        sleep(seconds)
 
-    monkeypatch.setattr(_retry, "sleep", sleep)
-    monkeypatch.setattr(_retry, "async_sleep", async_sleep)
+    monkeypatch.setattr(_clock, "sleep", sleep)
+    monkeypatch.setattr(_clock, "async_sleep", async_sleep)
+    monkeypatch.setattr(_clock, "monotonic", lambda: now[0])
     return delays
 
 

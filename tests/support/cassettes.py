@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from langchain_roe import RoeClient, RoeError
+from langchain_roe import RoeAgentJobResultLoader, RoeClient, RoeError
 from tests.support import example_jobs as jobs
 
 CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
@@ -75,6 +75,17 @@ def _together(method: str, *roles: str) -> Run:
     return run
 
 
+def _load(*roles: str, **options: Any) -> Run:
+    """Load the roles' jobs with `RoeAgentJobResultLoader(..., **options)` over the client."""
+
+    def run(client: RoeClient, ids: Ids) -> None:
+        loader = RoeAgentJobResultLoader([ids[role] for role in roles], client=client, **options)
+        with suppress(RoeError):
+            loader.load()
+
+    return run
+
+
 #: The example ids by role; a live recording maps the same roles to real jobs.
 EXAMPLE_IDS: dict[str, str] = {
     "WEB": jobs.WEB,
@@ -90,6 +101,7 @@ EXAMPLE_IDS: dict[str, str] = {
 }
 
 MIXED = ("WEB", "CACHED", "FAILED", "UNKNOWN", "RUNNING")
+MANY = ("WEB", "DOCS", "PDF", "MULTIMODAL", "AML", "CACHED")
 
 SCENARIOS: list[Scenario] = [
     Scenario(
@@ -126,5 +138,48 @@ SCENARIOS: list[Scenario] = [
         "client_statuses_batch",
         "POST statuses for the same five jobs",
         _together("get_statuses", *MIXED),
+    ),
+    Scenario(
+        "loader_one_job",
+        "loader, batch path: one finished job (POST results)",
+        _load("WEB"),
+    ),
+    Scenario(
+        "loader_many_jobs",
+        "loader, batch path: six finished jobs in one POST results",
+        _load(*MANY),
+    ),
+    Scenario(
+        "loader_mixed_batch",
+        "loader, batch path: finished, cached with corrections, failed, unknown "
+        "(POST results, then POST statuses for the failed job's message)",
+        _load("WEB", "CACHED", "FAILED", "UNKNOWN", continue_on_failure=True),
+    ),
+    Scenario(
+        "loader_unfinished",
+        "loader, batch path: a running job, not waited for (POST results)",
+        _load("RUNNING"),
+    ),
+    Scenario(
+        "loader_wait",
+        "loader, batch path, waiting: POST results (PENDING), POST statuses until SUCCESS, "
+        "POST results",
+        _load("WAITING", wait_for_completion=True),
+    ),
+    Scenario(
+        "loader_per_job",
+        "loader, per-job path: GET result for each of six finished jobs",
+        _load(*MANY, use_batch_endpoint=False),
+    ),
+    Scenario(
+        "loader_per_job_mixed",
+        "loader, per-job path: finished, failed, unknown and running jobs (GET result, GET status)",
+        _load("WEB", "FAILED", "UNKNOWN", "RUNNING", use_batch_endpoint=False,
+              continue_on_failure=True),
+    ),
+    Scenario(
+        "loader_per_job_wait",
+        "loader, per-job path, waiting: GET result (404), GET status until SUCCESS, GET result",
+        _load("WAITING", use_batch_endpoint=False, wait_for_completion=True),
     ),
 ]

@@ -25,6 +25,7 @@ EXPECTED_ALL = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RoeAgentJobResultLoader",
     "RoeClient",
     "RoeError",
     "RoeSettings",

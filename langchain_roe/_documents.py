@@ -1,0 +1,145 @@
+"""From a finished job to Documents, and an output's value to readable text: each written once."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.documents import Document
+
+from langchain_roe._constants import DOCUMENT_ID_NAMESPACE
+from langchain_roe._models import AgentDatum, AgentJobResult, AgentJobResultItem, AgentJobStatusCode
+
+_NAMESPACE = uuid.UUID(DOCUMENT_ID_NAMESPACE)
+
+Metadata = dict[str, str | int | float | bool]
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedJob:
+    """A succeeded job's outputs and what is known about it, whichever endpoint it came from."""
+
+    agent_job_id: str
+    outputs: Sequence[AgentDatum]
+    agent_id: str | None = None
+    agent_version_id: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    status: AgentJobStatusCode | None = None
+    """Known on the batch path; the single-result endpoint does not say."""
+    corrected: bool = False
+    """Whether `outputs` are a human reviewer's corrections."""
+
+    @classmethod
+    def from_result(cls, agent_job_id: str, result: AgentJobResult) -> FinishedJob:
+        """From the single-result endpoint's answer."""
+        return cls(
+            agent_job_id,
+            result.outputs,
+            result.agent_id,
+            result.agent_version_id,
+            result.input_tokens,
+            result.output_tokens,
+        )
+
+    @classmethod
+    def from_item(
+        cls, agent_job_id: str, item: AgentJobResultItem, *, prefer_corrected: bool = False
+    ) -> FinishedJob:
+        """From a succeeded item of the batch endpoint's answer."""
+        corrected = bool(prefer_corrected and item.corrected_outputs)
+        if corrected:
+            outputs: Sequence[AgentDatum] = item.corrected_outputs or ()
+        else:
+            outputs = item.result if isinstance(item.result, list) else ()
+        return cls(
+            agent_job_id,
+            outputs,
+            item.agent_id,
+            item.agent_version_id,
+            item.input_tokens,
+            item.output_tokens,
+            item.status,
+            corrected,
+        )
+
+
+def is_json_type(data_type: str) -> bool:
+    """Whether a MIME type is JSON: `application/json` or any `+json` type, parameters ignored."""
+    media_type = data_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def decoded_value(output: AgentDatum) -> Any:
+    """A JSON output's value decoded; any other value, or JSON that does not decode, as given."""
+    if is_json_type(output.data_type):
+        try:
+            return json.loads(output.value)
+        except ValueError:
+            pass
+    return output.value
+
+
+def readable_value(output: AgentDatum) -> str:
+    """The text a reader sees for an output.
+
+    JSON is decoded and laid out again (indented, key order and non-ASCII kept); a value that is not
+    JSON, or does not decode, is given exactly as it came.
+    """
+    if is_json_type(output.data_type):
+        try:
+            return json.dumps(json.loads(output.value), indent=2, ensure_ascii=False)
+        except ValueError:
+            pass
+    return output.value
+
+
+def document_id(agent_job_id: str, output_index: int) -> str:
+    """A Document id that is the same on every load and distinct for every output of every job."""
+    return str(uuid.uuid5(_NAMESPACE, f"{agent_job_id}/{output_index}"))
+
+
+def job_documents(
+    job: FinishedJob, *, source: str, output_keys: Collection[str] | None = None
+) -> list[Document]:
+    """One Document per output of `job` (only `output_keys`, when given), in output order.
+
+    Metadata holds flat JSON primitives and no `None`: `source`, `agent_job_id`, `agent_id`,
+    `agent_version_id`, `key`, `description` (when not empty), `data_type`, `cost` (when given),
+    `output_index`, `input_tokens` and `output_tokens` (when given), `status` (when known) and
+    `corrected` (when the outputs are a reviewer's). The job's inputs are left out.
+    """
+    shared: Metadata = {"source": source, "agent_job_id": job.agent_job_id}
+    if job.agent_id is not None:
+        shared["agent_id"] = job.agent_id
+    if job.agent_version_id is not None:
+        shared["agent_version_id"] = job.agent_version_id
+    if job.input_tokens is not None:
+        shared["input_tokens"] = job.input_tokens
+    if job.output_tokens is not None:
+        shared["output_tokens"] = job.output_tokens
+    if job.status is not None:
+        shared["status"] = job.status.name
+    if job.corrected:
+        shared["corrected"] = True
+    documents = []
+    for index, output in enumerate(job.outputs):
+        if output_keys is not None and output.key not in output_keys:
+            continue
+        metadata: Metadata = {**shared, "key": output.key, "data_type": output.data_type}
+        if output.description:
+            metadata["description"] = output.description
+        if output.cost is not None:
+            metadata["cost"] = output.cost
+        metadata["output_index"] = index
+        documents.append(
+            Document(
+                id=document_id(job.agent_job_id, index),
+                page_content=readable_value(output),
+                metadata=metadata,
+            )
+        )
+    return documents

@@ -1,0 +1,270 @@
+"""How the loader turns job ids into Documents or errors: one flow per unit of work, run sync or async.
+
+A unit is a chunk of ids on the batch path, or one id on the per-job path. Its flow yields `Step`s
+(client calls and sleeps) and returns each job's Documents or error, in job order; `run_units` and
+`arun_units` keep up to `max_concurrency` units in flight and hand back their outcomes in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import random
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from langchain_core.documents import Document
+
+from langchain_roe import _clock
+from langchain_roe._calls import result_url
+from langchain_roe._client import RoeClient
+from langchain_roe._constants import POLL_BACKOFF, POLL_INITIAL_DELAY, POLL_JITTER, POLL_MAX_DELAY
+from langchain_roe._documents import FinishedJob, job_documents
+from langchain_roe._exceptions import JobFailedError, JobNotFinishedError, RoeError
+from langchain_roe._flow import Flow, adrive, drive
+from langchain_roe._jobs import job_state_error
+from langchain_roe._models import AgentJobResult, AgentJobResultItem, AgentJobStatusCode
+
+T = TypeVar("T")
+
+#: A job's Documents, or why it has none.
+Outcome = tuple[str, list[Document] | RoeError]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One thing a flow needs done: a `RoeClient` method called with `args`, or a sleep."""
+
+    method: str
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadOptions:
+    """What the loader was asked for, as the flows need it."""
+
+    output_keys: Collection[str] | None
+    wait_for_completion: bool
+    wait_timeout: float
+    prefer_corrected_outputs: bool
+
+
+def poll_delay(polls_done: int, *, jitter: Callable[[], float] = random.random) -> float:
+    """Seconds before the next status poll: from about 1 s growing to about 15 s, with jitter."""
+    delay = min(POLL_INITIAL_DELAY * POLL_BACKOFF**polls_done, POLL_MAX_DELAY)
+    return delay * (1.0 + POLL_JITTER * (2.0 * jitter() - 1.0))
+
+
+def batch_unit(
+    client: RoeClient, ids: list[str], options: LoadOptions
+) -> Flow[Step, list[Outcome]]:
+    """Load a chunk of jobs through the batch endpoints."""
+    deadline = _clock.monotonic() + options.wait_timeout
+    outcomes: dict[str, list[Document] | RoeError] = {}
+    asking = ids
+    while asking:
+        try:
+            answers = yield Step("get_results", (asking,))
+        except RoeError as error:
+            outcomes.update((i, _about(error, i)) for i in asking)
+            break
+        failed: list[str] = []
+        unfinished: dict[str, RoeError] = {}
+        for agent_job_id in asking:
+            answer = answers[agent_job_id]
+            if isinstance(answer, RoeError):
+                outcomes[agent_job_id] = answer
+                continue
+            state = job_state_error(agent_job_id, answer.status)
+            if state is None:
+                outcomes[agent_job_id] = _documents(client, agent_job_id, answer, options)
+            elif isinstance(state, JobFailedError):
+                failed.append(agent_job_id)
+            elif isinstance(state, JobNotFinishedError):
+                unfinished[agent_job_id] = state
+            else:
+                outcomes[agent_job_id] = state
+        if failed:  # the batch answer has no error message: the statuses endpoint has it
+            outcomes.update((yield from _failures_explained(failed)))
+        if not options.wait_for_completion:
+            outcomes.update(unfinished)
+            break
+        settled = yield from _wait(list(unfinished), deadline, options.wait_timeout, batch=True)
+        asking = [i for i, state in settled.items() if state is None]
+        outcomes.update((i, state) for i, state in settled.items() if state is not None)
+    return [(i, outcomes[i]) for i in ids]
+
+
+def single_unit(
+    client: RoeClient, agent_job_id: str, options: LoadOptions
+) -> Flow[Step, list[Outcome]]:
+    """Load one job through `GET .../result/`."""
+    deadline = _clock.monotonic() + options.wait_timeout
+    while True:
+        try:
+            result = yield Step("get_result", (agent_job_id,))
+        except JobNotFinishedError as error:
+            if not options.wait_for_completion:
+                return [(agent_job_id, error)]
+            settled = yield from _wait([agent_job_id], deadline, options.wait_timeout, batch=False)
+            state = settled[agent_job_id]
+            if state is not None:
+                return [(agent_job_id, state)]
+        except RoeError as error:
+            return [(agent_job_id, error)]
+        else:
+            return [(agent_job_id, _documents(client, agent_job_id, result, options))]
+
+
+def _documents(
+    client: RoeClient,
+    agent_job_id: str,
+    answer: AgentJobResult | AgentJobResultItem,
+    options: LoadOptions,
+) -> list[Document]:
+    if isinstance(answer, AgentJobResult):
+        job = FinishedJob.from_result(agent_job_id, answer)
+    else:
+        job = FinishedJob.from_item(
+            agent_job_id, answer, prefer_corrected=options.prefer_corrected_outputs
+        )
+    source = result_url(client.settings, agent_job_id)
+    return job_documents(job, source=source, output_keys=options.output_keys)
+
+
+def _failures_explained(ids: list[str]) -> Flow[Step, dict[str, RoeError]]:
+    """Failed jobs' errors with the server's message, read from the statuses endpoint."""
+    try:
+        statuses = yield Step("get_statuses", (ids,))
+    except RoeError:
+        statuses = {}
+    explained: dict[str, RoeError] = {}
+    for agent_job_id in ids:
+        status = statuses.get(agent_job_id)
+        known = None if isinstance(status, RoeError) or status is None else status
+        error = known and job_state_error(agent_job_id, known.status, known.error_message)
+        explained[agent_job_id] = error or JobFailedError(
+            "the agent job ended in FAILURE or CANCELLED; its error message could not be read",
+            status=AgentJobStatusCode.FAILURE,
+            agent_job_id=agent_job_id,
+        )
+    return explained
+
+
+def _wait(
+    ids: list[str], deadline: float, wait_timeout: float, *, batch: bool
+) -> Flow[Step, dict[str, RoeError | None]]:
+    """Poll the jobs' statuses until each is terminal or the deadline passes.
+
+    Each id maps to None once it succeeded (its result can be read), else to its error: failed or
+    cancelled with the server's message, not found, not finished by the deadline, or the error that
+    stopped polling.
+    """
+    settled: dict[str, RoeError | None] = {}
+    waiting: dict[str, AgentJobStatusCode] = dict.fromkeys(ids, AgentJobStatusCode.PENDING)
+    polls = 0
+    while waiting:
+        delay = min(poll_delay(polls), deadline - _clock.monotonic())
+        if delay <= 0:
+            break
+        yield Step("sleep", (delay,))
+        polls += 1
+        asked = list(waiting)
+        try:
+            if batch:
+                statuses = yield Step("get_statuses", (asked,))
+            else:
+                statuses = {asked[0]: (yield Step("get_status", (asked[0],)))}
+        except RoeError as error:
+            settled.update((i, _about(error, i)) for i in asked)
+            return settled
+        for agent_job_id in asked:
+            status = statuses[agent_job_id]
+            if isinstance(status, RoeError):
+                settled[agent_job_id] = status
+                del waiting[agent_job_id]
+            elif status.status is not None and not status.status.is_terminal:
+                waiting[agent_job_id] = status.status
+            else:
+                settled[agent_job_id] = job_state_error(
+                    agent_job_id, status.status, status.error_message
+                )
+                del waiting[agent_job_id]
+    for agent_job_id, status in waiting.items():
+        settled[agent_job_id] = JobNotFinishedError(
+            f"the agent job did not finish within wait_timeout={wait_timeout:g}s: it is {status.name}",
+            status=status,
+            agent_job_id=agent_job_id,
+        )
+    return settled
+
+
+def _about(error: RoeError, agent_job_id: str) -> RoeError:
+    """`error` naming `agent_job_id` (a copy, when one error stands for a whole chunk)."""
+    if error.agent_job_id == agent_job_id:
+        return error
+    named = copy.copy(error)
+    named.agent_job_id = agent_job_id
+    return named
+
+
+# Running units: sync through a thread pool, async as tasks; outcomes come back in unit order.
+
+
+def _perform(client: RoeClient) -> Callable[[Step], Any]:
+    def perform(step: Step) -> Any:
+        if step.method == "sleep":
+            return _clock.sleep(*step.args)
+        return getattr(client, step.method)(*step.args)
+
+    return perform
+
+
+def _aperform(client: RoeClient) -> Callable[[Step], Any]:
+    async def perform(step: Step) -> Any:
+        if step.method == "sleep":
+            return await _clock.async_sleep(*step.args)
+        return await getattr(client, "a" + step.method)(*step.args)
+
+    return perform
+
+
+def run_units(
+    client: RoeClient, units: Iterable[Flow[Step, T]], max_concurrency: int
+) -> Iterator[T]:
+    """Drive units with at most `max_concurrency` in flight; yield their results in order."""
+    perform = _perform(client)
+    if max_concurrency == 1:
+        for unit in units:
+            yield drive(unit, perform)
+        return
+    with ThreadPoolExecutor(max_concurrency, thread_name_prefix="langchain-roe") as pool:
+        window: deque[Any] = deque()
+        for unit in units:
+            window.append(pool.submit(drive, unit, perform))
+            if len(window) >= max_concurrency:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+
+
+async def arun_units(
+    client: RoeClient, units: Iterable[Flow[Step, T]], max_concurrency: int
+) -> AsyncIterator[T]:
+    """Async `run_units`: the units run as tasks on the running loop."""
+    perform = _aperform(client)
+    window: deque[asyncio.Task[T]] = deque()
+    try:
+        for unit in units:
+            window.append(asyncio.ensure_future(adrive(unit, perform)))
+            if len(window) >= max_concurrency:
+                yield await window.popleft()
+        while window:
+            yield await window.popleft()
+    finally:
+        for task in window:
+            task.cancel()
+        await asyncio.gather(*window, return_exceptions=True)
