@@ -29,7 +29,9 @@ def unique_job_ids(agent_job_ids: Iterable[object]) -> list[str]:
     Raises:
         ValueError: An id is not a UUID, or there are none.
     """
-    if agent_job_ids is None or isinstance(agent_job_ids, str | bytes | uuid.UUID):
+    if not isinstance(agent_job_ids, Iterable) or isinstance(
+        agent_job_ids, str | bytes | uuid.UUID
+    ):
         msg = f"agent_job_ids must be a sequence of UUIDs, got {agent_job_ids!r}"
         raise ValueError(msg)
     unique = list(dict.fromkeys(canonical_job_id(value) for value in agent_job_ids))

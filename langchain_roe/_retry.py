@@ -74,7 +74,9 @@ class RetryPolicy:
     def retrying(self, what: str) -> Retrying:
         """A sync retrier for the call described by `what` (used in log lines)."""
         decide = _Decisions(what, self.max_retries)
-        return Retrying(sleep=_clock.sleep, retry=decide.should_retry, wait=decide.wait, reraise=True)
+        return Retrying(
+            sleep=_clock.sleep, retry=decide.should_retry, wait=decide.wait, reraise=True
+        )
 
     def async_retrying(self, what: str) -> AsyncRetrying:
         """An async retrier for the call described by `what` (used in log lines)."""

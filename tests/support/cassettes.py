@@ -8,10 +8,12 @@ mode, so a missing or incomplete cassette fails instead of reaching out.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from contextlib import suppress
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import vcr
 
 from langchain_roe import RoeAgentJobResultLoader, RoeClient, RoeError
 from tests.support import example_jobs as jobs
@@ -37,6 +39,14 @@ VCR_CONFIG: dict[str, Any] = {
 }
 
 Ids = Mapping[str, str]
+
+
+def replay(name: str) -> AbstractContextManager[Any]:
+    """Replay one cassette, with the tests' configuration, where a marker cannot say which."""
+    cassette: AbstractContextManager[Any] = vcr.VCR(record_mode="none", **VCR_CONFIG).use_cassette(
+        name
+    )
+    return cassette
 
 
 @dataclass(frozen=True)
@@ -174,8 +184,14 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "loader_per_job_mixed",
         "loader, per-job path: finished, failed, unknown and running jobs (GET result, GET status)",
-        _load("WEB", "FAILED", "UNKNOWN", "RUNNING", use_batch_endpoint=False,
-              continue_on_failure=True),
+        _load(
+            "WEB",
+            "FAILED",
+            "UNKNOWN",
+            "RUNNING",
+            use_batch_endpoint=False,
+            continue_on_failure=True,
+        ),
     ),
     Scenario(
         "loader_per_job_wait",
