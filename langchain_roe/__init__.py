@@ -30,6 +30,7 @@ from langchain_roe._models import (
 )
 from langchain_roe._version import __version__
 from langchain_roe.document_loaders import RoeAgentJobResultLoader
+from langchain_roe.tools import RoeAgentJobResultInput, RoeAgentJobResultTool
 
 __all__ = [
     "APIConnectionError",
@@ -50,7 +51,9 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RoeAgentJobResultInput",
     "RoeAgentJobResultLoader",
+    "RoeAgentJobResultTool",
     "RoeClient",
     "RoeError",
     "RoeSettings",

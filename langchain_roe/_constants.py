@@ -52,6 +52,12 @@ POLL_JITTER: Final = 0.2
 # The loader's defaults.
 DEFAULT_MAX_CONCURRENCY: Final = 4
 
+# The tool: its name, and how much text it hands a model at most.
+TOOL_NAME: Final = "roe_get_agent_job_result"
+DEFAULT_MAX_OUTPUT_CHARS: Final = 20_000
+MIN_MAX_OUTPUT_CHARS: Final = 500
+EXAMPLE_AGENT_JOB_ID: Final = "0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10"
+
 # Documents: the namespace their ids are derived in (uuid5 of "<agent_job_id>/<output_index>").
 DOCUMENT_ID_NAMESPACE: Final = "6b1f2c3e-7d0a-5e4b-9c8d-1a2b3c4d5e6f"
 

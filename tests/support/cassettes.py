@@ -15,7 +15,7 @@ from typing import Any
 
 import vcr
 
-from langchain_roe import RoeAgentJobResultLoader, RoeClient, RoeError
+from langchain_roe import RoeAgentJobResultLoader, RoeAgentJobResultTool, RoeClient, RoeError
 from tests.support import example_jobs as jobs
 
 CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
@@ -92,6 +92,24 @@ def _load(*roles: str, **options: Any) -> Run:
         loader = RoeAgentJobResultLoader([ids[role] for role in roles], client=client, **options)
         with suppress(RoeError):
             loader.load()
+
+    return run
+
+
+def _tool_calls(*roles: str) -> Run:
+    """Call `RoeAgentJobResultTool` over the client for each role's job, as a model would."""
+
+    def run(client: RoeClient, ids: Ids) -> None:
+        tool = RoeAgentJobResultTool(client=client)
+        for n, role in enumerate(roles):
+            tool.invoke(
+                {
+                    "type": "tool_call",
+                    "id": f"call-{n}",
+                    "name": tool.name,
+                    "args": {"agent_job_id": ids[role]},
+                }
+            )
 
     return run
 
@@ -197,5 +215,11 @@ SCENARIOS: list[Scenario] = [
         "loader_per_job_wait",
         "loader, per-job path, waiting: GET result (404), GET status until SUCCESS, GET result",
         _load("WAITING", use_batch_endpoint=False, wait_for_completion=True),
+    ),
+    Scenario(
+        "tool_agent_calls",
+        "tool calls as an agent makes them: a finished, a running and an unknown job "
+        "(GET result, GET status)",
+        _tool_calls("WEB", "RUNNING", "UNKNOWN"),
     ),
 ]
