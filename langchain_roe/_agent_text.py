@@ -6,7 +6,7 @@ from collections.abc import Collection
 from typing import Any
 
 from langchain_roe._constants import EXAMPLE_AGENT_JOB_ID
-from langchain_roe._documents import readable_value
+from langchain_roe._documents import FinishedJob, readable_value
 from langchain_roe._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -22,8 +22,7 @@ from langchain_roe._models import AgentDatum, AgentJobResult
 
 
 def result_text(
-    agent_job_id: str,
-    result: AgentJobResult,
+    job: FinishedJob,
     *,
     output_keys: Collection[str] | None = None,
     max_chars: int,
@@ -34,16 +33,16 @@ def result_text(
     then a line of totals. When the whole does not fit, the sections are cut and a marker says how
     many characters were left out; the totals line always stays.
     """
-    chosen = [o for o in result.outputs if output_keys is None or o.key in output_keys]
+    chosen = [o for o in job.outputs if output_keys is None or o.key in output_keys]
     sections = [_output_section(output) for output in chosen]
     if output_keys is not None:
-        missing = sorted(set(output_keys).difference(o.key for o in result.outputs))
+        missing = sorted(set(output_keys).difference(o.key for o in job.outputs))
         if missing:
-            available = ", ".join(sorted({o.key for o in result.outputs})) or "none"
+            available = ", ".join(sorted({o.key for o in job.outputs})) or "none"
             sections.append(f"No output with key(s) {', '.join(missing)}; available: {available}.")
-    header = f"Roe agent job {agent_job_id}: outputs\n\n"
+    header = f"Roe agent job {job.agent_job_id}: outputs\n\n"
     body = "\n\n".join(sections) if sections else "The job finished with no outputs."
-    footer = "\n\n" + _totals(result, len(chosen))
+    footer = "\n\n" + _totals(job, len(chosen))
     text = header + body + footer
     if len(text) <= max_chars:
         return text
@@ -105,13 +104,13 @@ def _output_section(output: AgentDatum) -> str:
     return "\n".join(lines)
 
 
-def _totals(result: AgentJobResult, shown: int) -> str:
-    count = len(result.outputs)
+def _totals(job: FinishedJob, shown: int) -> str:
+    count = len(job.outputs)
     parts = [f"{shown} of {count} output{'s' if count != 1 else ''} shown"]
-    if result.input_tokens is not None:
-        parts.append(f"{result.input_tokens} input tokens")
-    if result.output_tokens is not None:
-        parts.append(f"{result.output_tokens} output tokens")
+    if job.input_tokens is not None:
+        parts.append(f"{job.input_tokens} input tokens")
+    if job.output_tokens is not None:
+        parts.append(f"{job.output_tokens} output tokens")
     return "Totals: " + ", ".join(parts) + "."
 
 

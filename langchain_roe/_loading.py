@@ -1,7 +1,7 @@
 """How the loader turns job ids into Documents or errors: one flow per unit of work, run sync or async.
 
 A unit is a chunk of ids on the batch path, or one id on the per-job path. Its flow yields `Step`s
-(client calls and sleeps) and returns each job's Documents or error, in job order; `run_units` and
+(client calls and sleeps) and returns each job's outputs or error, in job order; `run_units` and
 `arun_units` keep up to `max_concurrency` units in flight and hand back their outcomes in order.
 """
 
@@ -11,27 +11,24 @@ import asyncio
 import copy
 import random
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from langchain_core.documents import Document
-
 from langchain_roe import _clock
-from langchain_roe._calls import result_url
 from langchain_roe._client import RoeClient
 from langchain_roe._constants import POLL_BACKOFF, POLL_INITIAL_DELAY, POLL_JITTER, POLL_MAX_DELAY
-from langchain_roe._documents import FinishedJob, job_documents
+from langchain_roe._documents import FinishedJob
 from langchain_roe._exceptions import JobFailedError, JobNotFinishedError, RoeError
 from langchain_roe._flow import Flow, adrive, drive
 from langchain_roe._jobs import job_state_error
-from langchain_roe._models import AgentJobResult, AgentJobResultItem, AgentJobStatusCode
+from langchain_roe._models import AgentJobStatusCode
 
 T = TypeVar("T")
 
-#: A job's Documents, or why it has none.
-Outcome = tuple[str, list[Document] | RoeError]
+#: A job's outputs, or why it has none.
+Outcome = tuple[str, FinishedJob | RoeError]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +43,6 @@ class Step:
 class LoadOptions:
     """What the loader was asked for, as the flows need it."""
 
-    output_keys: Collection[str] | None
     wait_for_completion: bool
     wait_timeout: float
     prefer_corrected_outputs: bool
@@ -58,12 +54,10 @@ def poll_delay(polls_done: int, *, jitter: Callable[[], float] = random.random) 
     return delay * (1.0 + POLL_JITTER * (2.0 * jitter() - 1.0))
 
 
-def batch_unit(
-    client: RoeClient, ids: list[str], options: LoadOptions
-) -> Flow[Step, list[Outcome]]:
+def batch_unit(ids: list[str], options: LoadOptions) -> Flow[Step, list[Outcome]]:
     """Load a chunk of jobs through the batch endpoints."""
     deadline = _clock.monotonic() + options.wait_timeout
-    outcomes: dict[str, list[Document] | RoeError] = {}
+    outcomes: dict[str, FinishedJob | RoeError] = {}
     asking = ids
     while asking:
         try:
@@ -80,7 +74,9 @@ def batch_unit(
                 continue
             state = job_state_error(agent_job_id, answer.status)
             if state is None:
-                outcomes[agent_job_id] = _documents(client, agent_job_id, answer, options)
+                outcomes[agent_job_id] = FinishedJob.from_item(
+                    agent_job_id, answer, prefer_corrected=options.prefer_corrected_outputs
+                )
             elif isinstance(state, JobFailedError):
                 failed.append(agent_job_id)
             elif isinstance(state, JobNotFinishedError):
@@ -98,9 +94,7 @@ def batch_unit(
     return [(i, outcomes[i]) for i in ids]
 
 
-def single_unit(
-    client: RoeClient, agent_job_id: str, options: LoadOptions
-) -> Flow[Step, list[Outcome]]:
+def single_unit(agent_job_id: str, options: LoadOptions) -> Flow[Step, list[Outcome]]:
     """Load one job through `GET .../result/`."""
     deadline = _clock.monotonic() + options.wait_timeout
     while True:
@@ -116,23 +110,7 @@ def single_unit(
         except RoeError as error:
             return [(agent_job_id, error)]
         else:
-            return [(agent_job_id, _documents(client, agent_job_id, result, options))]
-
-
-def _documents(
-    client: RoeClient,
-    agent_job_id: str,
-    answer: AgentJobResult | AgentJobResultItem,
-    options: LoadOptions,
-) -> list[Document]:
-    if isinstance(answer, AgentJobResult):
-        job = FinishedJob.from_result(agent_job_id, answer)
-    else:
-        job = FinishedJob.from_item(
-            agent_job_id, answer, prefer_corrected=options.prefer_corrected_outputs
-        )
-    source = result_url(client.settings, agent_job_id)
-    return job_documents(job, source=source, output_keys=options.output_keys)
+            return [(agent_job_id, FinishedJob.from_result(agent_job_id, result))]
 
 
 def _failures_explained(ids: list[str]) -> Flow[Step, dict[str, RoeError]]:

@@ -11,7 +11,7 @@ from typing import Any
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
-from langchain_roe._calls import chunked
+from langchain_roe._calls import chunked, result_url
 from langchain_roe._client import RoeClient, build_client
 from langchain_roe._constants import (
     DEFAULT_MAX_CONCURRENCY,
@@ -19,6 +19,7 @@ from langchain_roe._constants import (
     LOGGER_NAME,
     MAX_IDS_PER_REQUEST,
 )
+from langchain_roe._documents import FinishedJob, job_documents
 from langchain_roe._exceptions import AuthenticationError, ConfigurationError, RoeError
 from langchain_roe._flow import Flow
 from langchain_roe._ids import unique_job_ids
@@ -117,8 +118,8 @@ class RoeAgentJobResultLoader(BaseLoader):
         if not wait_timeout > 0:
             msg = f"wait_timeout must be a positive number of seconds, got {wait_timeout!r}"
             raise ValueError(msg)
+        self.output_keys = _output_keys(output_keys)
         self.options = LoadOptions(
-            output_keys=_output_keys(output_keys),
             wait_for_completion=wait_for_completion,
             wait_timeout=float(wait_timeout),
             prefer_corrected_outputs=prefer_corrected_outputs,
@@ -143,28 +144,45 @@ class RoeAgentJobResultLoader(BaseLoader):
 
     def lazy_load(self) -> Iterator[Document]:
         """Yield Documents job by job, in the order the ids were given, as their requests answer."""
+        for job in self._finished_jobs():
+            yield from self._documents(job)
+
+    async def alazy_load(self) -> AsyncIterator[Document]:
+        """Async `lazy_load`, on httpx's async client; no event loop is run inside."""
+        async for job in self._afinished_jobs():
+            for document in self._documents(job):
+                yield document
+
+    def _finished_jobs(self) -> Iterator[FinishedJob]:
+        """Each loadable job in order; the others raise or are recorded in `failures`."""
         self.failures = {}
         with self._progress() as progress:
             for outcomes in run_units(self.client, self._units(), self.max_concurrency):
                 yield from self._accept(outcomes, progress)
 
-    async def alazy_load(self) -> AsyncIterator[Document]:
-        """Async `lazy_load`, on httpx's async client; no event loop is run inside."""
+    async def _afinished_jobs(self) -> AsyncIterator[FinishedJob]:
+        """Async `_finished_jobs`."""
         self.failures = {}
         with self._progress() as progress:
             async for outcomes in arun_units(self.client, self._units(), self.max_concurrency):
-                for document in self._accept(outcomes, progress):
-                    yield document
+                for job in self._accept(outcomes, progress):
+                    yield job
+
+    def _documents(self, job: FinishedJob) -> list[Document]:
+        source = result_url(self.client.settings, job.agent_job_id)
+        documents = job_documents(job, source=source, output_keys=self.output_keys)
+        self._warn_missing_keys(job.agent_job_id, documents)
+        return documents
 
     def _units(self) -> Iterator[Flow[Step, list[Outcome]]]:
         if self.use_batch_endpoint:
             for chunk in chunked(self.agent_job_ids, self.batch_size):
-                yield batch_unit(self.client, chunk, self.options)
+                yield batch_unit(chunk, self.options)
         else:
             for agent_job_id in self.agent_job_ids:
-                yield single_unit(self.client, agent_job_id, self.options)
+                yield single_unit(agent_job_id, self.options)
 
-    def _accept(self, outcomes: list[Outcome], progress: Any) -> Iterator[Document]:
+    def _accept(self, outcomes: list[Outcome], progress: Any) -> Iterator[FinishedJob]:
         for agent_job_id, outcome in outcomes:
             if isinstance(outcome, RoeError):
                 if not self.continue_on_failure or isinstance(outcome, _FATAL):
@@ -172,13 +190,12 @@ class RoeAgentJobResultLoader(BaseLoader):
                 self.failures[agent_job_id] = outcome
                 logger.warning("skipped agent job %s: %s", agent_job_id, outcome)
                 continue
-            self._warn_missing_keys(agent_job_id, outcome)
-            yield from outcome
+            yield outcome
         if progress is not None:
             progress.update(len(outcomes))
 
     def _warn_missing_keys(self, agent_job_id: str, documents: list[Document]) -> None:
-        wanted = self.options.output_keys
+        wanted = self.output_keys
         if wanted is None:
             return
         missing = set(wanted).difference(d.metadata["key"] for d in documents)

@@ -17,6 +17,7 @@ from langchain_roe._constants import (
     MIN_MAX_OUTPUT_CHARS,
     TOOL_NAME,
 )
+from langchain_roe._documents import FinishedJob
 from langchain_roe._exceptions import (
     AuthenticationError,
     ConfigurationError,
@@ -144,7 +145,6 @@ class RoeAgentJobResultTool(BaseTool):
         self, agent_job_id: str, result: AgentJobResult, output_keys: list[str] | None
     ) -> tuple[str, dict[str, Any]]:
         agent_job_id = canonical_job_id(agent_job_id)
-        text = result_text(
-            agent_job_id, result, output_keys=output_keys, max_chars=self.max_output_chars
-        )
+        job = FinishedJob.from_result(agent_job_id, result)
+        text = result_text(job, output_keys=output_keys, max_chars=self.max_output_chars)
         return text, result_artifact(agent_job_id, result)
