@@ -1,11 +1,14 @@
-"""What lets the examples run with no API key and no network: a scripted chat model.
+"""What lets the examples run with no API key and no network.
 
-With a model provider's key the agent example uses a real model instead; this one only replays
-the tool calls it is given, which is enough to show the tool inside a real agent loop.
+Without `ROE_API_KEY` the examples read the recorded example session shipped with the package;
+without a model provider's key the agent example uses a scripted chat model, which replays the tool
+calls it is given: enough to show the tool inside a real agent loop.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -13,6 +16,9 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
+
+from langchain_roe import RoeClient
+from langchain_roe._replay import recorded_job_ids, replay_client
 
 
 class ScriptedChatModel(GenericFakeChatModel):
@@ -42,3 +48,17 @@ def tool_calls_then_answer(tool_name: str, agent_job_ids: Iterable[str]) -> Scri
             ]
         )
     )
+
+
+def example_client() -> RoeClient:
+    """The live API when `ROE_API_KEY` is set; otherwise the recorded example session, offline."""
+    if os.environ.get("ROE_API_KEY", "").strip():
+        return RoeClient()
+    print("(no ROE_API_KEY: replaying the recorded example session offline)", file=sys.stderr)
+    return replay_client()
+
+
+def example_job_ids() -> list[str]:
+    """Job ids to show: `ROE_EXAMPLE_JOB_IDS` (comma-separated) when set, else the recorded ones."""
+    given = os.environ.get("ROE_EXAMPLE_JOB_IDS", "")
+    return [i.strip() for i in given.split(",") if i.strip()] or recorded_job_ids()

@@ -44,7 +44,7 @@ def write_catalogue() -> None:
     readme = CASSETTES / "README.md"
     text = readme.read_text(encoding="utf-8")
     head = text[: text.index(TABLE_HEADING)]
-    rows = [f"| `{s.path.name}` | {s.summary} |" for s in SCENARIOS]
+    rows = [f"| `{s.path.name}` | {s.summary} |" for s in SCENARIOS if s.folder == CASSETTES]
     table = "\n".join([TABLE_HEADING, "", "| cassette | what it holds |", "|---|---|", *rows])
     readme.write_text(head + table + "\n", encoding="utf-8")
 
@@ -64,7 +64,7 @@ def main(argv: list[str]) -> int:
                 http_client=httpx.Client(transport=transport),
                 async_http_client=httpx.AsyncClient(transport=transport),
             )
-        with recorder.use_cassette(scenario.path.name):
+        with recorder.use_cassette(str(scenario.path)):
             scenario.run(client, ids)
         client.close()
         print(f"recorded {scenario.path.name}: {scenario.summary}", file=sys.stderr)

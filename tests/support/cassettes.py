@@ -16,6 +16,7 @@ from typing import Any
 import vcr
 
 from langchain_roe import RoeAgentJobResultLoader, RoeAgentJobResultTool, RoeClient, RoeError
+from langchain_roe._replay import DEMO_SESSION
 from tests.support import example_jobs as jobs
 
 CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
@@ -56,10 +57,11 @@ class Scenario:
     name: str
     summary: str
     run: Callable[[RoeClient, Ids], None]
+    folder: Path = CASSETTES
 
     @property
     def path(self) -> Path:
-        return CASSETTES / f"{self.name}.yaml"
+        return self.folder / f"{self.name}.yaml"
 
 
 Run = Callable[[RoeClient, Ids], None]
@@ -114,6 +116,13 @@ def _tool_calls(*roles: str) -> Run:
     return run
 
 
+def _demo(client: RoeClient, ids: Ids) -> None:
+    """What the demo and the examples ask offline: the finished jobs through the loader, then a
+    tool call for each of them and for a running and an unknown job."""
+    RoeAgentJobResultLoader([ids[role] for role in DEMO_ROLES], client=client).load()
+    _tool_calls(*DEMO_ROLES, "RUNNING", "UNKNOWN")(client, ids)
+
+
 #: The example ids by role; a live recording maps the same roles to real jobs.
 EXAMPLE_IDS: dict[str, str] = {
     "WEB": jobs.WEB,
@@ -130,6 +139,7 @@ EXAMPLE_IDS: dict[str, str] = {
 
 MIXED = ("WEB", "CACHED", "FAILED", "UNKNOWN", "RUNNING")
 MANY = ("WEB", "DOCS", "PDF", "MULTIMODAL", "AML", "CACHED")
+DEMO_ROLES = ("WEB", "DOCS", "PDF", "MULTIMODAL", "AML")
 
 SCENARIOS: list[Scenario] = [
     Scenario(
@@ -221,5 +231,13 @@ SCENARIOS: list[Scenario] = [
         "tool calls as an agent makes them: a finished, a running and an unknown job "
         "(GET result, GET status)",
         _tool_calls("WEB", "RUNNING", "UNKNOWN"),
+    ),
+    Scenario(
+        "session",
+        "the demo's example session, shipped in the package: the five finished example jobs "
+        "through the loader (POST results), then the tool on each of them and on a running and "
+        "an unknown job (GET result, GET status)",
+        _demo,
+        folder=DEMO_SESSION.parent,
     ),
 ]

@@ -89,14 +89,14 @@ class FakeRoeAPI:
             return json_answer(200, [s for i in agent_job_ids if (s := self._status_item(i))])
         return NOT_FOUND
 
+    def respond(self, request: httpx.Request) -> httpx.Response:
+        """Answer an httpx request (a handler for `httpx.MockTransport`)."""
+        answer = self.handle(request.method, request.url.path, request.read())
+        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.body)
+
     def transport(self) -> httpx.MockTransport:
         """An httpx transport that answers from this API, for recording cassettes offline."""
-
-        def respond(request: httpx.Request) -> httpx.Response:
-            answer = self.handle(request.method, request.url.path, request.read())
-            return httpx.Response(answer.status_code, headers=answer.headers, content=answer.body)
-
-        return httpx.MockTransport(respond)
+        return httpx.MockTransport(self.respond)
 
     def _result(self, job: FakeJob) -> Answer:
         status = job.current_status()

@@ -1,0 +1,7 @@
+"""`python -m langchain_roe`: the `roe-job-result` command line."""
+
+from __future__ import annotations
+
+from langchain_roe._cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,236 @@
+"""`roe-job-result` (also `python -m langchain_roe`): Roe agent job outputs on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from typing import TextIO
+
+from langchain_roe._agent_text import result_text
+from langchain_roe._calls import result_url
+from langchain_roe._client import RoeClient, build_client
+from langchain_roe._constants import DEFAULT_MAX_OUTPUT_CHARS, DEFAULT_WAIT_TIMEOUT, ENV_API_KEY
+from langchain_roe._documents import FinishedJob, job_documents, readable_value
+from langchain_roe._exceptions import AuthenticationError, ConfigurationError, RoeError
+from langchain_roe._replay import recorded_job_ids, replay_client
+from langchain_roe.document_loaders import RoeAgentJobResultLoader
+from langchain_roe.tools import RoeAgentJobResultTool
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+#: Errors about the set-up rather than a job: exit 2.
+_FATAL = (AuthenticationError, ConfigurationError)
+#: Above this many jobs, a terminal gets a progress bar on standard error.
+PROGRESS_FROM_JOBS = 50
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line's arguments."""
+    cli = argparse.ArgumentParser(
+        prog="roe-job-result",
+        description="Print the outputs of Roe AI agent jobs: as a model reads them (text), as "
+        "LangChain Documents (jsonl), or for people (markdown).",
+        epilog="Exit status: 0 all jobs loaded, 1 some jobs failed (each named on standard "
+        "error), 2 usage or configuration error.",
+    )
+    cli.add_argument("agent_job_ids", nargs="*", metavar="AGENT_JOB_ID", help="job ids (UUIDs)")
+    cli.add_argument(
+        "--from-file",
+        metavar="PATH",
+        help="read ids from a file, one per line ('-' for standard input)",
+    )
+    cli.add_argument("--format", choices=("text", "jsonl", "markdown"), default="text")
+    cli.add_argument(
+        "--output-keys",
+        type=_comma_list,
+        metavar="KEY[,KEY...]",
+        help="only the outputs with these keys",
+    )
+    cli.add_argument("--wait", action="store_true", help="wait for unfinished jobs to end")
+    cli.add_argument("--wait-timeout", type=float, default=DEFAULT_WAIT_TIMEOUT, metavar="SECONDS")
+    cli.add_argument(
+        "--continue-on-failure", action="store_true", help="skip jobs that fail; exit 1 at the end"
+    )
+    cli.add_argument(
+        "--demo",
+        action="store_true",
+        help="without ROE_API_KEY, replay the recorded example session offline",
+    )
+    settings = cli.add_argument_group("client settings (default: the ROE_* environment variables)")
+    settings.add_argument("--api-key", help=f"organization API key (default: ${ENV_API_KEY})")
+    settings.add_argument("--organization-id", help="organization UUID ($ROE_ORGANIZATION_ID)")
+    settings.add_argument("--base-url", help="API root ($ROE_BASE_URL)")
+    settings.add_argument("--timeout", type=float, help="seconds per request ($ROE_TIMEOUT)")
+    settings.add_argument("--max-retries", type=int, help="retries per request ($ROE_MAX_RETRIES)")
+    return cli
+
+
+def read_ids(args: argparse.Namespace, stdin: TextIO) -> list[str]:
+    """Ids from the arguments, then the file; from standard input when neither gave any."""
+    ids = list(args.agent_job_ids)
+    if args.from_file == "-":
+        ids += _lines(stdin)
+    elif args.from_file:
+        with open(args.from_file, encoding="utf-8") as handle:
+            ids += _lines(handle)
+    elif not ids and not stdin.isatty():
+        ids += _lines(stdin)
+    return ids
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run the command line; returns the exit status."""
+    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    args = parser().parse_args(argv)
+    try:
+        ids = read_ids(args, stdin)
+        client = _client(args, stderr)
+        if not ids and _replaying(args):
+            ids = recorded_job_ids()
+        if not ids:
+            raise ValueError(
+                "no agent job ids: give them as arguments, with --from-file, or on standard input"
+            )
+        if client.settings.api_key is None:
+            raise ConfigurationError(f"no Roe API key: set {ENV_API_KEY} or pass --api-key")
+        loader = RoeAgentJobResultLoader(
+            ids,
+            client=client,
+            output_keys=args.output_keys,
+            continue_on_failure=args.continue_on_failure or args.demo,
+            wait_for_completion=args.wait,
+            wait_timeout=args.wait_timeout,
+            show_progress=len(ids) >= PROGRESS_FROM_JOBS and stderr.isatty() and _has_tqdm(),
+        )
+    except (ValueError, OSError) as error:
+        print(f"roe-job-result: {error}", file=stderr)
+        return EXIT_USAGE
+    if args.demo:
+        return _demo(loader, stdout, stderr)
+    return _print_jobs(loader, args, stdout, stderr)
+
+
+def _print_jobs(
+    loader: RoeAgentJobResultLoader, args: argparse.Namespace, stdout: TextIO, stderr: TextIO
+) -> int:
+    try:
+        for job in loader._finished_jobs():
+            stdout.write(_render(loader, job, args.format))
+            stdout.flush()
+    except _FATAL as error:
+        print(f"roe-job-result: {error}", file=stderr)
+        return EXIT_USAGE
+    except RoeError as error:
+        _report({error.agent_job_id or "?": error}, stderr)
+        return EXIT_SOME_FAILED
+    _report(loader.failures, stderr)
+    return EXIT_SOME_FAILED if loader.failures else EXIT_OK
+
+
+def _report(failures: dict[str, RoeError], stderr: TextIO) -> None:
+    for agent_job_id, error in failures.items():
+        print(f"roe-job-result: job {agent_job_id} failed: {error.message}", file=stderr)
+
+
+def _render(loader: RoeAgentJobResultLoader, job: FinishedJob, form: str) -> str:
+    if form == "text":
+        return result_text(job, output_keys=loader.output_keys, max_chars=sys.maxsize) + "\n\n"
+    if form == "jsonl":
+        source = result_url(loader.client.settings, job.agent_job_id)
+        documents = job_documents(job, source=source, output_keys=loader.output_keys)
+        return "".join(
+            json.dumps(
+                {"id": d.id, "page_content": d.page_content, "metadata": d.metadata},
+                ensure_ascii=False,
+            )
+            + "\n"
+            for d in documents
+        )
+    lines = [f"# Roe agent job `{job.agent_job_id}`", ""]
+    for output in job.outputs:
+        if loader.output_keys is not None and output.key not in loader.output_keys:
+            continue
+        lines.append(f"## {output.key}")
+        lines.append("")
+        facts = [f"type `{output.data_type}`"]
+        if output.cost is not None:
+            facts.append(f"cost {output.cost:g}")
+        lines.append(" · ".join(([output.description] if output.description else []) + facts))
+        fence = "json" if readable_value(output) != output.value else ""
+        lines += ["", f"```{fence}", readable_value(output), "```", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _demo(loader: RoeAgentJobResultLoader, stdout: TextIO, stderr: TextIO) -> int:
+    documents = loader.load()
+    print(
+        f"Loaded {len(documents)} Documents from {len(loader.agent_job_ids)} jobs:\n", file=stdout
+    )
+    for document in documents:
+        meta = document.metadata
+        preview = " ".join(document.page_content.split())[:90]
+        print(
+            f"- job {meta['agent_job_id']}, output {meta['key']!r} ({meta['data_type']}, "
+            f"cost {meta.get('cost', 'n/a')})\n    {preview} ...",
+            file=stdout,
+        )
+    tool = RoeAgentJobResultTool(client=loader.client, max_output_chars=DEFAULT_MAX_OUTPUT_CHARS)
+    first_job = loader.agent_job_ids[0]
+    message = tool.invoke(
+        {
+            "type": "tool_call",
+            "id": "demo-1",
+            "name": tool.name,
+            "args": {"agent_job_id": first_job},
+        }
+    )
+    print(f"\nWhat {tool.name} returns to a model for {first_job}:\n", file=stdout)
+    print(message.content, file=stdout)
+    _report(loader.failures, stderr)
+    return EXIT_SOME_FAILED if loader.failures else EXIT_OK
+
+
+def _client(args: argparse.Namespace, stderr: TextIO) -> RoeClient:
+    settings = {
+        "api_key": args.api_key,
+        "organization_id": args.organization_id,
+        "base_url": args.base_url,
+        "timeout": args.timeout,
+        "max_retries": args.max_retries,
+    }
+    if _replaying(args):
+        print(
+            "roe-job-result: no ROE_API_KEY set: replaying the recorded example session "
+            "offline (no network)",
+            file=stderr,
+        )
+        return replay_client(**{k: v for k, v in settings.items() if k != "api_key"})
+    return build_client(None, **settings)
+
+
+def _replaying(args: argparse.Namespace) -> bool:
+    return bool(args.demo and not args.api_key and not os.environ.get(ENV_API_KEY, "").strip())
+
+
+def _comma_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _lines(lines: Iterable[str]) -> list[str]:
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _has_tqdm() -> bool:
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -1,0 +1,153 @@
+"""The command line: ids in, formats out, exit codes, and the offline demo."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from langchain_roe import _cli
+from tests.support import example_jobs as jobs
+from tests.support.fake_api import FakeRoeAPI
+from tests.support.mock_api import Script, json_response, mock_client
+
+
+class Terminal(io.StringIO):
+    def __init__(self, text: str = "", *, tty: bool = False) -> None:
+        super().__init__(text)
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def run(argv: list[str], stdin: str = "", *, stdin_tty: bool = False) -> tuple[int, str, str]:
+    stdout, stderr = Terminal(), Terminal()
+    code = _cli.main(argv, stdin=Terminal(stdin, tty=stdin_tty), stdout=stdout, stderr=stderr)
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+@pytest.fixture
+def replayed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line's client answers from the in-memory API over the example jobs."""
+    client = mock_client(FakeRoeAPI(jobs.example_jobs()).respond)
+    monkeypatch.setattr(_cli, "build_client", lambda client_, **settings: client)
+
+
+def test_demo_runs_offline_and_says_so() -> None:
+    code, out, err = run(["--demo"])
+    assert code == 0
+    assert "replaying the recorded example session offline" in err
+    assert "Loaded 5 Documents from 5 jobs" in out
+    assert f"What roe_get_agent_job_result returns to a model for {jobs.WEB}" in out
+    assert "Totals: 1 of 1 output shown, 18452 input tokens, 612 output tokens." in out
+
+
+def test_demo_with_a_key_needs_ids() -> None:
+    code, _, err = run(["--demo", "--api-key", "k"])
+    assert code == 2
+    assert "no agent job ids" in err
+
+
+def test_no_key_is_a_usage_error_naming_the_variable() -> None:
+    code, out, err = run([jobs.WEB])
+    assert (code, out) == (2, "")
+    assert "set ROE_API_KEY or pass --api-key" in err
+
+
+@pytest.mark.parametrize("argv", [[], ["not-a-uuid"], ["--from-file", "/nonexistent/ids.txt"]])
+def test_usage_errors_exit_2(argv: list[str]) -> None:
+    code, _, err = run(["--api-key", "k", *argv], stdin_tty=True)
+    assert code == 2
+    assert err.startswith("roe-job-result: ")
+
+
+def test_jsonl_writes_one_document_a_line(replayed: None) -> None:
+    code, out, _ = run(["--format", "jsonl", jobs.WEB, jobs.DOCS], stdin_tty=True)
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["metadata"]["agent_job_id"] for line in lines] == [jobs.WEB, jobs.DOCS]
+    assert set(lines[0]) == {"id", "page_content", "metadata"}
+    assert json.loads(lines[1]["page_content"]) == {"summary": "hello world!"}
+
+
+def test_text_is_what_the_tool_shows(replayed: None) -> None:
+    code, out, _ = run([jobs.WEB], stdin_tty=True)
+    assert code == 0
+    assert out.startswith(f"Roe agent job {jobs.WEB}: outputs\n\n## output\n")
+
+
+def test_markdown_for_people(replayed: None) -> None:
+    code, out, _ = run(["--format", "markdown", "--output-keys", "output,score", jobs.PDF])
+    assert code == 0
+    assert out.startswith(f"# Roe agent job `{jobs.PDF}`\n\n## output\n")
+    assert '```json\n{\n  "name": "Jane Doe"' in out
+
+
+def test_ids_from_a_file_and_from_stdin(replayed: None, tmp_path: Path) -> None:
+    listing = tmp_path / "ids.txt"
+    listing.write_text(f"# jobs\n{jobs.WEB}\n\n{jobs.DOCS}\n", encoding="utf-8")
+    code, out, _ = run(["--format", "jsonl", "--from-file", str(listing)])
+    assert code == 0
+    assert len(out.splitlines()) == 2
+    code, out, _ = run(["--format", "jsonl"], stdin=f"{jobs.AML}\n")
+    assert code == 0
+    assert json.loads(out)["metadata"]["agent_job_id"] == jobs.AML
+
+
+def _mixed_client(**_: Any) -> Any:
+    def answer(request: httpx.Request) -> httpx.Response:
+        ids = json.loads(request.content)["job_ids"]
+        if request.url.path.endswith("/statuses/"):
+            return json_response(
+                200, [{"id": i, "status": 4, "error_message": "bad scan"} for i in ids]
+            )
+        return json_response(
+            200,
+            [
+                {
+                    "id": jobs.WEB,
+                    "status": 3,
+                    "result": [{"key": "k", "data_type": "text/plain", "value": "v"}],
+                },
+                {"id": jobs.FAILED, "status": 4, "result": None},
+            ],
+        )
+
+    return mock_client(Script([answer]))
+
+
+@pytest.mark.parametrize("continuing", [True, False])
+def test_failed_jobs_exit_1_and_are_named(
+    monkeypatch: pytest.MonkeyPatch, continuing: bool
+) -> None:
+    monkeypatch.setattr(_cli, "build_client", lambda client, **settings: _mixed_client())
+    flags = ["--continue-on-failure"] if continuing else []
+    code, out, err = run([*flags, "--format", "jsonl", jobs.FAILED, jobs.WEB])
+    assert code == 1
+    assert f"job {jobs.FAILED} failed: the agent job ended in FAILURE: bad scan" in err
+    assert (jobs.WEB in out) is continuing  # without the flag it stops at the first failure
+
+
+def test_the_module_and_the_console_script_run() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "langchain_roe", "--demo"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Loaded 5 Documents" in done.stdout
+    script = Path(sys.executable).with_name("roe-job-result")
+    done = subprocess.run(
+        [str(script), "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0
+    assert "Exit status: 0 all jobs loaded" in done.stdout

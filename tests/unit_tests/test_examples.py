@@ -1,0 +1,28 @@
+"""Every example runs offline (the recorded session and a scripted model) and does what it says."""
+
+from __future__ import annotations
+
+import pytest
+
+from examples import agent, quickstart, rag_ingest
+from tests.support import example_jobs as jobs
+
+
+def test_quickstart(capsys: pytest.CaptureFixture[str]) -> None:
+    quickstart.main()
+    out = capsys.readouterr().out
+    for agent_job_id in jobs.SUCCEEDED_JOBS:
+        assert agent_job_id in out
+    assert "Totals: 1 of 1 output shown" in out
+
+
+def test_agent_reads_each_job_through_the_tool() -> None:
+    messages = agent.main()
+    assert [m.status for m in messages] == ["success"] * 3
+    assert {m.artifact["agent_job_id"] for m in messages} == set(jobs.SUCCEEDED_JOBS[:3])
+
+
+def test_rag_ingest_adds_nothing_the_second_time() -> None:
+    first, second = rag_ingest.main()
+    assert first["num_added"] == 5
+    assert (second["num_added"], second["num_updated"], second["num_skipped"]) == (0, 0, 5)
