@@ -41,7 +41,7 @@ format: install
 	$(RUN) ruff check --fix .
 
 demo: install
-	$(RUN) python -m langchain_roe --demo
+	$(RUN) python -m langchain_roe --demo $(IDS)
 
 # Re-record the cassettes against the live API (needs ROE_API_KEY and the job ids in scripts/record.py).
 record: install
