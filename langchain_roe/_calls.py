@@ -158,6 +158,7 @@ def batch_flow(
     for chunk in chunked(agent_job_ids):
         items: list[ItemT] = []
         next_url: str | None = None
+        visited: set[str] = set()
         while True:
             call = make_call(chunk, next_url)
             answer: BatchAnswer[ItemT] = yield call
@@ -165,6 +166,12 @@ def batch_flow(
             items.extend(page)
             if next_url is None:
                 break
+            if next_url in visited:
+                msg = (
+                    f"the answer to {call.describe()} links back to a page already read: {next_url}"
+                )
+                raise InvalidResponseError(msg)
+            visited.add(next_url)
         outcomes.update(match_by_id(chunk, items))
     return outcomes
 

@@ -158,10 +158,9 @@ def error_message(body: object, response: httpx.Response) -> str:
         body = list(body.values())
     if isinstance(body, list):
         for item in body:
-            if isinstance(item, str) and item:
-                return item
-            if isinstance(item, list) and item and isinstance(item[0], str):
-                return str(item[0])
+            first = item[0] if isinstance(item, list) and item else item
+            if isinstance(first, str) and first:
+                return first
     if isinstance(body, str) and body.strip():
         return " ".join(body.split())[:ERROR_SNIPPET_CHARS]
     return response.reason_phrase or f"HTTP {response.status_code}"

@@ -406,3 +406,11 @@ def test_an_owned_async_pool_is_renewed_for_a_new_event_loop(
     for _ in range(2):
         assert asyncio.run(client.aget_status(JOB)).status is AgentJobStatusCode.SUCCESS
     assert len(opened) == 2
+
+
+def test_a_page_that_links_back_is_refused(invoke: Invoke) -> None:
+    looping = {"next": "https://api.roe-ai.com/v1/agents/jobs/results/?page=2", "results": []}
+    script = Script([json_response(200, looping)])
+    with pytest.raises(InvalidResponseError, match="already read"):
+        invoke(mock_client(script).get_results, _ids(1))
+    assert len(script.requests) == 2

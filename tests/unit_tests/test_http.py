@@ -51,6 +51,8 @@ def test_the_server_message_is_read_from_every_documented_body(name: str, messag
         ({"message": "m"}, "m"),
         ({"detail": "", "organization_id": "Must be a valid UUID."}, "Must be a valid UUID."),
         ({"detail": None, "code": 7}, "Bad Gateway"),
+        ([[""], "", ["second"]], "second"),  # found by the property test: empty strings skipped
+        ([[""]], "Bad Gateway"),
         (
             "<html><body>\n  <h1>502 Bad   Gateway</h1></body></html>",
             "<html><body> <h1>502 Bad Gateway</h1></body></html>",

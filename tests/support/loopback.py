@@ -1,0 +1,343 @@
+"""A Roe-compatible HTTP server on loopback, with latency and faults on demand.
+
+It serves the four job endpoints over synthetic jobs whose content is a pure function of the job id
+(`synthetic_item`), so a client's result can be checked byte for byte. Faults are drawn per request
+from a seeded random generator: 5xx, 429 with `Retry-After`, connections dropped before an answer,
+truncated or malformed bodies, slow bodies; `black_hole` accepts connections and never answers.
+
+Use `LoopbackServer(config)` as a context manager (a thread of the current process), or run
+`python -m tests.support.loopback --port 0 ...` for a separate process (the benchmarks do, so that
+the server's work does not share the client's interpreter); it prints `PORT <n>` when ready.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import json
+import random
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+JOB_IDS_FIELD = "job_ids"  # the wire name; the server imports nothing of the client
+
+_RESULT, _STATUS = "result", "status"
+_JSON = "application/json"
+
+
+@dataclass
+class ServerConfig:
+    """What the server serves and how badly."""
+
+    outputs: int = 4
+    """Outputs per job."""
+    value_bytes: int = 200
+    """Approximate size of each output's value."""
+    latency: float = 0.0
+    """Seconds added before every answer."""
+    server_errors: float = 0.0
+    """Rate of 503 answers."""
+    rate_limits: float = 0.0
+    """Rate of 429 answers (with `Retry-After: 1`)."""
+    drops: float = 0.0
+    """Rate of connections closed after the request is read, with no answer."""
+    malformed: float = 0.0
+    """Rate of 200 answers whose body is cut short (half of them announce the full length)."""
+    slow_bodies: float = 0.0
+    """Rate of answers whose body trickles out in pieces."""
+    black_hole: bool = False
+    """Accept connections and never answer."""
+    unknown_ids: list[str] = field(default_factory=list)
+    running_ids: list[str] = field(default_factory=list)
+    failed_ids: list[str] = field(default_factory=list)
+    seed: int = 7
+
+
+def synthetic_outputs(agent_job_id: str, outputs: int, value_bytes: int) -> list[dict[str, Any]]:
+    """The outputs of a synthetic job: deterministic from its id."""
+    made = []
+    for index in range(outputs):
+        digest = hashlib.sha256(f"{agent_job_id}/{index}".encode()).hexdigest()
+        text = (digest * (value_bytes // len(digest) + 1))[:value_bytes]
+        value = json.dumps({"job": agent_job_id, "index": index, "text": text, "score": index / 10})
+        made.append(
+            {
+                "key": f"out{index}",
+                "description": f"Output {index}",
+                "data_type": _JSON,
+                "value": value,
+                "cost": round(0.001 * (index + 1), 6),
+            }
+        )
+    return made
+
+
+def synthetic_item(agent_job_id: str, config: ServerConfig) -> dict[str, Any]:
+    """The batch result item for a synthetic job, honouring the configured unknown, running and
+    failed ids."""
+    if agent_job_id in config.unknown_ids:
+        return {"id": agent_job_id, "status": None, "result": None}
+    status = (
+        1 if agent_job_id in config.running_ids else 4 if agent_job_id in config.failed_ids else 3
+    )
+    outputs = synthetic_outputs(agent_job_id, config.outputs, config.value_bytes)
+    return {
+        "id": agent_job_id,
+        "status": status,
+        "result": outputs if status == 3 else None,
+        "corrected_outputs": None,
+        "agent_id": "11111111-2222-4333-8444-555555555555" if status == 3 else None,
+        "agent_version_id": "66666666-7777-4888-8999-000000000000" if status == 3 else None,
+        "cost": 0.01 if status == 3 else None,
+        "inputs": [],
+        "input_tokens": 100,
+        "output_tokens": 20,
+    }
+
+
+class LoopbackServer:
+    """The server on 127.0.0.1, in a background thread; `requests` counts what it was asked."""
+
+    def __init__(self, config: ServerConfig | None = None) -> None:
+        self.config = config or ServerConfig()
+        self.requests = 0
+        self.port = 0
+        self._random = random.Random(self.config.seed)
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LoopbackServer:
+        self._thread = threading.Thread(target=lambda: asyncio.run(self.serve()), daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout=10):
+            raise RuntimeError("the loopback server did not start")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    async def serve(self, port: int = 0) -> None:
+        """Serve until stopped."""
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        server = await asyncio.start_server(self._connection, "127.0.0.1", port)
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        async with server:
+            await self._stop.wait()
+            server.close()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                request = await _read_request(reader)
+                if request is None:
+                    return
+                self.requests += 1
+                if self.config.black_hole:
+                    await asyncio.sleep(3600)
+                    return
+                if self.config.latency:
+                    await asyncio.sleep(self.config.latency)
+                if not await self._answer(writer, *request):
+                    return
+        except (ConnectionError, asyncio.IncompleteReadError):
+            return
+        finally:
+            with contextlib.suppress(Exception):
+                writer.close()
+
+    async def _answer(
+        self, writer: asyncio.StreamWriter, method: str, path: str, body: bytes
+    ) -> bool:
+        """Write one answer; False when the connection must close."""
+        config = self.config
+        fault = _pick_fault(self._random.random(), config)
+        if fault == "drop":
+            return False
+        if fault == "5xx":
+            await _write(writer, 503, b'{"detail": "Service temporarily unavailable."}')
+            return True
+        if fault == "429":
+            await _write(writer, 429, b'{"detail": "Rate limit exceeded"}', {"Retry-After": "1"})
+            return True
+        status, payload = self.route(method, path, body)
+        encoded = json.dumps(payload).encode()
+        if fault == "malformed":
+            cut = encoded[: len(encoded) // 2]
+            if self._random.random() < 0.5:  # a body cut in transit: the length promised the whole
+                await _write(writer, status, cut, length=len(encoded))
+                return False
+            await _write(writer, status, cut)
+            return True
+        slow = self._random.random() < config.slow_bodies
+        await _write(writer, status, encoded, slow=slow)
+        return True
+
+    def route(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
+        """The answer to a request, without faults."""
+        parts = path.split("?")[0].strip("/").split("/")
+        if method == "GET" and len(parts) == 5 and parts[4] in (_RESULT, _STATUS):
+            agent_job_id = parts[3]
+            if not _is_uuid(agent_job_id) or agent_job_id in self.config.unknown_ids:
+                return 404, {"detail": "Not found."}
+            item = synthetic_item(agent_job_id, self.config)
+            if parts[4] == _STATUS:
+                payload = {"status": item["status"], "timestamp": 1.0}
+                if item["status"] == 4:
+                    payload["error_message"] = "synthetic failure"
+                return 200, payload
+            if item["status"] != 3:
+                return 404, {"detail": "Not found."}
+            keys = ("agent_id", "agent_version_id", "inputs", "input_tokens", "output_tokens")
+            return 200, {**{k: item[k] for k in keys}, "outputs": item["result"]}
+        if method == "POST" and path.split("?")[0] in (
+            "/v1/agents/jobs/results/",
+            "/v1/agents/jobs/statuses/",
+        ):
+            ids = json.loads(body)[JOB_IDS_FIELD]
+            items = [synthetic_item(i, self.config) for i in ids]
+            if path.startswith("/v1/agents/jobs/results/"):
+                return 200, items
+            return 200, [
+                {
+                    "id": i["id"],
+                    "status": i["status"],
+                    "created_at": None,
+                    "last_updated_at": None,
+                    "error_message": "synthetic failure" if i["status"] == 4 else None,
+                }
+                for i in items
+                if i["status"] is not None
+            ]
+        if method == "GET" and path == "/__stats__":
+            return 200, {"requests": self.requests}
+        return 404, {"detail": "Not found."}
+
+
+def _pick_fault(roll: float, config: ServerConfig) -> str:
+    """The fault a roll in [0, 1) falls on, each fault taking its rate's share; "" for none."""
+    for rate, fault in (
+        (config.drops, "drop"),
+        (config.server_errors, "5xx"),
+        (config.rate_limits, "429"),
+        (config.malformed, "malformed"),
+    ):
+        if roll < rate:
+            return fault
+        roll -= rate
+    return ""
+
+
+async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, bytes] | None:
+    line = await reader.readline()
+    if not line:
+        return None
+    method, path, _ = line.decode("latin-1").split(" ", 2)
+    length = 0
+    while True:
+        header = await reader.readline()
+        if header in (b"\r\n", b"\n", b""):
+            break
+        name, _, value = header.decode("latin-1").partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value.strip())
+    body = await reader.readexactly(length) if length else b""
+    return method, path, body
+
+
+async def _write(
+    writer: asyncio.StreamWriter,
+    status: int,
+    body: bytes,
+    headers: dict[str, str] | None = None,
+    *,
+    length: int | None = None,
+    slow: bool = False,
+) -> None:
+    reason = {200: "OK", 404: "Not Found", 429: "Too Many Requests", 503: "Service Unavailable"}
+    lines = [
+        f"HTTP/1.1 {status} {reason.get(status, 'Status')}",
+        f"Content-Type: {_JSON}",
+        f"Content-Length: {length if length is not None else len(body)}",
+    ]
+    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+    if slow:
+        step = max(len(body) // 4, 1)
+        for start in range(0, len(body), step):
+            writer.write(body[start : start + step])
+            await writer.drain()
+            await asyncio.sleep(0.01)
+    else:
+        writer.write(body)
+    await writer.drain()
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def job_ids(count: int, start: int = 0) -> list[str]:
+    """Distinct, deterministic job ids."""
+    return [str(uuid.UUID(int=(0xA0 << 120) + n)) for n in range(start, start + count)]
+
+
+@contextlib.contextmanager
+def subprocess_server(config: ServerConfig) -> Iterator[str]:
+    """Run the server in its own process; yields its base URL and stops it on exit."""
+    import subprocess
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.loopback", "--config", json.dumps(asdict(config))],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line.startswith("PORT "):
+            raise RuntimeError(f"the loopback server did not start: {line!r}")
+        yield f"http://127.0.0.1:{int(line.split()[1])}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--config", default="{}")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    server = LoopbackServer(ServerConfig(**json.loads(args.config)))
+
+    async def run() -> None:
+        task = asyncio.create_task(server.serve(args.port))
+        await asyncio.to_thread(server._ready.wait)
+        print(f"PORT {server.port}", flush=True)
+        await task
+
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()
