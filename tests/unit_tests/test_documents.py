@@ -110,3 +110,28 @@ def test_output_keys_filter_keeps_the_output_index() -> None:
     [document] = job_documents(FinishedJob(JOB, outputs), source=SOURCE, output_keys={"score"})
     assert (document.metadata["key"], document.metadata["output_index"]) == ("score", 1)
     assert document.id == document_id(JOB, 1)
+
+
+def test_document_ids_are_uuid5_of_job_and_index() -> None:
+    import uuid
+
+    from langchain_roe._constants import DOCUMENT_ID_NAMESPACE
+
+    namespace = uuid.UUID(DOCUMENT_ID_NAMESPACE)
+    for index in (0, 1, 17):
+        assert document_id(JOB, index) == str(uuid.uuid5(namespace, f"{JOB}/{index}"))
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ('{"n": NaN}', '{\n  "n": NaN\n}'),
+        ('{"big":123456789012345678901234567890}', '{\n  "big": 123456789012345678901234567890\n}'),
+        (
+            '{"id":"12345678901234567890123","x":1.5}',
+            '{\n  "id": "12345678901234567890123",\n  "x": 1.5\n}',
+        ),
+    ],
+)
+def test_json_the_fast_path_cannot_carry_is_laid_out_exactly(value: str, text: str) -> None:
+    assert readable_value(datum(value)) == text

@@ -1,0 +1,274 @@
+"""`make bench`: langchain-roe against the floor (bare httpx) and the official SDK, side by side.
+
+Every figure is measured in one run against the same loopback server (a separate process, so its
+work does not share our interpreter), each side repeated in turn; the medians and their ratio are
+printed, and the table is written to benchmarks/results.md. Absolute times on these machines are
+noise; the ratios are the result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import importlib.util
+import json
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from langchain_core.documents import Document
+
+from langchain_roe import RoeAgentJobResultLoader, RoeAgentJobResultTool, RoeClient
+from langchain_roe._calls import chunked, results_call
+from langchain_roe._documents import FinishedJob, job_documents
+from tests.support.loopback import ServerConfig, job_ids, subprocess_server, synthetic_item
+
+KEY = "bench-key"
+REPEATS = 5
+RESULTS = Path(__file__).with_name("results.md")
+
+
+def timed(run: Callable[[], Any]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def side_by_side(sides: dict[str, Callable[[], Any]], repeats: int = REPEATS) -> dict[str, float]:
+    """Median seconds of each side, the sides taking turns so drift hits them alike."""
+    for run in sides.values():  # warm up: imports, connection set-up, caches
+        run()
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    for _ in range(repeats):
+        for name, run in sides.items():
+            times[name].append(timed(run))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+# The floor: what a careful hand-written script does, with nothing extra.
+
+
+def floor_documents(items: list[dict[str, Any]]) -> list[Document]:
+    return [
+        Document(page_content=o["value"], metadata={"agent_job_id": item["id"], "key": o["key"]})
+        for item in items
+        for o in item["result"]
+    ]
+
+
+async def floor_bulk(base_url: str, ids: list[str], concurrency: int) -> list[Document]:
+    limit = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+
+        async def chunk(chunk_ids: list[str]) -> list[Document]:
+            async with limit:
+                response = await http.post(
+                    "/v1/agents/jobs/results/",
+                    json={"job_ids": chunk_ids},
+                    headers={"Authorization": f"Bearer {KEY}"},
+                )
+            return floor_documents(json.loads(response.content))
+
+        parts = await asyncio.gather(*(chunk(c) for c in chunked(ids)))
+    return [document for part in parts for document in part]
+
+
+async def ours_bulk(base_url: str, ids: list[str], concurrency: int) -> list[Document]:
+    client = RoeClient(api_key=KEY, base_url=base_url)
+    try:
+        loader = RoeAgentJobResultLoader(ids, client=client, max_concurrency=concurrency)
+        return await loader.aload()
+    finally:
+        await client.aclose()
+
+
+def sdk_bulk(base_url: str, ids: list[str]) -> list[Document]:
+    from roe import RoeClient as SdkClient  # noqa: PLC0415 - a benchmark-only dependency
+
+    sdk = SdkClient(
+        api_key=KEY,
+        organization_id="00000000-0000-4000-8000-000000000000",
+        base_url=base_url,
+        batch_chunk_delay=0,
+    )
+    items = sdk.agents.jobs.retrieve_result_many(ids)
+    return [
+        Document(page_content=o.value, metadata={"agent_job_id": str(item.id), "key": o.key})
+        for item in items
+        for o in item.result
+    ]
+
+
+def bulk() -> list[tuple[str, str, float, float, str]]:
+    ids = job_ids(5000)
+    with subprocess_server(ServerConfig(outputs=4, latency=0.020)) as base_url:
+        sides: dict[str, Callable[[], Any]] = {
+            "floor": lambda: asyncio.run(floor_bulk(base_url, ids, 4)),
+            "langchain-roe": lambda: asyncio.run(ours_bulk(base_url, ids, 4)),
+        }
+        if importlib.util.find_spec("roe"):
+            sides["roe-ai SDK"] = lambda: sdk_bulk(base_url, ids)
+        medians = side_by_side(sides)
+    rows = [
+        (
+            "bulk: 5,000 jobs x 4 outputs, 20 ms latency, `aload`",
+            "langchain-roe vs floor",
+            medians["langchain-roe"],
+            medians["floor"],
+            "<= 1.25",
+        )
+    ]
+    if "roe-ai SDK" in medians:
+        rows.append(
+            (
+                "bulk: the same",
+                "langchain-roe vs roe-ai SDK (no chunk delay)",
+                medians["langchain-roe"],
+                medians["roe-ai SDK"],
+                "< 1",
+            )
+        )
+    return rows
+
+
+def single() -> list[tuple[str, str, float, float, str]]:
+    ids = job_ids(200)
+    with subprocess_server(ServerConfig(outputs=4, latency=0.005)) as base_url:
+        tool = RoeAgentJobResultTool(client=RoeClient(api_key=KEY, base_url=base_url))
+        http = httpx.Client(base_url=base_url, timeout=60)
+
+        def tool_calls() -> None:
+            for n, agent_job_id in enumerate(ids):
+                tool.invoke(
+                    {
+                        "type": "tool_call",
+                        "id": str(n),
+                        "name": tool.name,
+                        "args": {"agent_job_id": agent_job_id},
+                    }
+                )
+
+        def bare() -> None:
+            for agent_job_id in ids:
+                response = http.get(
+                    f"/v1/agents/jobs/{agent_job_id}/result/",
+                    headers={"Authorization": f"Bearer {KEY}"},
+                )
+                json.loads(response.content)
+
+        medians = side_by_side({"floor": bare, "tool": tool_calls})
+    return [
+        (
+            "single: 200 sequential tool calls, 5 ms latency",
+            "tool vs bare httpx GET + json.loads",
+            medians["tool"],
+            medians["floor"],
+            "<= 1.25",
+        )
+    ]
+
+
+def conversion() -> list[tuple[str, str, float, float, str]]:
+    ids = job_ids(20_000)
+    with subprocess_server(ServerConfig(outputs=4)) as base_url:
+        medians = side_by_side(
+            {
+                "floor": lambda: asyncio.run(floor_bulk(base_url, ids, 4)),
+                "langchain-roe": lambda: asyncio.run(ours_bulk(base_url, ids, 4)),
+            },
+            repeats=3,
+        )
+    config = ServerConfig(outputs=4)
+    body = json.dumps([synthetic_item(i, config) for i in job_ids(1000)]).encode()
+    parsed = json.loads(body)
+    answer = results_call([]).adapter.validate_json(body)
+    assert isinstance(answer, list)
+
+    def ours_convert() -> None:
+        for item in answer:
+            job_documents(FinishedJob.from_item(item.id, item), source="https://api.roe-ai.com/")
+
+    micro = side_by_side(
+        {"floor": lambda: floor_documents(parsed), "ours": ours_convert}, repeats=9
+    )
+    return [
+        (
+            "conversion: 20,000 jobs x 4 outputs, no latency, `aload`",
+            "langchain-roe vs floor",
+            medians["langchain-roe"],
+            medians["floor"],
+            "<= 2",
+        ),
+        (
+            "conversion only: a parsed 1,000-job answer to Documents",
+            "ours vs bare `Document(...)`",
+            micro["ours"],
+            micro["floor"],
+            "<= 2",
+        ),
+    ]
+
+
+def memory() -> list[tuple[str, str, float, float, str]]:
+    ids = job_ids(20_000)
+    with subprocess_server(ServerConfig(outputs=4, value_bytes=2000)) as base_url:
+        client = RoeClient(api_key=KEY, base_url=base_url)
+
+        def peak(run: Callable[[], Any]) -> float:
+            gc.collect()
+            tracemalloc.start()
+            run()
+            _, top = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            return top / 2**20
+
+        def streamed() -> None:
+            for _ in RoeAgentJobResultLoader(ids, client=client).lazy_load():
+                pass
+
+        lazy = peak(streamed)
+        whole = peak(lambda: RoeAgentJobResultLoader(ids, client=client).load())
+    return [
+        (
+            "memory: 20,000 jobs x 4 outputs of 2 kB, peak MiB",
+            "`lazy_load` vs `load()`",
+            lazy,
+            whole,
+            "well under 0.5",
+        )
+    ]
+
+
+def main() -> int:
+    rows = []
+    for measure in (bulk, single, conversion, memory):
+        print(f"measuring {measure.__name__} ...", file=sys.stderr, flush=True)
+        rows += measure()
+    lines = [
+        f"Measured by `make bench` on {time.strftime('%Y-%m-%d')}, Python {platform.python_version()},"
+        f" {platform.machine()}; medians of {REPEATS} turns each (conversion 3 and 9, memory 1).",
+        "",
+        "| measurement | comparison | ours | theirs | ratio | goal |",
+        "|---|---|---|---|---|---|",
+    ]
+    for what, comparison, ours, theirs, goal in rows:
+        unit = "MiB" if "MiB" in what else "s"
+        lines.append(
+            f"| {what} | {comparison} | {ours:.3f} {unit} | {theirs:.3f} {unit} | "
+            f"**{ours / theirs:.2f}** | {goal} |"
+        )
+    table = "\n".join(lines)
+    print(table)
+    RESULTS.write_text(table + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
