@@ -90,7 +90,7 @@ async def ours_bulk(base_url: str, ids: list[str], concurrency: int) -> list[Doc
 
 
 def sdk_bulk(base_url: str, ids: list[str]) -> list[Document]:
-    from roe import RoeClient as SdkClient  # noqa: PLC0415 - a benchmark-only dependency
+    from roe import RoeClient as SdkClient
 
     sdk = SdkClient(
         api_key=KEY,

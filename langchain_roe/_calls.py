@@ -106,7 +106,7 @@ def match_by_id(
         try:
             by_id[canonical_job_id(item.id)] = item
         except ValueError:
-            continue  # an id we did not ask for cannot be matched to anything asked
+            continue  # not an id at all: it cannot match anything asked for
     return {
         agent_job_id: by_id.get(agent_job_id) or _missing(agent_job_id)
         for agent_job_id in agent_job_ids

@@ -115,11 +115,8 @@ def document_id(agent_job_id: str, output_index: int) -> str:
     It is `uuid.uuid5(DOCUMENT_ID_NAMESPACE, "<agent_job_id>/<output_index>")`, computed without
     building UUID objects (a third of the conversion's time otherwise).
     """
-    digest = bytearray(
-        hashlib.sha1(
-            _NAMESPACE_BYTES + f"{agent_job_id}/{output_index}".encode(), usedforsecurity=False
-        ).digest()[:16]
-    )
+    name = f"{agent_job_id}/{output_index}".encode()
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
     hex_id = digest.hex()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
+
+#: The canonical form; an id already in it needs no parsing (the loader's hot path).
+_CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def canonical_job_id(agent_job_id: object) -> str:
@@ -15,6 +19,8 @@ def canonical_job_id(agent_job_id: object) -> str:
     if isinstance(agent_job_id, uuid.UUID):
         return str(agent_job_id)
     if isinstance(agent_job_id, str):
+        if _CANONICAL.fullmatch(agent_job_id):
+            return agent_job_id
         try:
             return str(uuid.UUID(agent_job_id.strip()))
         except ValueError:

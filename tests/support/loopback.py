@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import random
@@ -78,27 +79,49 @@ def synthetic_outputs(agent_job_id: str, outputs: int, value_bytes: int) -> list
     return made
 
 
-def synthetic_item(agent_job_id: str, config: ServerConfig) -> dict[str, Any]:
-    """The batch result item for a synthetic job, honouring the configured unknown, running and
-    failed ids."""
+def job_status(agent_job_id: str, config: ServerConfig) -> int | None:
+    """A synthetic job's status: unknown (None), running, failed, else succeeded."""
     if agent_job_id in config.unknown_ids:
+        return None
+    if agent_job_id in config.running_ids:
+        return 1
+    return 4 if agent_job_id in config.failed_ids else 3
+
+
+def synthetic_item(agent_job_id: str, config: ServerConfig) -> dict[str, Any]:
+    """The batch result item for a synthetic job."""
+    return _item(agent_job_id, job_status(agent_job_id, config), config.outputs, config.value_bytes)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _item_bytes(agent_job_id: str, status: int | None, outputs: int, value_bytes: int) -> bytes:
+    """An item's JSON, made once: the server's own cost stays small next to a client's."""
+    return json.dumps(_item(agent_job_id, status, outputs, value_bytes)).encode()
+
+
+def _item(agent_job_id: str, status: int | None, outputs: int, value_bytes: int) -> dict[str, Any]:
+    if status is None:
         return {"id": agent_job_id, "status": None, "result": None}
-    status = (
-        1 if agent_job_id in config.running_ids else 4 if agent_job_id in config.failed_ids else 3
-    )
-    outputs = synthetic_outputs(agent_job_id, config.outputs, config.value_bytes)
+    succeeded = status == 3
     return {
         "id": agent_job_id,
         "status": status,
-        "result": outputs if status == 3 else None,
+        "result": synthetic_outputs(agent_job_id, outputs, value_bytes) if succeeded else None,
         "corrected_outputs": None,
-        "agent_id": "11111111-2222-4333-8444-555555555555" if status == 3 else None,
-        "agent_version_id": "66666666-7777-4888-8999-000000000000" if status == 3 else None,
-        "cost": 0.01 if status == 3 else None,
+        "agent_id": "11111111-2222-4333-8444-555555555555" if succeeded else None,
+        "agent_version_id": "66666666-7777-4888-8999-000000000000" if succeeded else None,
+        "cost": 0.01 if succeeded else None,
         "inputs": [],
         "input_tokens": 100,
         "output_tokens": 20,
     }
+
+
+@dataclass(frozen=True)
+class Raw:
+    """An answer body already encoded."""
+
+    body: bytes
 
 
 class LoopbackServer:
@@ -177,7 +200,7 @@ class LoopbackServer:
             await _write(writer, 429, b'{"detail": "Rate limit exceeded"}', {"Retry-After": "1"})
             return True
         status, payload = self.route(method, path, body)
-        encoded = json.dumps(payload).encode()
+        encoded = payload.body if isinstance(payload, Raw) else json.dumps(payload).encode()
         if fault == "malformed":
             cut = encoded[: len(encoded) // 2]
             if self._random.random() < 0.5:  # a body cut in transit: the length promised the whole
@@ -211,9 +234,14 @@ class LoopbackServer:
             "/v1/agents/jobs/statuses/",
         ):
             ids = json.loads(body)[JOB_IDS_FIELD]
-            items = [synthetic_item(i, self.config) for i in ids]
+            config = self.config
             if path.startswith("/v1/agents/jobs/results/"):
-                return 200, items
+                encoded = (
+                    _item_bytes(i, job_status(i, config), config.outputs, config.value_bytes)
+                    for i in ids
+                )
+                return 200, Raw(b"[" + b",".join(encoded) + b"]")
+            items = [synthetic_item(i, config) for i in ids]
             return 200, [
                 {
                     "id": i["id"],
