@@ -153,6 +153,20 @@ class RoeAgentJobResultLoader(BaseLoader):
             for document in self._documents(job):
                 yield document
 
+    def load(self) -> list[Document]:
+        """Load every Document into a list (`lazy_load` streams them instead)."""
+        documents: list[Document] = []
+        for job in self._finished_jobs():
+            documents.extend(self._documents(job))
+        return documents
+
+    async def aload(self) -> list[Document]:
+        """Async `load`."""
+        documents: list[Document] = []
+        async for job in self._afinished_jobs():
+            documents.extend(self._documents(job))
+        return documents
+
     def _finished_jobs(self) -> Iterator[FinishedJob]:
         """Each loadable job in order; the others raise or are recorded in `failures`."""
         self.failures = {}
