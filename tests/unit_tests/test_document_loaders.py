@@ -168,24 +168,25 @@ def test_async_requests_in_flight_stay_within_max_concurrency(max_concurrency: i
     assert peak[0] == max_concurrency
 
 
-def test_lazy_load_streams_chunk_by_chunk() -> None:
+@pytest.mark.parametrize("max_concurrency", [1, 3])
+def test_lazy_load_streams_with_a_bounded_read_ahead(max_concurrency: int) -> None:
     script = results_server()
     loader = RoeAgentJobResultLoader(
-        ids(30), client=mock_client(script), batch_size=10, max_concurrency=1
+        ids(500), client=mock_client(script), batch_size=10, max_concurrency=max_concurrency
     )
     documents = loader.lazy_load()
     next(documents)
-    assert (
-        len(script.requests) == 1
-    )  # the first chunk's Documents arrive before the second is asked
-    assert len(list(documents)) == 59
-    assert len(script.requests) == 3
+    # the first chunk's Documents arrive while at most two chunks per request slot were asked
+    assert len(script.requests) <= 2 * max_concurrency
+    assert len(list(documents)) == 999
+    assert len(script.requests) == 50
 
 
-def test_alazy_load_streams_chunk_by_chunk() -> None:
+@pytest.mark.parametrize("max_concurrency", [1, 3])
+def test_alazy_load_streams_with_a_bounded_read_ahead(max_concurrency: int) -> None:
     script = results_server()
     loader = RoeAgentJobResultLoader(
-        ids(30), client=mock_client(script), batch_size=10, max_concurrency=1
+        ids(500), client=mock_client(script), batch_size=10, max_concurrency=max_concurrency
     )
 
     async def first_then_rest() -> tuple[int, int]:
@@ -195,7 +196,9 @@ def test_alazy_load_streams_chunk_by_chunk() -> None:
         rest = [d async for d in stream]
         return asked_after_first, len(rest)
 
-    assert asyncio.run(first_then_rest()) == (1, 59)
+    asked_after_first, rest = asyncio.run(first_then_rest())
+    assert asked_after_first <= 2 * max_concurrency
+    assert (rest, len(script.requests)) == (999, 50)
 
 
 def test_a_chunk_that_fails_names_every_job_in_it(invoke: Invoke) -> None:
