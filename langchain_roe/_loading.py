@@ -192,11 +192,6 @@ def _about(error: RoeError, agent_job_id: str) -> RoeError:
 # Running units: sync through a thread pool, async as tasks; outcomes come back in unit order.
 
 
-#: Units started ahead of the one being consumed, per request allowed in flight: the next requests
-#: go out while the consumer turns the last answer into Documents, and memory stays bounded.
-_READ_AHEAD = 2
-
-
 def _perform(client: RoeClient) -> Callable[[Step], Any]:
     def perform(step: Step) -> Any:
         if step.method == "sleep":
@@ -206,12 +201,11 @@ def _perform(client: RoeClient) -> Callable[[Step], Any]:
     return perform
 
 
-def _aperform(client: RoeClient, in_flight: asyncio.Semaphore) -> Callable[[Step], Any]:
+def _aperform(client: RoeClient) -> Callable[[Step], Any]:
     async def perform(step: Step) -> Any:
         if step.method == "sleep":
             return await _clock.async_sleep(*step.args)
-        async with in_flight:
-            return await getattr(client, "a" + step.method)(*step.args)
+        return await getattr(client, "a" + step.method)(*step.args)
 
     return perform
 
@@ -219,17 +213,17 @@ def _aperform(client: RoeClient, in_flight: asyncio.Semaphore) -> Callable[[Step
 def run_units(
     client: RoeClient, units: Iterable[Flow[Step, T]], max_concurrency: int
 ) -> Iterator[T]:
-    """Drive units with at most `max_concurrency` requests in flight; yield results in order.
+    """Drive units with at most `max_concurrency` in flight; yield their results in order.
 
-    The pool's threads bound the requests in flight; up to `_READ_AHEAD * max_concurrency` units
-    are started ahead, so answers wait for the consumer instead of the consumer for answers.
+    A unit is started when the oldest is handed over, so no more than `max_concurrency` units'
+    answers are held at once: memory follows the units in flight, not the number of jobs.
     """
     perform = _perform(client)
     with ThreadPoolExecutor(max_concurrency, thread_name_prefix="langchain-roe") as pool:
         window: deque[Any] = deque()
         for unit in units:
             window.append(pool.submit(drive, unit, perform))
-            if len(window) >= _READ_AHEAD * max_concurrency:
+            if len(window) >= max_concurrency:
                 yield window.popleft().result()
         while window:
             yield window.popleft().result()
@@ -238,13 +232,13 @@ def run_units(
 async def arun_units(
     client: RoeClient, units: Iterable[Flow[Step, T]], max_concurrency: int
 ) -> AsyncIterator[T]:
-    """Async `run_units`: units run as tasks on the running loop, a semaphore bounding requests."""
-    perform = _aperform(client, asyncio.Semaphore(max_concurrency))
+    """Async `run_units`: the units run as tasks on the running loop."""
+    perform = _aperform(client)
     window: deque[asyncio.Task[T]] = deque()
     try:
         for unit in units:
             window.append(asyncio.ensure_future(adrive(unit, perform)))
-            if len(window) >= _READ_AHEAD * max_concurrency:
+            if len(window) >= max_concurrency:
                 yield await window.popleft()
         while window:
             yield await window.popleft()

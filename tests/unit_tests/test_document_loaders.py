@@ -169,21 +169,21 @@ def test_async_requests_in_flight_stay_within_max_concurrency(max_concurrency: i
 
 
 @pytest.mark.parametrize("max_concurrency", [1, 3])
-def test_lazy_load_streams_with_a_bounded_read_ahead(max_concurrency: int) -> None:
+def test_lazy_load_streams_holding_at_most_the_chunks_in_flight(max_concurrency: int) -> None:
     script = results_server()
     loader = RoeAgentJobResultLoader(
         ids(500), client=mock_client(script), batch_size=10, max_concurrency=max_concurrency
     )
     documents = loader.lazy_load()
     next(documents)
-    # the first chunk's Documents arrive while at most two chunks per request slot were asked
-    assert len(script.requests) <= 2 * max_concurrency
+    # the first chunk's Documents arrive while no more chunks than request slots were asked
+    assert len(script.requests) <= max_concurrency
     assert len(list(documents)) == 999
     assert len(script.requests) == 50
 
 
 @pytest.mark.parametrize("max_concurrency", [1, 3])
-def test_alazy_load_streams_with_a_bounded_read_ahead(max_concurrency: int) -> None:
+def test_alazy_load_streams_holding_at_most_the_chunks_in_flight(max_concurrency: int) -> None:
     script = results_server()
     loader = RoeAgentJobResultLoader(
         ids(500), client=mock_client(script), batch_size=10, max_concurrency=max_concurrency
@@ -197,7 +197,7 @@ def test_alazy_load_streams_with_a_bounded_read_ahead(max_concurrency: int) -> N
         return asked_after_first, len(rest)
 
     asked_after_first, rest = asyncio.run(first_then_rest())
-    assert asked_after_first <= 2 * max_concurrency
+    assert asked_after_first <= max_concurrency
     assert (rest, len(script.requests)) == (999, 50)
 
 
