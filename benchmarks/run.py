@@ -19,7 +19,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 from langchain_core.documents import Document
@@ -30,6 +30,18 @@ from langchain_roe._documents import FinishedJob, job_documents
 from tests.support.loopback import ServerConfig, job_ids, subprocess_server, synthetic_item
 
 KEY = "bench-key"
+
+
+class Row(NamedTuple):
+    """One line of the results table."""
+
+    what: str
+    comparison: str
+    ours: float
+    theirs: float
+    goal: str
+
+
 REPEATS = 5
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -109,13 +121,18 @@ def sdk_bulk(base_url: str, ids: list[str], chunk_delay: float | None = 0) -> li
     ]
 
 
-def bulk() -> list[tuple[str, str, float, float, str]]:
+def loader_and_floor(base_url: str, ids: list[str]) -> dict[str, Callable[[], Any]]:
+    """The two sides of the bulk and conversion measurements, four requests in flight each."""
+    return {
+        "floor": lambda: asyncio.run(floor_bulk(base_url, ids, 4)),
+        "langchain-roe": lambda: asyncio.run(ours_bulk(base_url, ids, 4)),
+    }
+
+
+def bulk() -> list[Row]:
     ids = job_ids(5000)
     with subprocess_server(ServerConfig(outputs=4, latency=0.020)) as base_url:
-        sides: dict[str, Callable[[], Any]] = {
-            "floor": lambda: asyncio.run(floor_bulk(base_url, ids, 4)),
-            "langchain-roe": lambda: asyncio.run(ours_bulk(base_url, ids, 4)),
-        }
+        sides = loader_and_floor(base_url, ids)
         if importlib.util.find_spec("roe"):
             sides["roe-ai SDK"] = lambda: sdk_bulk(base_url, ids)
         medians = side_by_side(sides)
@@ -124,7 +141,7 @@ def bulk() -> list[tuple[str, str, float, float, str]]:
                 {"roe-ai SDK defaults": lambda: sdk_bulk(base_url, ids, None)}, 1, warm_up=False
             )
     rows = [
-        (
+        Row(
             "bulk: 5,000 jobs x 4 outputs, 20 ms latency, `aload`",
             "langchain-roe vs floor",
             medians["langchain-roe"],
@@ -134,7 +151,7 @@ def bulk() -> list[tuple[str, str, float, float, str]]:
     ]
     if "roe-ai SDK" in medians:
         rows.append(
-            (
+            Row(
                 "bulk: the same",
                 "langchain-roe vs roe-ai SDK, `batch_chunk_delay=0`",
                 medians["langchain-roe"],
@@ -143,7 +160,7 @@ def bulk() -> list[tuple[str, str, float, float, str]]:
             )
         )
         rows.append(
-            (
+            Row(
                 "bulk: the same",
                 "langchain-roe vs roe-ai SDK as configured by default",
                 medians["langchain-roe"],
@@ -154,7 +171,7 @@ def bulk() -> list[tuple[str, str, float, float, str]]:
     return rows
 
 
-def single() -> list[tuple[str, str, float, float, str]]:
+def single() -> list[Row]:
     ids = job_ids(200)
     with subprocess_server(ServerConfig(outputs=4, latency=0.005)) as base_url:
         tool = RoeAgentJobResultTool(client=RoeClient(api_key=KEY, base_url=base_url))
@@ -181,7 +198,7 @@ def single() -> list[tuple[str, str, float, float, str]]:
 
         medians = side_by_side({"floor": bare, "tool": tool_calls})
     return [
-        (
+        Row(
             "single: 200 sequential tool calls, 5 ms latency",
             "tool vs bare httpx GET + json.loads",
             medians["tool"],
@@ -191,16 +208,10 @@ def single() -> list[tuple[str, str, float, float, str]]:
     ]
 
 
-def conversion() -> list[tuple[str, str, float, float, str]]:
+def conversion() -> list[Row]:
     ids = job_ids(20_000)
     with subprocess_server(ServerConfig(outputs=4)) as base_url:
-        medians = side_by_side(
-            {
-                "floor": lambda: asyncio.run(floor_bulk(base_url, ids, 4)),
-                "langchain-roe": lambda: asyncio.run(ours_bulk(base_url, ids, 4)),
-            },
-            repeats=3,
-        )
+        medians = side_by_side(loader_and_floor(base_url, ids), repeats=3)
     config = ServerConfig(outputs=4)
     body = json.dumps([synthetic_item(i, config) for i in job_ids(1000)]).encode()
     parsed = json.loads(body)
@@ -215,14 +226,14 @@ def conversion() -> list[tuple[str, str, float, float, str]]:
         {"floor": lambda: floor_documents(parsed), "ours": ours_convert}, repeats=9
     )
     return [
-        (
+        Row(
             "conversion: 20,000 jobs x 4 outputs, no latency, `aload`",
             "langchain-roe vs floor",
             medians["langchain-roe"],
             medians["floor"],
             "<= 2",
         ),
-        (
+        Row(
             "conversion only: a parsed 1,000-job answer to Documents",
             "ours vs bare `Document(...)`",
             micro["ours"],
@@ -232,7 +243,7 @@ def conversion() -> list[tuple[str, str, float, float, str]]:
     ]
 
 
-def memory() -> list[tuple[str, str, float, float, str]]:
+def memory() -> list[Row]:
     ids = job_ids(20_000)
     with subprocess_server(ServerConfig(outputs=4, value_bytes=2000)) as base_url:
         client = RoeClient(api_key=KEY, base_url=base_url)
@@ -252,7 +263,7 @@ def memory() -> list[tuple[str, str, float, float, str]]:
         lazy = peak(streamed)
         whole = peak(lambda: RoeAgentJobResultLoader(ids, client=client).load())
     return [
-        (
+        Row(
             "memory: 20,000 jobs x 4 outputs of 2 kB, peak MiB",
             "`lazy_load` vs `load()`",
             lazy,
