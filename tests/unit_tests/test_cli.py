@@ -151,3 +151,16 @@ def test_the_module_and_the_console_script_run() -> None:
     )
     assert done.returncode == 0
     assert "Exit status: 0 all jobs loaded" in done.stdout
+
+
+def test_wait_loads_a_job_once_it_finishes(replayed: None, retry_sleeps: list[float]) -> None:
+    code, out, err = run(["--format", "jsonl", "--wait", "--wait-timeout", "60", jobs.WAITING])
+    assert (code, err) == (0, "")
+    assert json.loads(json.loads(out)["page_content"])["name"] == "Jane Doe"
+    assert len(retry_sleeps) == 3  # polled PENDING, STARTED, then SUCCESS
+
+
+def test_without_wait_a_running_job_fails(replayed: None) -> None:
+    code, _, err = run([jobs.RUNNING])
+    assert code == 1
+    assert f"job {jobs.RUNNING} failed: the agent job has not finished: it is STARTED" in err
