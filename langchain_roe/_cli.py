@@ -142,7 +142,8 @@ def _report(failures: dict[str, RoeError], stderr: TextIO) -> None:
 
 def _render(loader: RoeAgentJobResultLoader, job: FinishedJob, form: str) -> str:
     if form == "text":
-        return result_text(job, output_keys=loader.output_keys, max_chars=sys.maxsize) + "\n\n"
+        text = result_text(job, output_keys=loader.output_keys, max_chars=DEFAULT_MAX_OUTPUT_CHARS)
+        return text + "\n\n"
     if form == "jsonl":
         source = result_url(loader.client.settings, job.agent_job_id)
         documents = job_documents(job, source=source, output_keys=loader.output_keys)

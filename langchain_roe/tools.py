@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
@@ -85,7 +86,8 @@ class RoeAgentJobResultTool(BaseTool):
     description: str = TOOL_DESCRIPTION
     args_schema: type[BaseModel] = RoeAgentJobResultInput
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
-    handle_tool_error: bool | str | Any = True
+    handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
+    """Errors come back to the model as an error ToolMessage instead of ending the agent run."""
 
     api_key: SecretStr | None = None
     """Organization API key; from `ROE_API_KEY` when not given."""
