@@ -163,3 +163,21 @@ def test_malformed_only_server_gives_typed_errors() -> None:
         assert len(loader.failures) == 3
         assert all(isinstance(e, RoeError) for e in loader.failures.values())
         assert json.dumps({k: str(v) for k, v in loader.failures.items()})
+
+
+def test_bad_input_sends_nothing_to_a_real_server() -> None:
+    with LoopbackServer() as server:
+        client = client_for(server)
+        tool = RoeAgentJobResultTool(client=client)
+        for bad in ("job-42", "", "../../v1/admin"):
+            with pytest.raises(ValueError, match="must be a UUID"):
+                client.get_result(bad)
+            with pytest.raises(ValueError, match="must be a UUID"):
+                RoeAgentJobResultLoader([job_ids(1)[0], bad], client=client)
+            message = tool.invoke(
+                {"type": "tool_call", "id": "c", "name": tool.name, "args": {"agent_job_id": bad}}
+            )
+            assert message.status == "error"
+        assert server.requests == 0
+        client.get_result(job_ids(1)[0])
+        assert server.requests == 1  # the counter does count what arrives
