@@ -7,7 +7,6 @@ import json
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 from langchain_core.documents import Document
@@ -73,16 +72,6 @@ def is_json_type(data_type: str) -> bool:
     """Whether a MIME type is JSON: `application/json` or any `+json` type, parameters ignored."""
     media_type = data_type.split(";", 1)[0].strip().lower()
     return media_type == "application/json" or media_type.endswith("+json")
-
-
-def decoded_value(output: AgentDatum) -> Any:
-    """A JSON output's value decoded; any other value, or JSON that does not decode, as given."""
-    if is_json_type(output.data_type):
-        try:
-            return json.loads(output.value)
-        except ValueError:
-            pass
-    return output.value
 
 
 def readable_value(output: AgentDatum) -> str:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from langchain_roe import _cli
+from langchain_roe._replay import replay_client
 from tests.support import example_jobs as jobs
 from tests.support.fake_api import FakeRoeAPI
 from tests.support.mock_api import Script, json_response, mock_client
@@ -164,3 +165,11 @@ def test_without_wait_a_running_job_fails(replayed: None) -> None:
     code, _, err = run([jobs.RUNNING])
     assert code == 1
     assert f"job {jobs.RUNNING} failed: the agent job has not finished: it is STARTED" in err
+
+
+def test_the_replayed_session_answers_only_what_it_recorded() -> None:
+    client = replay_client()
+    first = client.get_result(jobs.WEB)
+    assert client.get_result(jobs.WEB) == first  # a recorded read repeats, as a server would
+    with pytest.raises(LookupError, match="set ROE_API_KEY to ask the live API"):
+        client.get_result(jobs.FAILED)

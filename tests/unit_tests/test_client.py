@@ -414,3 +414,55 @@ def test_a_page_that_links_back_is_refused(invoke: Invoke) -> None:
     with pytest.raises(InvalidResponseError, match="already read"):
         invoke(mock_client(script).get_results, _ids(1))
     assert len(script.requests) == 2
+
+
+@pytest.fixture
+def opened_pools(monkeypatch: pytest.MonkeyPatch) -> list[httpx.Client | httpx.AsyncClient]:
+    """Pools the client opens itself answer through a mock, and are kept here."""
+    transport = httpx.MockTransport(lambda request: json_response(200, status_body(3)))
+    opened: list[httpx.Client | httpx.AsyncClient] = []
+    real_sync, real_async = httpx.Client, httpx.AsyncClient
+
+    def open_sync() -> httpx.Client:
+        opened.append(real_sync(transport=transport))
+        return opened[-1]  # type: ignore[return-value]
+
+    def open_async() -> httpx.AsyncClient:
+        opened.append(real_async(transport=transport))
+        return opened[-1]  # type: ignore[return-value]
+
+    monkeypatch.setattr("langchain_roe._client.httpx.Client", open_sync)
+    monkeypatch.setattr("langchain_roe._client.httpx.AsyncClient", open_async)
+    return opened
+
+
+def test_close_closes_the_pool_the_client_opened(
+    opened_pools: list[httpx.Client | httpx.AsyncClient],
+) -> None:
+    with RoeClient(api_key=KEY) as client:
+        client.get_status(JOB)
+    assert [pool.is_closed for pool in opened_pools] == [True]
+
+
+async def test_aclose_closes_both_pools_the_client_opened(
+    opened_pools: list[httpx.Client | httpx.AsyncClient],
+) -> None:
+    async with RoeClient(api_key=KEY) as client:
+        await client.aget_status(JOB)
+        client.get_status(JOB)
+    assert [pool.is_closed for pool in opened_pools] == [True, True]
+
+
+def test_pools_you_hand_in_stay_open() -> None:
+    transport = httpx.MockTransport(lambda request: json_response(200, status_body(3)))
+    yours, yours_async = httpx.Client(transport=transport), httpx.AsyncClient(transport=transport)
+
+    async def use() -> None:
+        async with RoeClient(api_key=KEY, http_client=yours, async_http_client=yours_async) as c:
+            await c.aget_status(JOB)
+            c.get_status(JOB)
+
+    asyncio.run(use())
+    assert not yours.is_closed
+    assert not yours_async.is_closed
+    yours.close()

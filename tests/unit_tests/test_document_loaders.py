@@ -15,7 +15,9 @@ import pytest
 from langchain_roe import (
     AuthenticationError,
     ConfigurationError,
+    JobFailedError,
     JobNotFinishedError,
+    NotFoundError,
     RoeAgentJobResultLoader,
     RoeClient,
     ServerError,
@@ -290,3 +292,105 @@ def test_progress_counts_jobs(invoke: Invoke, capsys: pytest.CaptureFixture[str]
     )
     invoke(loader.load)
     assert "7/7" in capsys.readouterr().err
+
+
+class Jobs:
+    """A scripted server: each job's status answers in turn (the last repeats)."""
+
+    def __init__(self, statuses: dict[str, list[int | None]], *, statuses_fail: bool = False):
+        self.statuses = statuses
+        self.statuses_fail = statuses_fail
+        self.asked: list[str] = []
+
+    def status(self, agent_job_id: str, advance: bool) -> int | None:
+        answers = self.statuses[agent_job_id]
+        return answers.pop(0) if advance and len(answers) > 1 else answers[0]
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        self.asked.append(path)
+        if path.endswith("/results/"):
+            wanted = json.loads(request.content)["job_ids"]
+            return json_response(
+                200, [item(i, self.status(i, False)) for i in wanted if i in self.statuses]
+            )
+        if path.endswith("/statuses/"):
+            if self.statuses_fail:
+                return json_response(500, {"detail": "statuses down"})
+            wanted = json.loads(request.content)["job_ids"]
+            return json_response(
+                200,
+                [
+                    {"id": i, "status": s, "error_message": "it broke" if s == 4 else None}
+                    for i in wanted
+                    if i in self.statuses and (s := self.status(i, True)) is not None
+                ],
+            )
+        agent_job_id = path.split("/")[-3]
+        status = self.status(agent_job_id, path.endswith("/status/"))
+        if path.endswith("/status/"):
+            body: dict[str, Any] = {"status": status, "timestamp": 1}
+            if status == 4:
+                body["error_message"] = "it broke"
+            return json_response(200, body)
+        if status == 3:
+            return json_response(200, {"outputs": item(agent_job_id)["result"]})
+        return json_response(404, {"detail": "Not found."})
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_a_job_that_fails_while_waited_for_carries_its_message(invoke: Invoke, batch: bool) -> None:
+    job = ids(1)[0]
+    server = Jobs({job: [1, 1, 4]})
+    loader = RoeAgentJobResultLoader(
+        job,
+        client=mock_client(server),
+        wait_for_completion=True,
+        use_batch_endpoint=batch,
+        continue_on_failure=True,
+    )
+    assert invoke(loader.load) == []
+    error = loader.failures[job]
+    assert isinstance(error, JobFailedError)
+    assert error.error_message == "it broke"
+
+
+def test_a_job_missing_from_the_batch_answer_is_not_found(invoke: Invoke) -> None:
+    known, missing = ids(2)
+    loader = RoeAgentJobResultLoader(
+        [known, missing], client=mock_client(Jobs({known: [3]})), continue_on_failure=True
+    )
+    assert {d.metadata["agent_job_id"] for d in invoke(loader.load)} == {known}
+    assert isinstance(loader.failures[missing], NotFoundError)
+
+
+def test_when_statuses_fail_while_waiting_each_job_names_the_error(invoke: Invoke) -> None:
+    wanted = ids(2)
+    server = Jobs({i: [1] for i in wanted}, statuses_fail=True)
+    loader = RoeAgentJobResultLoader(
+        wanted,
+        client=mock_client(server, max_retries=0),
+        wait_for_completion=True,
+        continue_on_failure=True,
+    )
+    invoke(loader.load)
+    assert [type(e) for e in loader.failures.values()] == [ServerError, ServerError]
+    assert [e.agent_job_id for e in loader.failures.values()] == wanted
+
+
+def test_a_failed_job_whose_message_cannot_be_read_still_fails_typed(invoke: Invoke) -> None:
+    job = ids(1)[0]
+    server = Jobs({job: [4]}, statuses_fail=True)
+    loader = RoeAgentJobResultLoader(job, client=mock_client(server, max_retries=0))
+    with pytest.raises(JobFailedError, match="could not be read") as caught:
+        invoke(loader.load)
+    assert caught.value.agent_job_id == job
+
+
+def test_a_job_that_vanishes_while_waited_for_is_not_found(invoke: Invoke) -> None:
+    job = ids(1)[0]
+    loader = RoeAgentJobResultLoader(
+        job, client=mock_client(Jobs({job: [1, None]})), wait_for_completion=True
+    )
+    with pytest.raises(NotFoundError):
+        invoke(loader.load)
