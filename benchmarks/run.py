@@ -9,6 +9,7 @@ noise; the ratios are the result.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import importlib.util
 import json
@@ -17,15 +18,18 @@ import statistics
 import sys
 import time
 import tracemalloc
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import httpx
+import orjson
 from langchain_core.documents import Document
 
 from langchain_roe import RoeAgentJobResultLoader, RoeAgentJobResultTool, RoeClient
 from langchain_roe._calls import chunked, results_call
+from langchain_roe._constants import DOCUMENT_ID_NAMESPACE
 from langchain_roe._documents import FinishedJob, job_documents
 from tests.support.loopback import ServerConfig, job_ids, subprocess_server, synthetic_item
 
@@ -77,7 +81,49 @@ def floor_documents(items: list[dict[str, Any]]) -> list[Document]:
     ]
 
 
-async def floor_bulk(base_url: str, ids: list[str], concurrency: int) -> list[Document]:
+NAMESPACE = uuid.UUID(DOCUMENT_ID_NAMESPACE)
+
+
+def same_documents_by_hand(items: list[dict[str, Any]], base_url: str) -> list[Document]:
+    """The floor doing our work: the same content, ids and metadata, written plainly with orjson."""
+    documents = []
+    for item in items:
+        agent_job_id = item["id"]
+        shared = {
+            "source": f"{base_url}/v1/agents/jobs/{agent_job_id}/result/",
+            "agent_job_id": agent_job_id,
+            "agent_id": item["agent_id"],
+            "agent_version_id": item["agent_version_id"],
+            "input_tokens": item["input_tokens"],
+            "output_tokens": item["output_tokens"],
+            "status": "SUCCESS",
+        }
+        for index, output in enumerate(item["result"]):
+            text = orjson.dumps(orjson.loads(output["value"]), option=orjson.OPT_INDENT_2).decode()
+            metadata = {
+                **shared,
+                "key": output["key"],
+                "data_type": output["data_type"],
+                "description": output["description"],
+                "cost": output["cost"],
+                "output_index": index,
+            }
+            documents.append(
+                Document(
+                    id=str(uuid.uuid5(NAMESPACE, f"{agent_job_id}/{index}")),
+                    page_content=text,
+                    metadata=metadata,
+                )
+            )
+    return documents
+
+
+async def floor_bulk(
+    base_url: str,
+    ids: list[str],
+    concurrency: int,
+    convert: Callable[[list[dict[str, Any]]], list[Document]] = floor_documents,
+) -> list[Document]:
     limit = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
 
@@ -88,7 +134,7 @@ async def floor_bulk(base_url: str, ids: list[str], concurrency: int) -> list[Do
                     json={"job_ids": chunk_ids},
                     headers={"Authorization": f"Bearer {KEY}"},
                 )
-            return floor_documents(json.loads(response.content))
+            return convert(json.loads(response.content))
 
         parts = await asyncio.gather(*(chunk(c) for c in chunked(ids)))
     return [document for part in parts for document in part]
@@ -133,6 +179,14 @@ def bulk() -> list[Row]:
     ids = job_ids(5000)
     with subprocess_server(ServerConfig(outputs=4, latency=0.020)) as base_url:
         sides = loader_and_floor(base_url, ids)
+        by_hand = functools.partial(same_documents_by_hand, base_url=base_url)
+        sample = ids[
+            :50
+        ]  # both sides must make the same Documents, or the comparison means nothing
+        assert asyncio.run(ours_bulk(base_url, sample, 4)) == asyncio.run(
+            floor_bulk(base_url, sample, 4, by_hand)
+        )
+        sides["same work by hand"] = lambda: asyncio.run(floor_bulk(base_url, ids, 4, by_hand))
         if importlib.util.find_spec("roe"):
             sides["roe-ai SDK"] = lambda: sdk_bulk(base_url, ids)
         medians = side_by_side(sides)
@@ -149,6 +203,15 @@ def bulk() -> list[Row]:
             "<= 1.25",
         )
     ]
+    rows.append(
+        Row(
+            "bulk: the same",
+            "langchain-roe vs a hand-written script making the same Documents",
+            medians["langchain-roe"],
+            medians["same work by hand"],
+            "(how much is the package)",
+        )
+    )
     if "roe-ai SDK" in medians:
         rows.append(
             Row(
