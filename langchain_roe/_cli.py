@@ -113,9 +113,13 @@ def main(
     except (ValueError, OSError) as error:
         print(f"roe-job-result: {error}", file=stderr)
         return EXIT_USAGE
-    if args.demo:
-        return _demo(loader, stdout, stderr)
-    return _print_jobs(loader, args, stdout, stderr)
+    try:
+        if args.demo:
+            return _demo(loader, stdout, stderr)
+        return _print_jobs(loader, args, stdout, stderr)
+    except LookupError as error:  # the offline session was asked for a job it never recorded
+        print(f"roe-job-result: {error}", file=stderr)
+        return EXIT_USAGE
 
 
 def _print_jobs(

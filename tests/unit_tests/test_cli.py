@@ -173,3 +173,11 @@ def test_the_replayed_session_answers_only_what_it_recorded() -> None:
     assert client.get_result(jobs.WEB) == first  # a recorded read repeats, as a server would
     with pytest.raises(LookupError, match="set ROE_API_KEY to ask the live API"):
         client.get_result(jobs.FAILED)
+
+
+def test_the_offline_demo_refuses_jobs_it_never_recorded_cleanly() -> None:
+    code, out, err = run(["--demo", jobs.FAILED])
+    assert code == 2
+    assert out == ""
+    assert "the recorded session has no answer" in err
+    assert "set ROE_API_KEY to ask the live API" in err
