@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import threading
+from collections.abc import AsyncGenerator, Iterable
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -18,9 +19,16 @@ from langchain_roe._calls import (
     statuses_call,
 )
 from langchain_roe._config import RoeSettings
+from langchain_roe._deadline import WATCHDOG, Deadline, SocketGuard
 from langchain_roe._exceptions import ConfigurationError, NotFoundError
 from langchain_roe._flow import adrive, drive
-from langchain_roe._http import Call, read_response, request_arguments, transport_error
+from langchain_roe._http import (
+    BodyCollector,
+    Call,
+    read_response,
+    request_arguments,
+    transport_error,
+)
 from langchain_roe._ids import canonical_job_id, unique_job_ids
 from langchain_roe._models import (
     AgentJobResult,
@@ -37,8 +45,14 @@ class RoeClient:
     """Client for the Roe agent-job endpoints, with the same methods sync and async.
 
     Settings not given are read from `ROE_API_KEY`, `ROE_ORGANIZATION_ID`, `ROE_BASE_URL`,
-    `ROE_TIMEOUT` and `ROE_MAX_RETRIES`. Retryable failures (no answer, 408, 429, 5xx, a garbled
-    body) are retried up to `max_retries` times, honouring `Retry-After`.
+    `ROE_TIMEOUT`, `ROE_MAX_RETRIES`, `ROE_MAX_RESPONSE_BYTES` and `ROE_ALLOW_INSECURE_HTTP`, and
+    checked here: a bad one is a `ConfigurationError` before any request. Retryable failures (no
+    answer, 408, 429, 5xx, a garbled body) are retried up to `max_retries` times, honouring
+    `Retry-After`. Each attempt ends within `timeout` seconds in all, body included, and reads at
+    most `max_response_bytes` of body.
+
+    One client may be shared by threads and by event loops: each loop gets its own async pool,
+    closed when that loop shuts down (`asyncio.run` does this) or by `aclose()`.
 
     Example:
         ```python
@@ -54,8 +68,12 @@ class RoeClient:
         api_key: Organization API key (`ROE_API_KEY`); a `Bearer ` prefix is removed.
         organization_id: Organization UUID (`ROE_ORGANIZATION_ID`), sent only when set.
         base_url: API root (`ROE_BASE_URL`), default `https://api.roe-ai.com`.
-        timeout: Seconds per HTTP request (`ROE_TIMEOUT`), default 60.
+        timeout: Seconds one attempt may take in all (`ROE_TIMEOUT`), default 60.
         max_retries: Retries after the first attempt (`ROE_MAX_RETRIES`), default 3; 0 for none.
+        max_response_bytes: Largest body read, after decompression (`ROE_MAX_RESPONSE_BYTES`),
+            default 256 MiB.
+        allow_insecure_http: Allow `http://` to a host that is not loopback
+            (`ROE_ALLOW_INSECURE_HTTP`), default False: the key would travel in clear text.
         http_client: An `httpx.Client` of your own (proxies, mTLS, tests); you close it.
         async_http_client: An `httpx.AsyncClient` of your own; you close it.
     """
@@ -68,6 +86,8 @@ class RoeClient:
         base_url: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        max_response_bytes: int | None = None,
+        allow_insecure_http: bool | None = None,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -77,13 +97,17 @@ class RoeClient:
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
+            allow_insecure_http=allow_insecure_http,
         )
         self._retry = RetryPolicy(self.settings.max_retries)
+        self._lock = threading.Lock()
         self._http = http_client
         self._owns_http = http_client is None
         self._async_http = async_http_client
-        self._owns_async_http = async_http_client is None
-        self._async_loop: asyncio.AbstractEventLoop | None = None
+        #: The async pools this client opened, one per event loop, each with the generator that
+        #: closes it when its loop shuts down.
+        self._async_pools: dict[asyncio.AbstractEventLoop, _LoopPool] = {}
 
     def __repr__(self) -> str:
         s = self.settings
@@ -165,17 +189,30 @@ class RoeClient:
     # Life cycle -------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the sync connection pool, if this client opened it."""
-        if self._http is not None and self._owns_http:
-            self._http.close()
-            self._http = None
+        """Close the sync connection pool, if this client opened it.
+
+        Async pools close with their event loop, or with `aclose()`.
+        """
+        with self._lock:
+            http, self._http = (self._http, None) if self._owns_http else (None, self._http)
+        if http is not None:
+            http.close()
 
     async def aclose(self) -> None:
-        """Close both connection pools this client opened."""
+        """Close every connection pool this client opened: the sync one and each loop's async one.
+
+        A pool of another loop that is still running is closed on that loop; one whose loop has
+        already shut down was closed then.
+        """
         self.close()
-        if self._async_http is not None and self._owns_async_http:
-            await self._async_http.aclose()
-            self._async_http = None
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            pools, self._async_pools = self._async_pools, {}
+        for pool_loop, pool in pools.items():
+            if pool_loop is loop:
+                await pool.aclose()
+            elif pool_loop.is_running():
+                asyncio.run_coroutine_threadsafe(pool.aclose(), pool_loop)
 
     def __enter__(self) -> Self:
         return self
@@ -204,41 +241,115 @@ class RoeClient:
     def _request(self, call: Call[T]) -> T:
         arguments = request_arguments(self.settings, call)
         http = self._sync_http()
-        request = http.build_request(**arguments)
         for attempt in self._retry.retrying(call.describe()):
             with attempt:
-                try:
-                    response = http.send(request)
-                except httpx.RequestError as exc:
-                    raise transport_error(exc, call, self.settings.timeout) from exc
-                return read_response(response, call)
+                return self._attempt(http, arguments, call)
         raise AssertionError("unreachable: the retrier returns or raises")  # pragma: no cover
 
     async def _arequest(self, call: Call[T]) -> T:
         arguments = request_arguments(self.settings, call)
-        http = self._async_http_client()
-        request = http.build_request(**arguments)
+        http = await self._async_http_client()
         async for attempt in self._retry.async_retrying(call.describe()):
             with attempt:
-                try:
-                    response = await http.send(request)
-                except httpx.RequestError as exc:
-                    raise transport_error(exc, call, self.settings.timeout) from exc
-                return read_response(response, call)
+                return await self._aattempt(http, arguments, call)
         raise AssertionError("unreachable: the retrier returns or raises")  # pragma: no cover
 
-    def _sync_http(self) -> httpx.Client:
-        if self._http is None:
-            self._http = httpx.Client()
-        return self._http
+    def _attempt(self, http: httpx.Client, arguments: dict[str, Any], call: Call[T]) -> T:
+        """One attempt, over by its deadline: the watchdog shuts its socket if a read hangs."""
+        deadline, guard = Deadline(self.settings.timeout), SocketGuard()
+        request = http.build_request(**arguments, extensions={"trace": guard.trace})
+        WATCHDOG.arm(deadline, guard)
+        try:
+            response = http.send(request, stream=True)
+            try:
+                guard.watch(response.extensions.get("network_stream"))
+                body = BodyCollector(response, call, self.settings.max_response_bytes)
+                for chunk in response.iter_bytes():
+                    if not body.add(chunk) or deadline.expired:
+                        break
+            finally:
+                guard.finish()
+                response.close()
+        except httpx.RequestError as exc:
+            timed_out = guard.expired or deadline.expired
+            raise transport_error(exc, call, deadline.seconds, timed_out=timed_out) from exc
+        if deadline.expired:
+            raise transport_error(None, call, deadline.seconds, timed_out=True)
+        return read_response(response, body.content(), call)
 
-    def _async_http_client(self) -> httpx.AsyncClient:
+    async def _aattempt(
+        self, http: httpx.AsyncClient, arguments: dict[str, Any], call: Call[T]
+    ) -> T:
+        """Async `_attempt`: the event loop enforces the deadline."""
+        deadline = Deadline(self.settings.timeout)
+        request = http.build_request(**arguments)
+        try:
+            async with asyncio.timeout(deadline.seconds):
+                response = await http.send(request, stream=True)
+                try:
+                    body = BodyCollector(response, call, self.settings.max_response_bytes)
+                    async for chunk in response.aiter_bytes():
+                        if not body.add(chunk):
+                            break
+                finally:
+                    await response.aclose()
+        except TimeoutError as exc:
+            raise transport_error(None, call, deadline.seconds, timed_out=True) from exc
+        except httpx.RequestError as exc:
+            raise transport_error(exc, call, deadline.seconds, timed_out=False) from exc
+        return read_response(response, body.content(), call)
+
+    def _sync_http(self) -> httpx.Client:
+        http = self._http
+        if http is None:
+            with self._lock:  # threads racing to the first request open one pool, not several
+                if self._http is None:
+                    self._http = httpx.Client()
+                http = self._http
+        return http
+
+    async def _async_http_client(self) -> httpx.AsyncClient:
+        if self._async_http is not None:
+            return self._async_http  # the caller's own client, on whatever loop they use it
         loop = asyncio.get_running_loop()
-        if self._async_http is None or (self._owns_async_http and self._async_loop is not loop):
-            # A pool belongs to the event loop that opened it; a new loop gets a new pool.
-            self._async_http = httpx.AsyncClient()
-            self._async_loop = loop
-        return self._async_http
+        pool = self._async_pools.get(loop)
+        if pool is None:
+            with self._lock:
+                for old in [old for old in self._async_pools if old.is_closed()]:
+                    del self._async_pools[old]  # closed without shutting its generators down
+                pool = self._async_pools.setdefault(loop, _LoopPool(httpx.AsyncClient()))
+            await pool.start()
+        return pool.http
+
+
+class _LoopPool:
+    """An async pool and the async generator that closes it when its event loop shuts down.
+
+    `asyncio.run` (and `asyncio.Runner`) close every async generator still open on the loop before
+    closing it; this one waits at its `yield` and closes the pool in its `finally`, on the right
+    loop, so no transport outlives its loop.
+    """
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+        self.closer = self._close_at_loop_end()
+        self._started = False
+
+    async def start(self) -> None:
+        """Register the closer with the running loop (its first step runs there)."""
+        if not self._started:
+            self._started = True
+            await anext(self.closer)
+
+    async def aclose(self) -> None:
+        """Close the pool now, on its own loop."""
+        await self.closer.aclose()
+
+    async def _close_at_loop_end(self) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            await self.http.aclose()
 
 
 def build_client(client: RoeClient | None = None, **settings: Any) -> RoeClient:

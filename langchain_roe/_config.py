@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import uuid
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+import httpx
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from langchain_roe._constants import (
     BEARER_PREFIX,
     DEFAULT_BASE_URL,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    ENV_ALLOW_INSECURE_HTTP,
     ENV_API_KEY,
     ENV_BASE_URL,
+    ENV_MAX_RESPONSE_BYTES,
     ENV_MAX_RETRIES,
     ENV_ORGANIZATION_ID,
     ENV_TIMEOUT,
+    LOOPBACK_HOSTS,
+    MAX_MAX_RETRIES,
+    MAX_TIMEOUT,
+    MIN_MAX_RESPONSE_BYTES,
 )
 from langchain_roe._exceptions import ConfigurationError
 
@@ -28,6 +45,8 @@ SETTING_ENV_VARS: dict[str, str] = {
     "base_url": ENV_BASE_URL,
     "timeout": ENV_TIMEOUT,
     "max_retries": ENV_MAX_RETRIES,
+    "max_response_bytes": ENV_MAX_RESPONSE_BYTES,
+    "allow_insecure_http": ENV_ALLOW_INSECURE_HTTP,
 }
 
 
@@ -35,21 +54,36 @@ class RoeSettings(BaseModel):
     """How a `RoeClient` reaches the API.
 
     Each field not given is read from its environment variable (`ROE_API_KEY`, `ROE_ORGANIZATION_ID`,
-    `ROE_BASE_URL`, `ROE_TIMEOUT`, `ROE_MAX_RETRIES`), else takes its default.
+    `ROE_BASE_URL`, `ROE_TIMEOUT`, `ROE_MAX_RETRIES`, `ROE_MAX_RESPONSE_BYTES`,
+    `ROE_ALLOW_INSECURE_HTTP`), else takes its default. Every value is checked here, once: a bad one
+    is a `ConfigurationError` naming the setting (or its variable) and never quoting the key.
     """
 
     model_config = ConfigDict(frozen=True)
 
     api_key: SecretStr | None = None
-    """Organization API key; a pasted `Bearer ` prefix is removed. Checked at the first request."""
+    """Organization API key; a pasted `Bearer ` prefix is removed. Its absence is reported at the
+    first request; a key that cannot be sent in a header (control or non-ASCII characters) here."""
     organization_id: str | None = None
     """Organization UUID, sent as the `organization_id` query parameter only when set."""
     base_url: str = DEFAULT_BASE_URL
-    """Scheme and host of the API, without a trailing slash."""
-    timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
-    """Seconds one HTTP request may take (connect, send and each read) before it is abandoned."""
-    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
+    """Scheme, host and optional path of the API, without a trailing slash, user info, query or
+    fragment. `http://` is accepted only for loopback hosts, or with `allow_insecure_http`."""
+    timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0, le=MAX_TIMEOUT, allow_inf_nan=False)
+    """Seconds one attempt may take in all (connect, send, headers and the whole body)."""
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, le=MAX_MAX_RETRIES)
     """Retries after the first attempt for retryable failures; 0 disables retrying."""
+    max_response_bytes: int = Field(default=DEFAULT_MAX_RESPONSE_BYTES, ge=MIN_MAX_RESPONSE_BYTES)
+    """Largest answer body read, counted after decompression; a larger one is an error."""
+    allow_insecure_http: bool = False
+    """Allow `http://` to a host that is not loopback: the key then crosses the network in clear."""
+
+    def __init__(self, _sources: dict[str, str] | None = None, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            # `from None`: the validation error's own text would quote the inputs, the key among them.
+            raise ConfigurationError(_describe(exc, _sources or {})) from None
 
     @field_validator("api_key", mode="before")
     @classmethod
@@ -59,7 +93,10 @@ class RoeSettings(BaseModel):
             raw = raw.strip()
             if raw[: len(BEARER_PREFIX)].lower() == BEARER_PREFIX.lower():
                 raw = raw[len(BEARER_PREFIX) :].strip()
-            return SecretStr(raw) if raw else None
+            if not raw:
+                return None
+            _check_header_safe(raw)
+            return SecretStr(raw)
         return value
 
     @field_validator("organization_id", mode="before")
@@ -82,10 +119,38 @@ class RoeSettings(BaseModel):
     @classmethod
     def _check_base_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
+        shown = repr(value) if "@" not in value else "a URL with user info"
         if not value.startswith(("https://", "http://")):
-            msg = f"base_url must start with https:// or http://, got {value!r}"
+            msg = f"base_url must start with https:// or http://, got {shown}"
+            raise ValueError(msg)
+        try:
+            url = httpx.URL(value)
+        except httpx.InvalidURL:
+            msg = f"base_url is not a valid URL: {shown}"
+            raise ValueError(msg) from None
+        if url.userinfo:
+            msg = "base_url must not hold a user name or password: the API key is the credential"
+            raise ValueError(msg)
+        if url.query or url.fragment or "?" in value or "#" in value:
+            msg = f"base_url must not have a query or fragment, got {shown}"
+            raise ValueError(msg)
+        if not url.host:
+            msg = f"base_url has no host: {shown}"
             raise ValueError(msg)
         return value
+
+    @model_validator(mode="after")
+    def _refuse_clear_text_keys(self) -> Self:
+        if self.allow_insecure_http or not self.base_url.startswith("http://"):
+            return self
+        if not is_loopback(httpx.URL(self.base_url).host):
+            msg = (
+                f"base_url {self.base_url!r} is plain http:// to a host that is not loopback: the API "
+                f"key would cross the network in clear text. Use https://, or set "
+                f"allow_insecure_http=True ({ENV_ALLOW_INSECURE_HTTP}=1) if you mean it"
+            )
+            raise ValueError(msg)
+        return self
 
     @classmethod
     def resolve(cls, **given: Any) -> RoeSettings:
@@ -107,15 +172,7 @@ class RoeSettings(BaseModel):
         if given:
             msg = f"unknown Roe client settings: {', '.join(sorted(given))}"
             raise ConfigurationError(msg)
-        try:
-            return cls(**values)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{sources.get(str(err['loc'][0]), err['loc'][0])}: {err['msg']}"
-                for err in exc.errors(include_url=False, include_input=False)
-            )
-            msg = f"invalid Roe client settings ({problems})"
-            raise ConfigurationError(msg) from exc
+        return cls(_sources=sources, **values)
 
     def require_api_key(self) -> str:
         """Return the API key.
@@ -127,3 +184,38 @@ class RoeSettings(BaseModel):
             msg = f"no Roe API key: pass api_key=... or set the {ENV_API_KEY} environment variable"
             raise ConfigurationError(msg)
         return self.api_key.get_secret_value()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine (`localhost`, 127.0.0.0/8, ::1)."""
+    host = host.strip("[]").lower()
+    if host in LOOPBACK_HOSTS or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_header_safe(key: str) -> None:
+    """Refuse a key that cannot travel in an HTTP header, saying why without quoting it."""
+    for character in key:
+        if not character.isascii():
+            msg = "api_key holds a non-ASCII character; copy the key again from the Roe dashboard"
+            raise ValueError(msg)
+        if not character.isprintable() or character.isspace():
+            msg = (
+                "api_key holds a space, line break or other control character; "
+                "copy the key again from the Roe dashboard"
+            )
+            raise ValueError(msg)
+
+
+def _describe(exc: ValidationError, sources: dict[str, str]) -> str:
+    """A settings error's message: each bad setting (or its variable) and why, with no input quoted."""
+    problems = []
+    for err in exc.errors(include_url=False, include_input=False, include_context=False):
+        name = str(err["loc"][0]) if err["loc"] else "settings"
+        message = err["msg"].removeprefix("Value error, ")
+        problems.append(f"{sources.get(name, name)}: {message}")
+    return f"invalid Roe client settings ({'; '.join(problems)})"

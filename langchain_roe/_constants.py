@@ -19,6 +19,8 @@ ENV_ORGANIZATION_ID: Final = "ROE_ORGANIZATION_ID"
 ENV_BASE_URL: Final = "ROE_BASE_URL"
 ENV_TIMEOUT: Final = "ROE_TIMEOUT"
 ENV_MAX_RETRIES: Final = "ROE_MAX_RETRIES"
+ENV_MAX_RESPONSE_BYTES: Final = "ROE_MAX_RESPONSE_BYTES"
+ENV_ALLOW_INSECURE_HTTP: Final = "ROE_ALLOW_INSECURE_HTTP"
 
 # Headers.
 AUTHORIZATION_HEADER: Final = "Authorization"
@@ -33,11 +35,26 @@ DEFAULT_TIMEOUT: Final = 60.0
 DEFAULT_MAX_RETRIES: Final = 3
 MAX_IDS_PER_REQUEST: Final = 1000
 
+# Bounds on settings: past these a value is a mistake (or an attack), not a preference.
+MAX_TIMEOUT: Final = 86_400.0
+MAX_MAX_RETRIES: Final = 100
+
+# Bodies are read as streams and never held past these sizes (decoded bytes).
+DEFAULT_MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
+MIN_MAX_RESPONSE_BYTES: Final = 1024
+MAX_ERROR_BODY_BYTES: Final = 64 * 1024
+"""An error answer is read only this far: its message is near the start, the rest is dropped."""
+
+# Hosts a key may be sent to over plain http:// without `allow_insecure_http`.
+LOOPBACK_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1"})
+
 # Retry timing, in seconds.
 INITIAL_RETRY_DELAY: Final = 0.5
 MAX_RETRY_DELAY: Final = 8.0
 MAX_RETRY_AFTER: Final = 60.0
 RETRY_JITTER: Final = 0.25
+MAX_SANE_RETRY_AFTER: Final = 86_400.0
+"""A `Retry-After` past this (or not finite) is treated as absent rather than believed."""
 
 # Status codes retried for read-only calls (besides every 5xx).
 RETRYABLE_STATUS_CODES: Final = frozenset({408, 429})

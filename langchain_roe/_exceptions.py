@@ -11,6 +11,7 @@ RoeError                         anything this package raises about the API
 │   ├── RateLimitError           429
 │   └── ServerError              5xx
 ├── InvalidResponseError         a 2xx body that does not match the API spec
+│   └── ResponseTooLargeError    a body past `max_response_bytes` (not retried)
 └── JobStateError                the job exists but has no outputs to give
     ├── JobNotFinishedError      PENDING, STARTED or RETRY
     └── JobFailedError           FAILURE or CANCELLED, with the server's error message
@@ -139,6 +140,10 @@ class ServerError(APIStatusError):
 
 class InvalidResponseError(RoeError):
     """A successful answer whose body is not what the API spec describes."""
+
+
+class ResponseTooLargeError(InvalidResponseError):
+    """An answer body larger than `max_response_bytes`; asking again would not shrink it."""
 
 
 class JobStateError(RoeError):

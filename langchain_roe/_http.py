@@ -7,7 +7,7 @@ in how they send.
 from __future__ import annotations
 
 import email.utils
-import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,11 +17,15 @@ from urllib.parse import quote
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
+from langchain_roe import _json
 from langchain_roe._config import RoeSettings
 from langchain_roe._constants import (
     AUTHORIZATION_HEADER,
     BEARER_PREFIX,
+    ENV_MAX_RESPONSE_BYTES,
     ERROR_SNIPPET_CHARS,
+    MAX_ERROR_BODY_BYTES,
+    MAX_SANE_RETRY_AFTER,
     ORGANIZATION_ID_PARAM,
     REQUEST_ID_HEADER,
     RETRY_AFTER_HEADER,
@@ -37,6 +41,7 @@ from langchain_roe._exceptions import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     RoeError,
     ServerError,
 )
@@ -101,34 +106,88 @@ def request_arguments(settings: RoeSettings, call: Call[Any]) -> dict[str, Any]:
     }
 
 
-def read_response(response: httpx.Response, call: Call[T]) -> T:
+class BodyCollector:
+    """Gathers an answer's decoded body as it streams in, within a size cap.
+
+    A 2xx body past `limit` bytes is an error (`ResponseTooLargeError`); an error answer is only
+    read far enough for its message (`MAX_ERROR_BODY_BYTES`), the rest left unread.
+    """
+
+    __slots__ = ("_call", "_limit", "_parts", "_response", "_size")
+
+    def __init__(self, response: httpx.Response, call: Call[Any], limit: int) -> None:
+        self._response, self._call = response, call
+        self._limit = limit if response.is_success else MAX_ERROR_BODY_BYTES
+        self._parts: list[bytes] = []
+        self._size = 0
+        announced = response.headers.get("Content-Length", "")
+        encoded = response.headers.get("Content-Encoding", "identity").strip().lower()
+        if response.is_success and announced.isdigit() and encoded in ("", "identity"):
+            if int(announced) > limit:
+                raise self._too_large(f"announces {int(announced):,} bytes")
+
+    def add(self, chunk: bytes) -> bool:
+        """Keep `chunk`; False once enough is kept (an error answer's prefix).
+
+        Raises:
+            ResponseTooLargeError: A 2xx body grew past the cap.
+        """
+        self._size += len(chunk)
+        if self._size <= self._limit:
+            self._parts.append(chunk)
+            return True
+        if not self._response.is_success:
+            self._parts.append(chunk[: len(chunk) - (self._size - self._limit)])
+            return False
+        raise self._too_large(f"grew past {self._limit:,} bytes")
+
+    def content(self) -> bytes:
+        """The body read."""
+        return b"".join(self._parts)
+
+    def _too_large(self, what: str) -> ResponseTooLargeError:
+        msg = (
+            f"the answer to {self._call.describe()} {what}, more than max_response_bytes="
+            f"{self._limit:,} allows (raise it with max_response_bytes=... or "
+            f"{ENV_MAX_RESPONSE_BYTES} if the answer is legitimate)"
+        )
+        return ResponseTooLargeError(
+            msg,
+            status_code=self._response.status_code,
+            request_id=self._response.headers.get(REQUEST_ID_HEADER),
+            agent_job_id=self._call.agent_job_id,
+        )
+
+
+def read_response(response: httpx.Response, content: bytes, call: Call[T]) -> T:
     """Return the parsed body of a 2xx answer, or raise the error the answer stands for.
 
     Raises:
         APIStatusError: The status is 4xx or 5xx (the subclass for the status).
         InvalidResponseError: A 2xx body that is not JSON of the expected shape.
     """
-    if response.is_success:
-        try:
-            return call.adapter.validate_json(response.content)
-        except ValidationError as exc:
-            msg = f"unexpected answer to {call.describe()}: {_summarise(exc)}"
-            raise InvalidResponseError(
-                msg,
-                status_code=response.status_code,
-                request_id=response.headers.get(REQUEST_ID_HEADER),
-                agent_job_id=call.agent_job_id,
-            ) from exc
-    raise status_error(response, call)
+    if not response.is_success:
+        raise status_error(response, content, call)
+    try:
+        return call.adapter.validate_python(_json.loads(content))
+    except ValueError as exc:  # not JSON, or pydantic's ValidationError (a ValueError too)
+        reason = _summarise(exc) if isinstance(exc, ValidationError) else "the body is not JSON"
+        msg = f"unexpected answer to {call.describe()}: {reason}"
+        raise InvalidResponseError(
+            msg,
+            status_code=response.status_code,
+            request_id=response.headers.get(REQUEST_ID_HEADER),
+            agent_job_id=call.agent_job_id,
+        ) from exc
 
 
-def status_error(response: httpx.Response, call: Call[Any]) -> APIStatusError:
-    """Build the typed error for a 4xx or 5xx answer."""
+def status_error(response: httpx.Response, content: bytes, call: Call[Any]) -> APIStatusError:
+    """Build the typed error for a 4xx or 5xx answer whose body (or its start) is `content`."""
     status = response.status_code
     error_class = _STATUS_ERRORS.get(status)
     if error_class is None:
         error_class = ServerError if status >= httpx.codes.INTERNAL_SERVER_ERROR else APIStatusError
-    body = _body(response)
+    body = _body(content, response)
     return error_class(
         error_message(body, response),
         status_code=status,
@@ -139,12 +198,20 @@ def status_error(response: httpx.Response, call: Call[Any]) -> APIStatusError:
     )
 
 
-def transport_error(exc: httpx.RequestError, call: Call[Any], timeout: float) -> RoeError:
-    """Translate an httpx failure with no answer into our error tree."""
-    if isinstance(exc, httpx.TimeoutException):
-        msg = f"no answer to {call.describe()} within the {timeout:g}s timeout"
+def transport_error(
+    exc: httpx.RequestError | None, call: Call[Any], timeout: float, *, timed_out: bool
+) -> RoeError:
+    """Translate a failure with no (complete) answer into our error tree.
+
+    `timed_out` says the attempt's deadline passed: whatever httpx saw then is a timeout. httpx's
+    own message is not quoted for other failures when it could hold a header (and so the key).
+    """
+    if timed_out or isinstance(exc, httpx.TimeoutException):
+        msg = f"no complete answer to {call.describe()} within the {timeout:g}s timeout"
         return APITimeoutError(msg, agent_job_id=call.agent_job_id)
-    reason = str(exc) or type(exc).__name__
+    reason = (str(exc) or type(exc).__name__) if exc is not None else "no answer"
+    if "Bearer" in reason or "Authorization" in reason:
+        reason = type(exc).__name__
     msg = f"connection failed for {call.describe()}: {reason}"
     return APIConnectionError(msg, agent_job_id=call.agent_job_id)
 
@@ -167,26 +234,32 @@ def error_message(body: object, response: httpx.Response) -> str:
 
 
 def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
-    """Seconds to wait from a `Retry-After` header (delay-seconds or HTTP date); None if absent or unreadable."""
+    """Seconds to wait from a `Retry-After` header (delay-seconds or HTTP date).
+
+    None when absent, unreadable, not finite, or further off than `MAX_SANE_RETRY_AFTER`: such a
+    header is noise, not advice.
+    """
     if value is None:
         return None
     value = value.strip()
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        seconds = when.timestamp() - now()
+    if not math.isfinite(seconds) or seconds > MAX_SANE_RETRY_AFTER:
         return None
-    return max(when.timestamp() - now(), 0.0)
+    return max(seconds, 0.0)
 
 
-def _body(response: httpx.Response) -> object:
+def _body(content: bytes, response: httpx.Response) -> object:
     try:
-        return json.loads(response.content)
+        return _json.loads(content)
     except ValueError:
-        return response.text
+        return content.decode(response.encoding or "utf-8", errors="replace")
 
 
 def _summarise(exc: ValidationError) -> str:

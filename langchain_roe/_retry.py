@@ -26,6 +26,7 @@ from langchain_roe._exceptions import (
     APIConnectionError,
     APIStatusError,
     InvalidResponseError,
+    ResponseTooLargeError,
 )
 
 logger = logging.getLogger(LOGGER_NAME)
@@ -35,8 +36,11 @@ def is_retryable(error: BaseException) -> bool:
     """Whether a failed read-only call is worth another attempt.
 
     Retried: no answer (connection dropped or refused, timeout), 408, 429, every 5xx, and a 2xx
-    body that did not parse (truncated or garbled on the way). Nothing else.
+    body that did not parse (truncated or garbled on the way). Nothing else: a body past the size cap
+    would be as large the next time.
     """
+    if isinstance(error, ResponseTooLargeError):
+        return False
     if isinstance(error, APIConnectionError | InvalidResponseError):
         return True
     if isinstance(error, APIStatusError) and error.status_code is not None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email.utils
+import time
+
 import asyncio
 import json
 import logging
@@ -127,15 +130,30 @@ def test_retry_after_seconds_is_honoured(invoke: Invoke, retry_sleeps: list[floa
 
 
 def test_retry_after_http_date_is_honoured(invoke: Invoke, retry_sleeps: list[float]) -> None:
-    future = "Wed, 21 Oct 2099 07:28:00 GMT"
+    in_two_hours = email.utils.formatdate(time.time() + 7200, usegmt=True)
     script = Script(
         [
-            json_response(503, {}, **{"Retry-After": future}),
+            json_response(503, {}, **{"Retry-After": in_two_hours}),
             json_response(200, status_body(3)),
         ]
     )
     invoke(mock_client(script).get_status, JOB)
-    assert retry_sleeps == [60.0]  # far in the future: capped at MAX_RETRY_AFTER
+    assert retry_sleeps == [60.0]  # later than MAX_RETRY_AFTER: capped
+
+
+@pytest.mark.parametrize("absurd", ["nan", "inf", "-inf", "1e300", "Wed, 21 Oct 2099 07:28:00 GMT"])
+def test_an_absurd_retry_after_is_treated_as_absent(
+    invoke: Invoke, retry_sleeps: list[float], absurd: str
+) -> None:
+    script = Script(
+        [
+            json_response(429, {"detail": "slow down"}, **{"Retry-After": absurd}),
+            json_response(200, status_body(3)),
+        ]
+    )
+    invoke(mock_client(script).get_status, JOB)
+    assert len(retry_sleeps) == 1
+    assert 0.375 <= retry_sleeps[0] <= 0.5  # the first backoff step, jittered, not the header
 
 
 def test_backoff_without_retry_after_grows_and_is_capped(

@@ -34,9 +34,11 @@ def example_api(monkeypatch: pytest.MonkeyPatch) -> FakeRoeAPI:
     transport = httpx.MockTransport(api.respond)
     monkeypatch.setenv("ROE_API_KEY", "docs-example-key")
     monkeypatch.setattr(RoeClient, "_sync_http", lambda self: httpx.Client(transport=transport))
-    monkeypatch.setattr(
-        RoeClient, "_async_http_client", lambda self: httpx.AsyncClient(transport=transport)
-    )
+
+    async def async_http(self: RoeClient) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=transport)
+
+    monkeypatch.setattr(RoeClient, "_async_http_client", async_http)
     return api
 
 

@@ -69,7 +69,7 @@ def test_status_error_keeps_body_request_id_and_retry_after() -> None:
     response = httpx.Response(
         429, json={"detail": "slow down"}, headers={"Retry-After": "3", "X-Request-ID": "abc"}
     )
-    error = status_error(response, status_call(JOB))
+    error = status_error(response, response.content, status_call(JOB))
     assert isinstance(error, RateLimitError)
     assert (error.body, error.retry_after, error.request_id) == (
         {"detail": "slow down"},
@@ -91,7 +91,7 @@ def test_status_error_keeps_body_request_id_and_retry_after() -> None:
     ],
 )
 def test_one_map_from_status_to_class(status: int, cls: type[APIStatusError]) -> None:
-    assert type(status_error(httpx.Response(status), status_call(JOB))) is cls
+    assert type(status_error(httpx.Response(status), b"", status_call(JOB))) is cls
 
 
 def test_retry_after_forms() -> None:
