@@ -9,6 +9,7 @@ which wakes the read; the send loop then reports the timeout. Deadlines use the 
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import socket
@@ -49,7 +50,7 @@ class SocketGuard:
         self.expired = False
 
     def trace(self, event: str, info: Mapping[str, Any]) -> None:
-        """httpcore's trace hook: keep the socket of each connection opened for this attempt."""
+        """Keep (as httpcore's `trace` hook) the socket of each connection opened for this attempt."""
         if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
             self.watch(info.get("return_value"))
 
@@ -84,10 +85,8 @@ class SocketGuard:
 
 
 def _shut(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):  # already closed
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed
 
 
 class Watchdog:

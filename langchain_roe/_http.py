@@ -122,9 +122,9 @@ class BodyCollector:
         self._size = 0
         announced = response.headers.get("Content-Length", "")
         encoded = response.headers.get("Content-Encoding", "identity").strip().lower()
-        if response.is_success and announced.isdigit() and encoded in ("", "identity"):
-            if int(announced) > limit:
-                raise self._too_large(f"announces {int(announced):,} bytes")
+        plain = encoded in ("", "identity")
+        if response.is_success and plain and announced.isdigit() and int(announced) > limit:
+            raise self._too_large(f"announces {int(announced):,} bytes")
 
     def add(self, chunk: bytes) -> bool:
         """Keep `chunk`; False once enough is kept (an error answer's prefix).

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import email.utils
-import time
-
 import asyncio
+import email.utils
 import json
 import logging
+import time
 from typing import Any
 
 import httpx
