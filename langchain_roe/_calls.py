@@ -6,7 +6,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field, TypeAdapter, ValidationError
 
 from langchain_roe._config import RoeSettings
 from langchain_roe._constants import (
@@ -18,7 +18,7 @@ from langchain_roe._constants import (
     STATUSES_PATH,
 )
 from langchain_roe._exceptions import InvalidResponseError, NotFoundError, RoeError, ServerError
-from langchain_roe._http import Call, job_path
+from langchain_roe._http import Call, job_path, summarise
 from langchain_roe._ids import canonical_job_id
 from langchain_roe._jobs import explain_result_error
 from langchain_roe._models import (
@@ -32,17 +32,18 @@ from langchain_roe._models import (
 T = TypeVar("T")
 ItemT = TypeVar("ItemT", AgentJobResultItem, AgentJobStatusItem)
 
-#: A batch answer: a bare array, or the paginated object older deployments send.
-BatchAnswer = list[ItemT] | Page[ItemT]
+#: A batch answer as read off the wire: a bare array, or the paginated object older deployments
+#: send. Its items stay unchecked JSON until `match_by_id` reads each one on its own, so one bad
+#: item fails its own job, not the whole chunk.
+BatchAnswer = list[Any] | Page[Any]
 
 _RESULT = TypeAdapter(AgentJobResult)
 _STATUS = TypeAdapter(AgentJobStatus)
-_RESULTS: TypeAdapter[BatchAnswer[AgentJobResultItem]] = TypeAdapter(
-    Annotated[BatchAnswer[AgentJobResultItem], Field(union_mode="left_to_right")]
+_BATCH: TypeAdapter[BatchAnswer] = TypeAdapter(
+    Annotated[BatchAnswer, Field(union_mode="left_to_right")]
 )
-_STATUSES: TypeAdapter[BatchAnswer[AgentJobStatusItem]] = TypeAdapter(
-    Annotated[BatchAnswer[AgentJobStatusItem], Field(union_mode="left_to_right")]
-)
+RESULT_ITEM = TypeAdapter(AgentJobResultItem)
+STATUS_ITEM = TypeAdapter(AgentJobStatusItem)
 
 
 def result_call(agent_job_id: str) -> Call[AgentJobResult]:
@@ -55,20 +56,14 @@ def status_call(agent_job_id: str) -> Call[AgentJobStatus]:
     return Call("GET", job_path(STATUS_PATH, agent_job_id), _STATUS, agent_job_id=agent_job_id)
 
 
-def results_call(
-    agent_job_ids: Sequence[str], url: str | None = None
-) -> Call[BatchAnswer[AgentJobResultItem]]:
+def results_call(agent_job_ids: Sequence[str], url: str | None = None) -> Call[BatchAnswer]:
     """`POST /v1/agents/jobs/results/` for up to `MAX_IDS_PER_REQUEST` canonical ids."""
-    return Call("POST", RESULTS_PATH, _RESULTS, body={JOB_IDS_FIELD: list(agent_job_ids)}, url=url)
+    return Call("POST", RESULTS_PATH, _BATCH, body={JOB_IDS_FIELD: list(agent_job_ids)}, url=url)
 
 
-def statuses_call(
-    agent_job_ids: Sequence[str], url: str | None = None
-) -> Call[BatchAnswer[AgentJobStatusItem]]:
+def statuses_call(agent_job_ids: Sequence[str], url: str | None = None) -> Call[BatchAnswer]:
     """`POST /v1/agents/jobs/statuses/` for up to `MAX_IDS_PER_REQUEST` canonical ids."""
-    return Call(
-        "POST", STATUSES_PATH, _STATUSES, body={JOB_IDS_FIELD: list(agent_job_ids)}, url=url
-    )
+    return Call("POST", STATUSES_PATH, _BATCH, body={JOB_IDS_FIELD: list(agent_job_ids)}, url=url)
 
 
 def chunked(agent_job_ids: Sequence[str], size: int = MAX_IDS_PER_REQUEST) -> Iterator[list[str]]:
@@ -78,8 +73,8 @@ def chunked(agent_job_ids: Sequence[str], size: int = MAX_IDS_PER_REQUEST) -> It
 
 
 def page_items(
-    answer: BatchAnswer[ItemT], settings: RoeSettings, call: Call[Any]
-) -> tuple[list[ItemT], str | None]:
+    answer: BatchAnswer, settings: RoeSettings, call: Call[Any]
+) -> tuple[list[Any], str | None]:
     """A batch answer's items and the next page's URL, if the answer is paginated and has one.
 
     Raises:
@@ -98,22 +93,51 @@ def page_items(
 
 
 def match_by_id(
-    agent_job_ids: Sequence[str], items: Sequence[ItemT]
-) -> dict[str, ItemT | NotFoundError]:
-    """Pair each requested id with its item; an id the answer left out gets a `NotFoundError`."""
-    by_id: dict[str, ItemT] = {}
-    for item in items:
+    agent_job_ids: Sequence[str], items: Sequence[Any], adapter: TypeAdapter[ItemT]
+) -> dict[str, ItemT | RoeError]:
+    """Read each item on its own and pair each requested id with it.
+
+    An item that does not match the spec fails its own job (`InvalidResponseError`). An id the
+    answer left out is a `NotFoundError`, unless some item was unreadable without even an id to
+    name: then any of the missing ids may be that item, and they get an `InvalidResponseError`.
+    """
+    by_id: dict[str, ItemT | RoeError] = {}
+    nameless: list[str] = []
+    for raw in items:
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
         try:
-            by_id[canonical_job_id(item.id)] = item
+            agent_job_id: str | None = canonical_job_id(raw_id)
         except ValueError:
-            continue  # not an id at all: it cannot match anything asked for
+            agent_job_id = None  # not an id at all: it cannot match anything asked for
+        try:
+            item = adapter.validate_python(raw)
+        except ValidationError as exc:
+            reason = summarise(exc)
+            if agent_job_id is None:
+                nameless.append(reason)
+            else:
+                by_id.setdefault(agent_job_id, _unreadable(agent_job_id, reason))
+            continue
+        if agent_job_id is not None:
+            by_id[agent_job_id] = item
     return {
-        agent_job_id: by_id.get(agent_job_id) or _missing(agent_job_id)
+        agent_job_id: by_id.get(agent_job_id) or _missing(agent_job_id, nameless)
         for agent_job_id in agent_job_ids
     }
 
 
-def _missing(agent_job_id: str) -> NotFoundError:
+def _unreadable(agent_job_id: str, reason: str) -> InvalidResponseError:
+    msg = f"the server's batch answer for this job does not match the API spec ({reason})"
+    return InvalidResponseError(msg, agent_job_id=agent_job_id)
+
+
+def _missing(agent_job_id: str, nameless: list[str]) -> RoeError:
+    if nameless:
+        msg = (
+            f"the server's batch answer has no readable entry for this job: {len(nameless)} "
+            f"entr{'y' if len(nameless) == 1 else 'ies'} could not be read ({nameless[0]})"
+        )
+        return InvalidResponseError(msg, agent_job_id=agent_job_id)
     return NotFoundError(
         "the server's batch answer has no entry for this job; check the id and the organization",
         agent_job_id=agent_job_id,
@@ -150,20 +174,32 @@ def result_flow(agent_job_id: str) -> Generator[Call[Any], Any, AgentJobResult]:
 
 def batch_flow(
     agent_job_ids: Sequence[str],
-    make_call: Callable[[Sequence[str], str | None], Call[BatchAnswer[ItemT]]],
+    make_call: Callable[[Sequence[str], str | None], Call[BatchAnswer]],
+    adapter: TypeAdapter[ItemT],
     settings: RoeSettings,
-) -> Generator[Call[Any], Any, dict[str, ItemT | NotFoundError]]:
-    """Ask for ids in chunks, follow next-page links, and match the items back to the ids."""
-    outcomes: dict[str, ItemT | NotFoundError] = {}
+) -> Generator[Call[Any], Any, dict[str, ItemT | RoeError]]:
+    """Ask for ids in chunks, follow next-page links, and match the items back to the ids.
+
+    A chunk of N ids cannot legitimately need more than N items, nor more than N + 1 pages (each
+    page but perhaps the last holds an item): past either, or on a link back to a page already read, the
+    answer is an `InvalidResponseError` instead of an endless walk.
+    """
+    outcomes: dict[str, ItemT | RoeError] = {}
     for chunk in chunked(agent_job_ids):
-        items: list[ItemT] = []
+        items: list[Any] = []
         next_url: str | None = None
         visited: set[str] = set()
         while True:
             call = make_call(chunk, next_url)
-            answer: BatchAnswer[ItemT] = yield call
+            answer: BatchAnswer = yield call
             page, next_url = page_items(answer, settings, call)
             items.extend(page)
+            if len(items) > len(chunk):
+                msg = (
+                    f"the answer to {call.describe()} holds {len(items)} items or more for the "
+                    f"{len(chunk)} ids asked for: it cannot be a legitimate answer"
+                )
+                raise InvalidResponseError(msg)
             if next_url is None:
                 break
             if next_url in visited:
@@ -172,7 +208,13 @@ def batch_flow(
                 )
                 raise InvalidResponseError(msg)
             visited.add(next_url)
-        outcomes.update(match_by_id(chunk, items))
+            if len(visited) > len(chunk):
+                msg = (
+                    f"the answer to {call.describe()} runs to more pages than the {len(chunk)} ids "
+                    "asked for could fill: it cannot be a legitimate answer"
+                )
+                raise InvalidResponseError(msg)
+        outcomes.update(match_by_id(chunk, items, adapter))
     return outcomes
 
 

@@ -11,6 +11,8 @@ from typing import Any, Self, TypeVar
 import httpx
 
 from langchain_roe._calls import (
+    RESULT_ITEM,
+    STATUS_ITEM,
     batch_flow,
     result_flow,
     results_call,
@@ -20,7 +22,7 @@ from langchain_roe._calls import (
 )
 from langchain_roe._config import RoeSettings
 from langchain_roe._deadline import WATCHDOG, Deadline, SocketGuard
-from langchain_roe._exceptions import ConfigurationError, NotFoundError
+from langchain_roe._exceptions import ConfigurationError, RoeError
 from langchain_roe._flow import adrive, drive
 from langchain_roe._http import (
     BodyCollector,
@@ -148,42 +150,45 @@ class RoeClient:
 
     # Many results and statuses ----------------------------------------------------------------
 
-    def get_results(
-        self, agent_job_ids: Iterable[str]
-    ) -> dict[str, AgentJobResultItem | NotFoundError]:
+    def get_results(self, agent_job_ids: Iterable[str]) -> dict[str, AgentJobResultItem | RoeError]:
         """Return many jobs' results (`POST /v1/agents/jobs/results/`), keyed by agent job id.
 
         Ids are checked and de-duplicated first, then sent in chunks of at most 1000. Each id asked
         for is a key of the answer (canonical lower-case form, in the order given); an id the
-        server's answer left out maps to a `NotFoundError`. Items are returned as the server sent
-        them: check each one's `status` before reading its `result`.
+        server's answer left out maps to a `NotFoundError`, and an item that does not match the
+        spec to an `InvalidResponseError` for that job alone. Items are returned as the server
+        sent them: check each one's `status` before reading its `result`.
         """
         return drive(
-            batch_flow(unique_job_ids(agent_job_ids), results_call, self.settings), self._request
+            batch_flow(unique_job_ids(agent_job_ids), results_call, RESULT_ITEM, self.settings),
+            self._request,
         )
 
     async def aget_results(
         self, agent_job_ids: Iterable[str]
-    ) -> dict[str, AgentJobResultItem | NotFoundError]:
+    ) -> dict[str, AgentJobResultItem | RoeError]:
         """Async `get_results`."""
         return await adrive(
-            batch_flow(unique_job_ids(agent_job_ids), results_call, self.settings), self._arequest
+            batch_flow(unique_job_ids(agent_job_ids), results_call, RESULT_ITEM, self.settings),
+            self._arequest,
         )
 
     def get_statuses(
         self, agent_job_ids: Iterable[str]
-    ) -> dict[str, AgentJobStatusItem | NotFoundError]:
+    ) -> dict[str, AgentJobStatusItem | RoeError]:
         """Return many jobs' statuses (`POST /v1/agents/jobs/statuses/`), keyed as `get_results`."""
         return drive(
-            batch_flow(unique_job_ids(agent_job_ids), statuses_call, self.settings), self._request
+            batch_flow(unique_job_ids(agent_job_ids), statuses_call, STATUS_ITEM, self.settings),
+            self._request,
         )
 
     async def aget_statuses(
         self, agent_job_ids: Iterable[str]
-    ) -> dict[str, AgentJobStatusItem | NotFoundError]:
+    ) -> dict[str, AgentJobStatusItem | RoeError]:
         """Async `get_statuses`."""
         return await adrive(
-            batch_flow(unique_job_ids(agent_job_ids), statuses_call, self.settings), self._arequest
+            batch_flow(unique_job_ids(agent_job_ids), statuses_call, STATUS_ITEM, self.settings),
+            self._arequest,
         )
 
     # Life cycle -------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def readable_value(output: AgentDatum) -> str:
     """The text a reader sees for an output.
 
     JSON is decoded and laid out again (indented, key order and non-ASCII kept); a value that is not
-    JSON, or does not decode, is given exactly as it came.
+    JSON, does not decode, or nests too deep to lay out, is given exactly as it came.
     """
     value = output.value
     if not is_json_type(output.data_type):
@@ -94,7 +94,7 @@ def readable_value(output: AgentDatum) -> str:
             return text.decode()
     try:
         return json.dumps(json.loads(value), indent=2, ensure_ascii=False)
-    except ValueError:
+    except (ValueError, RecursionError):
         return value
 
 

@@ -171,7 +171,7 @@ def read_response(response: httpx.Response, content: bytes, call: Call[T]) -> T:
     try:
         return call.adapter.validate_python(_json.loads(content))
     except ValueError as exc:  # not JSON, or pydantic's ValidationError (a ValueError too)
-        reason = _summarise(exc) if isinstance(exc, ValidationError) else "the body is not JSON"
+        reason = summarise(exc) if isinstance(exc, ValidationError) else "the body is not JSON"
         msg = f"unexpected answer to {call.describe()}: {reason}"
         raise InvalidResponseError(
             msg,
@@ -262,7 +262,8 @@ def _body(content: bytes, response: httpx.Response) -> object:
         return content.decode(response.encoding or "utf-8", errors="replace")
 
 
-def _summarise(exc: ValidationError) -> str:
+def summarise(exc: ValidationError) -> str:
+    """The first problem a validation error found (no input quoted), and how many more there are."""
     errors = exc.errors(include_url=False, include_input=False)
     first = errors[0]
     where = ".".join(str(part) for part in first["loc"]) or "body"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import random
+import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -194,11 +195,17 @@ def _about(error: RoeError, agent_job_id: str) -> RoeError:
 
 def _perform(client: RoeClient) -> Callable[[Step], Any]:
     def perform(step: Step) -> Any:
+        _clock.check()  # no new request once the caller has gone
         if step.method == "sleep":
-            return _clock.sleep(*step.args)
+            return _clock.pause(*step.args)
         return getattr(client, step.method)(*step.args)
 
     return perform
+
+
+def _drive_until(stop: threading.Event, unit: Flow[Step, T], perform: Callable[[Step], Any]) -> T:
+    with _clock.stopped_by(stop):
+        return drive(unit, perform)
 
 
 def _aperform(client: RoeClient) -> Callable[[Step], Any]:
@@ -217,16 +224,25 @@ def run_units(
 
     A unit is started when the oldest is handed over, so no more than `max_concurrency` units'
     answers are held at once: memory follows the units in flight, not the number of jobs.
+
+    Leaving early (a `break`, an error, Ctrl-C) returns at once: units not started are dropped,
+    running ones stop at their next sleep or request, and only a request already on the wire is
+    let finish (within its timeout) in its thread.
     """
     perform = _perform(client)
-    with ThreadPoolExecutor(max_concurrency, thread_name_prefix="langchain-roe") as pool:
-        window: deque[Any] = deque()
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_concurrency, thread_name_prefix="langchain-roe")
+    window: deque[Any] = deque()
+    try:
         for unit in units:
-            window.append(pool.submit(drive, unit, perform))
+            window.append(pool.submit(_drive_until, stop, unit, perform))
             if len(window) >= max_concurrency:
                 yield window.popleft().result()
         while window:
             yield window.popleft().result()
+    finally:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 async def arun_units(

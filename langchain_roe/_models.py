@@ -7,9 +7,10 @@ newer server adds, so an API release does not break a deployed client.
 from __future__ import annotations
 
 import enum
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler
+from pydantic.functional_validators import WrapValidator
 
 
 class AgentJobStatusCode(enum.IntEnum):
@@ -59,6 +60,19 @@ class _WireModel(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
 
+def _none_if_unreadable(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    try:
+        return handler(value)
+    except ValidationError:
+        return None
+
+
+#: A job-level fact the outputs do not depend on: a value of the wrong type reads as unknown
+#: (None) instead of making the job's outputs unreadable.
+_T = TypeVar("_T")
+Informational = Annotated[_T | None, WrapValidator(_none_if_unreadable)]
+
+
 class AgentDatum(_WireModel):
     """One input or output value of an agent job."""
 
@@ -75,20 +89,25 @@ class AgentDatum(_WireModel):
 
 
 class AgentJobResult(_WireModel):
-    """Body of `GET /v1/agents/jobs/{agent_job_id}/result/`."""
+    """Body of `GET /v1/agents/jobs/{agent_job_id}/result/`.
 
-    agent_id: str | None = None
+    Only `outputs` must be present and well formed; the job-level facts around it are read as None
+    when missing or of the wrong type.
+    """
+
+    agent_id: Informational[str] = None
     """Id of the agent that ran the job."""
-    agent_version_id: str | None = None
+    agent_version_id: Informational[str] = None
     """Id of the agent version that ran the job."""
-    inputs: list[Any] | None = None
-    """The inputs the job was given, usually objects with `key`, `value` and `data_type`."""
-    input_tokens: int | None = None
+    inputs: Any = None
+    """The inputs the job was given as the server sent them: usually a list of objects with
+    `key`, `value` and `data_type`, never checked (nothing here reads them)."""
+    input_tokens: Informational[int] = None
     """Input tokens the job used."""
-    output_tokens: int | None = None
+    output_tokens: Informational[int] = None
     """Output tokens the job produced."""
-    outputs: list[AgentDatum] = Field(default_factory=list)
-    """The job's outputs."""
+    outputs: list[AgentDatum]
+    """The job's outputs (required: an answer without them is an `InvalidResponseError`)."""
 
 
 class AgentJobResultItem(_WireModel):
@@ -102,17 +121,17 @@ class AgentJobResultItem(_WireModel):
     """The job's outputs; null, or an error code, for a job without outputs."""
     corrected_outputs: list[AgentDatum] | None = None
     """Outputs as corrected by a human reviewer, when there are any."""
-    agent_id: str | None = None
+    agent_id: Informational[str] = None
     """Id of the agent; null for failed, cancelled, unknown or deleted jobs."""
-    agent_version_id: str | None = None
+    agent_version_id: Informational[str] = None
     """Id of the agent version; null when `agent_id` is."""
-    cost: float | None = None
+    cost: Informational[float] = None
     """Cost of the whole job."""
-    inputs: list[Any] | None = None
-    """The inputs the job was given."""
-    input_tokens: int | None = None
+    inputs: Any = None
+    """The inputs the job was given, as the server sent them (never checked)."""
+    input_tokens: Informational[int] = None
     """Input tokens the job used."""
-    output_tokens: int | None = None
+    output_tokens: Informational[int] = None
     """Output tokens the job produced."""
 
 
@@ -121,7 +140,7 @@ class AgentJobStatus(_WireModel):
 
     status: AgentJobStatusCode
     """The job's status."""
-    timestamp: float | None = None
+    timestamp: Informational[float] = None
     """Unix time of the latest status event."""
     error_message: str | None = None
     """Why the job is retrying or failed; only sent with RETRY and FAILURE."""
@@ -134,11 +153,11 @@ class AgentJobStatusItem(_WireModel):
     """The agent job id."""
     status: AgentJobStatusCode | None = None
     """The job's status; null for an id the server does not know."""
-    created_at: str | None = None
+    created_at: Informational[str] = None
     """When the job was created (ISO 8601)."""
-    last_updated_at: str | None = None
+    last_updated_at: Informational[str] = None
     """When the job last changed (ISO 8601)."""
-    timestamp: float | None = None
+    timestamp: Informational[float] = None
     """Unix time of the latest status event."""
     error_message: str | None = None
     """Why the job is retrying or failed."""

@@ -79,7 +79,7 @@ class RetryPolicy:
         """A sync retrier for the call described by `what` (used in log lines)."""
         decide = _Decisions(what, self.max_retries)
         return Retrying(
-            sleep=_clock.sleep, retry=decide.should_retry, wait=decide.wait, reraise=True
+            sleep=_clock.pause, retry=decide.should_retry, wait=decide.wait, reraise=True
         )
 
     def async_retrying(self, what: str) -> AsyncRetrying:

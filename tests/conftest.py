@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,13 @@ def retry_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def async_sleep(seconds: float) -> None:
         sleep(seconds)
 
+    def wait(event: threading.Event, seconds: float) -> bool:
+        if event.is_set():
+            return True
+        sleep(seconds)
+        return event.is_set()
+
+    monkeypatch.setattr(_clock, "wait", wait)
     monkeypatch.setattr(_clock, "sleep", sleep)
     monkeypatch.setattr(_clock, "async_sleep", async_sleep)
     monkeypatch.setattr(_clock, "monotonic", lambda: now[0])
