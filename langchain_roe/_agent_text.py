@@ -10,6 +10,7 @@ from langchain_roe._documents import FinishedJob, readable_value
 from langchain_roe._exceptions import (
     APIConnectionError,
     APIStatusError,
+    InvalidAgentJobIdError,
     InvalidResponseError,
     JobFailedError,
     JobNotFinishedError,
@@ -70,7 +71,7 @@ def error_text(error: BaseException, agent_job_id: object) -> str:
             "(it may be mistyped or belong to another organization)."
         )
     if isinstance(error, RateLimitError):
-        wait = f" about {error.retry_after:g}s" if error.retry_after else ""
+        wait = f" about {error.retry_after:.0f}s" if error.retry_after else ""
         return f"The Roe API is rate limiting requests; wait{wait} before calling this tool again."
     if isinstance(error, ServerError | APIConnectionError | InvalidResponseError):
         return (
@@ -79,12 +80,13 @@ def error_text(error: BaseException, agent_job_id: object) -> str:
         )
     if isinstance(error, APIStatusError):
         return f"The Roe API refused the request for job {agent_job_id}: {error.message}."
-    if isinstance(error, RoeError):
-        return f"Reading Roe agent job {agent_job_id} failed: {error.message}."
-    return (
-        f"{agent_job_id!r} is not a Roe agent job id: ids are UUIDs such as "
-        f"{EXAMPLE_AGENT_JOB_ID}. Use the exact id you were given."
-    )
+    if isinstance(error, InvalidAgentJobIdError):
+        return (
+            f"{agent_job_id!r} is not a Roe agent job id: ids are UUIDs such as "
+            f"{EXAMPLE_AGENT_JOB_ID}. Use the exact id you were given."
+        )
+    message = error.message if isinstance(error, RoeError) else str(error)
+    return f"Reading Roe agent job {agent_job_id} failed: {message}."
 
 
 def result_artifact(agent_job_id: str, result: AgentJobResult) -> dict[str, Any]:

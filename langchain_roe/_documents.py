@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import orjson
@@ -66,6 +66,25 @@ class FinishedJob:
             item.status,
             corrected,
         )
+
+
+def check_output_keys(output_keys: str | Iterable[str] | None) -> frozenset[str] | None:
+    """The output keys asked for, or None for every output.
+
+    Raises:
+        ValueError: An empty list (ask for nothing by leaving the option out), or a key that is
+            not a non-empty string. The loader and the tool agree on this.
+    """
+    if output_keys is None:
+        return None
+    keys = [output_keys] if isinstance(output_keys, str) else list(output_keys)
+    if not keys:
+        msg = "output_keys is empty: leave it out to get every output, or name at least one key"
+        raise ValueError(msg)
+    if not all(isinstance(key, str) and key for key in keys):
+        msg = f"output_keys must be non-empty strings, got {output_keys!r}"
+        raise ValueError(msg)
+    return frozenset(keys)
 
 
 def is_json_type(data_type: str) -> bool:

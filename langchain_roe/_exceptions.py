@@ -2,6 +2,7 @@
 
 RoeError                         anything this package raises about the API
 ├── ConfigurationError           a setting is missing or invalid (also a ValueError)
+├── InvalidAgentJobIdError       an agent job id that is not a UUID (also a ValueError)
 ├── APIConnectionError           no answer: the connection failed or dropped
 │   └── APITimeoutError          no answer within the timeout
 ├── APIStatusError               the server answered 4xx or 5xx
@@ -15,6 +16,8 @@ RoeError                         anything this package raises about the API
 └── JobStateError                the job exists but has no outputs to give
     ├── JobNotFinishedError      PENDING, STARTED or RETRY
     └── JobFailedError           FAILURE or CANCELLED, with the server's error message
+
+Bad input is a `ValueError` raised before any request.
 
 Every error carries `status_code`, `message` (the server's words where it sent any), `request_id` (the
 `X-Request-ID` header) and `agent_job_id`, each `None` where it does not apply. The API key is never
@@ -79,6 +82,10 @@ def _rebuild(cls: type[RoeError], state: dict[str, object]) -> RoeError:
     Exception.__init__(error, state["message"])
     error.__dict__.update(state)
     return error
+
+
+class InvalidAgentJobIdError(RoeError, ValueError):
+    """An agent job id that is not a UUID; raised before any request, quoting the value."""
 
 
 class ConfigurationError(RoeError, ValueError):

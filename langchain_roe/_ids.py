@@ -6,6 +6,8 @@ import re
 import uuid
 from collections.abc import Iterable
 
+from langchain_roe._exceptions import InvalidAgentJobIdError
+
 #: The canonical form; an id already in it needs no parsing (the loader's hot path).
 _CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -14,7 +16,7 @@ def canonical_job_id(agent_job_id: object) -> str:
     """Return `agent_job_id` as a lower-case hyphenated UUID string.
 
     Raises:
-        ValueError: It is not a UUID; the message quotes it.
+        InvalidAgentJobIdError: It is not a UUID (a `ValueError`); the message quotes it.
     """
     if isinstance(agent_job_id, uuid.UUID):
         return str(agent_job_id)
@@ -26,7 +28,7 @@ def canonical_job_id(agent_job_id: object) -> str:
         except ValueError:
             pass
     msg = f"agent_job_id must be a UUID such as '0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10', got {agent_job_id!r}"
-    raise ValueError(msg)
+    raise InvalidAgentJobIdError(msg)
 
 
 def unique_job_ids(agent_job_ids: Iterable[object]) -> list[str]:

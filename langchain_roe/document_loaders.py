@@ -19,7 +19,7 @@ from langchain_roe._constants import (
     LOGGER_NAME,
     MAX_IDS_PER_REQUEST,
 )
-from langchain_roe._documents import FinishedJob, job_documents
+from langchain_roe._documents import FinishedJob, check_output_keys, job_documents
 from langchain_roe._exceptions import AuthenticationError, ConfigurationError, RoeError
 from langchain_roe._flow import Flow
 from langchain_roe._ids import unique_job_ids
@@ -118,7 +118,7 @@ class RoeAgentJobResultLoader(BaseLoader):
         if not wait_timeout > 0:
             msg = f"wait_timeout must be a positive number of seconds, got {wait_timeout!r}"
             raise ValueError(msg)
-        self.output_keys = _output_keys(output_keys)
+        self.output_keys = check_output_keys(output_keys)
         self.options = LoadOptions(
             wait_for_completion=wait_for_completion,
             wait_timeout=float(wait_timeout),
@@ -237,16 +237,6 @@ def _check_int(name: str, value: object, low: int, high: int | None) -> None:
         bounds = f"between {low} and {high}" if high else f"at least {low}"
         msg = f"{name} must be a whole number {bounds}, got {value!r}"
         raise ValueError(msg)
-
-
-def _output_keys(output_keys: str | Iterable[str] | None) -> frozenset[str] | None:
-    if output_keys is None:
-        return None
-    keys = [output_keys] if isinstance(output_keys, str) else list(output_keys)
-    if not keys or not all(isinstance(key, str) and key for key in keys):
-        msg = f"output_keys must be non-empty strings, got {output_keys!r}"
-        raise ValueError(msg)
-    return frozenset(keys)
 
 
 def _require_tqdm() -> Any:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import BaseTool, ToolException
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from langchain_roe._agent_text import error_text, result_artifact, result_text
 from langchain_roe._client import RoeClient, build_client
@@ -18,10 +18,11 @@ from langchain_roe._constants import (
     MIN_MAX_OUTPUT_CHARS,
     TOOL_NAME,
 )
-from langchain_roe._documents import FinishedJob
+from langchain_roe._documents import FinishedJob, check_output_keys
 from langchain_roe._exceptions import (
     AuthenticationError,
     ConfigurationError,
+    InvalidAgentJobIdError,
     PermissionDeniedError,
     RoeError,
 )
@@ -57,7 +58,8 @@ class RoeAgentJobResultTool(BaseTool):
     (within `max_output_chars`) and whose `artifact` is the whole result as plain data. Unknown,
     unfinished and failed jobs, bad ids, and rate limits or server errors left after retries come
     back as an error `ToolMessage` that tells the model what to do; authentication and permission
-    errors are raised, since only the developer can fix them.
+    errors are raised, since only the developer can fix them. Settings are checked when the tool
+    is made: a bad one is a `ConfigurationError` naming it (never quoting the key).
 
     Example:
         ```python
@@ -96,24 +98,22 @@ class RoeAgentJobResultTool(BaseTool):
     base_url: str | None = None
     """API root; from `ROE_BASE_URL`, else `https://api.roe-ai.com`."""
     timeout: float | None = None
-    """Seconds per HTTP request; from `ROE_TIMEOUT`, else 60."""
+    """Seconds one attempt may take in all; from `ROE_TIMEOUT`, else 60."""
     max_retries: int | None = None
     """Retries per request; from `ROE_MAX_RETRIES`, else 3."""
+    max_response_bytes: int | None = None
+    """Largest answer body read; from `ROE_MAX_RESPONSE_BYTES`, else 256 MiB."""
+    allow_insecure_http: bool | None = None
+    """Allow `http://` off loopback; from `ROE_ALLOW_INSECURE_HTTP`, else False."""
     client: RoeClient = Field(default_factory=RoeClient, exclude=True)
     """A ready client, instead of the settings above."""
-    max_output_chars: int = Field(default=DEFAULT_MAX_OUTPUT_CHARS, ge=MIN_MAX_OUTPUT_CHARS)
-    """The most characters of text the model is given; the rest is cut with a marker."""
+    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS
+    """The most characters of text the model is given (at least 500); the rest is cut with a
+    marker that says how much was left out."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _build_client(cls, values: Any) -> Any:
-        if not isinstance(values, dict):
-            return values
-        settings = {name: values.get(name) for name in SETTING_ENV_VARS}
-        if isinstance(settings["api_key"], SecretStr):
-            settings["api_key"] = settings["api_key"].get_secret_value()
-        client = build_client(values.get("client"), **settings)
-        return {**values, **dict(client.settings), "client": client}
+    def __init__(self, **values: Any) -> None:
+        # Settings are checked before pydantic sees them: its errors would quote the key.
+        super().__init__(**tool_settings(values))
 
     def _run(
         self,
@@ -121,13 +121,14 @@ class RoeAgentJobResultTool(BaseTool):
         output_keys: list[str] | None = None,
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> tuple[str, dict[str, Any]]:
+        keys = _keys_asked(output_keys)
         try:
             result = self.client.get_result(agent_job_id)
-        except _FOR_THE_DEVELOPER:
-            raise
-        except (ValueError, RoeError) as error:
+        except (InvalidAgentJobIdError, RoeError) as error:
+            if isinstance(error, _FOR_THE_DEVELOPER):
+                raise
             raise ToolException(error_text(error, agent_job_id)) from error
-        return self._respond(agent_job_id, result, output_keys)
+        return self._respond(agent_job_id, result, keys)
 
     async def _arun(
         self,
@@ -135,18 +136,43 @@ class RoeAgentJobResultTool(BaseTool):
         output_keys: list[str] | None = None,
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> tuple[str, dict[str, Any]]:
+        keys = _keys_asked(output_keys)
         try:
             result = await self.client.aget_result(agent_job_id)
-        except _FOR_THE_DEVELOPER:
-            raise
-        except (ValueError, RoeError) as error:
+        except (InvalidAgentJobIdError, RoeError) as error:
+            if isinstance(error, _FOR_THE_DEVELOPER):
+                raise
             raise ToolException(error_text(error, agent_job_id)) from error
-        return self._respond(agent_job_id, result, output_keys)
+        return self._respond(agent_job_id, result, keys)
 
     def _respond(
-        self, agent_job_id: str, result: AgentJobResult, output_keys: list[str] | None
+        self, agent_job_id: str, result: AgentJobResult, output_keys: frozenset[str] | None
     ) -> tuple[str, dict[str, Any]]:
         agent_job_id = canonical_job_id(agent_job_id)
         job = FinishedJob.from_result(agent_job_id, result)
         text = result_text(job, output_keys=output_keys, max_chars=self.max_output_chars)
         return text, result_artifact(agent_job_id, result)
+
+
+def tool_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """A tool's constructor arguments with its client built and every setting checked.
+
+    Raises:
+        ConfigurationError: A setting (or `max_output_chars`) is invalid; nothing quotes the key.
+    """
+    settings = {name: values.get(name) for name in SETTING_ENV_VARS}
+    if isinstance(settings["api_key"], SecretStr):
+        settings["api_key"] = settings["api_key"].get_secret_value()
+    client = build_client(values.get("client"), **settings)
+    budget = values.get("max_output_chars", DEFAULT_MAX_OUTPUT_CHARS)
+    if not isinstance(budget, int) or isinstance(budget, bool) or budget < MIN_MAX_OUTPUT_CHARS:
+        msg = f"max_output_chars must be a whole number of at least {MIN_MAX_OUTPUT_CHARS}, got {budget!r}"
+        raise ConfigurationError(msg)
+    return {**values, **dict(client.settings), "client": client}
+
+
+def _keys_asked(output_keys: list[str] | None) -> frozenset[str] | None:
+    try:
+        return check_output_keys(output_keys)
+    except ValueError as error:
+        raise ToolException(str(error)) from None
