@@ -18,7 +18,7 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 
 from langchain_roe import RoeClient
-from langchain_roe._replay import recorded_job_ids, replay_client
+from langchain_roe.replay import recorded_job_ids, replay_client
 
 
 class ScriptedChatModel(GenericFakeChatModel):

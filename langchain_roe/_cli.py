@@ -6,24 +6,31 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TextIO
+
+from langchain_core.documents import Document
 
 from langchain_roe._agent_text import result_text
 from langchain_roe._calls import result_url
 from langchain_roe._client import RoeClient, build_client
 from langchain_roe._constants import DEFAULT_MAX_OUTPUT_CHARS, DEFAULT_WAIT_TIMEOUT, ENV_API_KEY
 from langchain_roe._documents import FinishedJob, job_documents, readable_value
-from langchain_roe._exceptions import AuthenticationError, ConfigurationError, RoeError
-from langchain_roe._replay import recorded_job_ids, replay_client
-from langchain_roe.document_loaders import RoeAgentJobResultLoader
+from langchain_roe._exceptions import ConfigurationError, RoeError
+from langchain_roe._ids import unique_job_ids
+from langchain_roe.document_loaders import FATAL_ERRORS, RoeAgentJobResultLoader
+from langchain_roe.replay import recorded_job_ids, replay_client
 from langchain_roe.tools import RoeAgentJobResultTool
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
-#: Errors about the set-up rather than a job: exit 2.
-_FATAL = (AuthenticationError, ConfigurationError)
+#: The reader of standard output closed it early (`... | head`): what a shell reports for SIGPIPE.
+EXIT_BROKEN_PIPE = 141
+EXIT_INTERRUPTED = 130
 #: Above this many jobs, a terminal gets a progress bar on standard error.
 PROGRESS_FROM_JOBS = 50
+#: The demo's one-line preview of each Document.
+PREVIEW_CHARS = 90
+FORMATS = ("text", "jsonl", "markdown")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -32,8 +39,9 @@ def parser() -> argparse.ArgumentParser:
         prog="roe-job-result",
         description="Print the outputs of Roe AI agent jobs: as a model reads them (text), as "
         "LangChain Documents (jsonl), or for people (markdown).",
-        epilog="Exit status: 0 all jobs loaded, 1 some jobs failed (each named on standard "
-        "error), 2 usage or configuration error.",
+        epilog="Exit status: 0 all jobs loaded, 1 some jobs failed (each named once on standard "
+        "error), 2 usage or configuration error, 130 interrupted, 141 standard output closed "
+        "early (as with | head).",
     )
     cli.add_argument("agent_job_ids", nargs="*", metavar="AGENT_JOB_ID", help="job ids (UUIDs)")
     cli.add_argument(
@@ -41,7 +49,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="read ids from a file, one per line ('-' for standard input)",
     )
-    cli.add_argument("--format", choices=("text", "jsonl", "markdown"), default="text")
+    cli.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="text: what roe_get_agent_job_result shows a model (the default); jsonl: one "
+        "LangChain Document a line; markdown: for people. With --demo and no --format, the "
+        "demo's own summary",
+    )
     cli.add_argument(
         "--output-keys",
         type=_comma_list,
@@ -49,33 +64,51 @@ def parser() -> argparse.ArgumentParser:
         help="only the outputs with these keys",
     )
     cli.add_argument("--wait", action="store_true", help="wait for unfinished jobs to end")
-    cli.add_argument("--wait-timeout", type=float, default=DEFAULT_WAIT_TIMEOUT, metavar="SECONDS")
     cli.add_argument(
-        "--continue-on-failure", action="store_true", help="skip jobs that fail; exit 1 at the end"
+        "--wait-timeout",
+        type=float,
+        default=DEFAULT_WAIT_TIMEOUT,
+        metavar="SECONDS",
+        help="with --wait, how long to wait for unfinished jobs (default: %(default)g)",
+    )
+    cli.add_argument(
+        "--continue-on-failure",
+        action="store_true",
+        help="go on past jobs that fail, naming each; exit 1 at the end (without it, stop after "
+        "the first request that had a failed job)",
     )
     cli.add_argument(
         "--demo",
         action="store_true",
-        help="without ROE_API_KEY, replay the recorded example session offline",
+        help="show the package at work; without ROE_API_KEY, or without job ids, on the recorded "
+        "example session, offline",
     )
     settings = cli.add_argument_group("client settings (default: the ROE_* environment variables)")
     settings.add_argument("--api-key", help=f"organization API key (default: ${ENV_API_KEY})")
     settings.add_argument("--organization-id", help="organization UUID ($ROE_ORGANIZATION_ID)")
     settings.add_argument("--base-url", help="API root ($ROE_BASE_URL)")
-    settings.add_argument("--timeout", type=float, help="seconds per request ($ROE_TIMEOUT)")
+    settings.add_argument(
+        "--timeout", type=float, help="seconds one attempt may take in all ($ROE_TIMEOUT)"
+    )
     settings.add_argument("--max-retries", type=int, help="retries per request ($ROE_MAX_RETRIES)")
     return cli
 
 
-def read_ids(args: argparse.Namespace, stdin: TextIO) -> list[str]:
-    """Ids from the arguments, then the file; from standard input when neither gave any."""
+def read_ids(args: argparse.Namespace, stdin: TextIO | None) -> list[str]:
+    """Ids from the arguments, then the file; from standard input when neither gave any.
+
+    Raises:
+        ValueError: `--from-file -` with standard input closed.
+    """
     ids = list(args.agent_job_ids)
     if args.from_file == "-":
+        if stdin is None:
+            raise ValueError("--from-file -: standard input is closed")
         ids += _lines(stdin)
     elif args.from_file:
         with open(args.from_file, encoding="utf-8") as handle:
             ids += _lines(handle)
-    elif not ids and not stdin.isatty():
+    elif not ids and stdin is not None and not stdin.closed and not stdin.isatty():
         ids += _lines(stdin)
     return ids
 
@@ -88,24 +121,37 @@ def main(
     stderr: TextIO | None = None,
 ) -> int:
     """Run the command line; returns the exit status."""
-    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    stdin = stdin if stdin is not None else sys.stdin  # None when the shell closed it (<&-)
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     args = parser().parse_args(argv)
     try:
+        return _main(args, stdin, stdout, stderr)
+    except BrokenPipeError:
+        _silence(stdout)
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        print("roe-job-result: interrupted", file=stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr: TextIO) -> int:
+    try:
         ids = read_ids(args, stdin)
-        client = _client(args, stderr)
-        if not ids and _replaying(args):
+        replaying = _replaying(args, ids)
+        if replaying and not ids:
             ids = recorded_job_ids()
         if not ids:
             raise ValueError(
                 "no agent job ids: give them as arguments, with --from-file, or on standard input"
             )
+        ids = unique_job_ids(ids)  # what is wrong with the input first, then the set-up
+        client = _client(args, replaying, stderr)
         if client.settings.api_key is None:
             raise ConfigurationError(f"no Roe API key: set {ENV_API_KEY} or pass --api-key")
         loader = RoeAgentJobResultLoader(
             ids,
             client=client,
             output_keys=args.output_keys,
-            continue_on_failure=args.continue_on_failure or args.demo,
             wait_for_completion=args.wait,
             wait_timeout=args.wait_timeout,
             show_progress=len(ids) >= PROGRESS_FROM_JOBS and stderr.isatty() and _has_tqdm(),
@@ -114,29 +160,56 @@ def main(
         print(f"roe-job-result: {error}", file=stderr)
         return EXIT_USAGE
     try:
-        if args.demo:
+        if args.demo and args.format is None:
             return _demo(loader, stdout, stderr)
-        return _print_jobs(loader, args, stdout, stderr)
+        keep_going = args.continue_on_failure or args.demo
+        return _print_jobs(loader, args.format or "text", keep_going, stdout, stderr)
     except LookupError as error:  # the offline session was asked for a job it never recorded
+        print(f"roe-job-result: {error}", file=stderr)
+        return EXIT_USAGE
+    except FATAL_ERRORS as error:
         print(f"roe-job-result: {error}", file=stderr)
         return EXIT_USAGE
 
 
 def _print_jobs(
-    loader: RoeAgentJobResultLoader, args: argparse.Namespace, stdout: TextIO, stderr: TextIO
+    loader: RoeAgentJobResultLoader,
+    form: str,
+    keep_going: bool,
+    stdout: TextIO,
+    stderr: TextIO,
 ) -> int:
-    try:
-        for job in loader._finished_jobs():
-            stdout.write(_render(loader, job, args.format))
-            stdout.flush()
-    except _FATAL as error:
-        print(f"roe-job-result: {error}", file=stderr)
-        return EXIT_USAGE
-    except RoeError as error:
-        _report({error.agent_job_id or "?": error}, stderr)
-        return EXIT_SOME_FAILED
-    _report(loader.failures, stderr)
-    return EXIT_SOME_FAILED if loader.failures else EXIT_OK
+    """Print each loaded job and name each failed one once.
+
+    Without `keep_going`, stop after the first request unit that had a failed job.
+    """
+    failed = False
+    for jobs, failures in _units(loader):
+        for job in jobs:
+            stdout.write(_render(loader, job, form))
+        stdout.flush()
+        _report(failures, stderr)
+        failed = failed or bool(failures)
+        if failures and not keep_going:
+            break
+    return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+def _units(
+    loader: RoeAgentJobResultLoader,
+) -> Iterator[tuple[list[FinishedJob], dict[str, RoeError]]]:
+    """Each request unit's loaded jobs and failures, in order; set-up errors raise."""
+    for outcomes in loader._outcomes():
+        jobs: list[FinishedJob] = []
+        failures: dict[str, RoeError] = {}
+        for agent_job_id, outcome in outcomes:
+            if isinstance(outcome, FATAL_ERRORS):
+                raise outcome
+            if isinstance(outcome, RoeError):
+                failures[agent_job_id] = outcome
+            else:
+                jobs.append(outcome)
+        yield jobs, failures
 
 
 def _report(failures: dict[str, RoeError], stderr: TextIO) -> None:
@@ -175,16 +248,22 @@ def _render(loader: RoeAgentJobResultLoader, job: FinishedJob, form: str) -> str
 
 
 def _demo(loader: RoeAgentJobResultLoader, stdout: TextIO, stderr: TextIO) -> int:
-    documents = loader.load()
+    documents: list[Document] = []
+    failed: dict[str, RoeError] = {}
+    for jobs, failures in _units(loader):
+        documents += [d for job in jobs for d in loader._documents(job)]
+        failed.update(failures)
     print(
         f"Loaded {len(documents)} Documents from {len(loader.agent_job_ids)} jobs:\n", file=stdout
     )
     for document in documents:
         meta = document.metadata
-        preview = " ".join(document.page_content.split())[:90]
+        preview = " ".join(document.page_content.split())
+        if len(preview) > PREVIEW_CHARS:
+            preview = preview[:PREVIEW_CHARS] + " ..."
         print(
             f"- job {meta['agent_job_id']}, output {meta['key']!r} ({meta['data_type']}, "
-            f"cost {meta.get('cost', 'n/a')})\n    {preview} ...",
+            f"cost {meta.get('cost', 'n/a')})\n    {preview}",
             file=stdout,
         )
     tool = RoeAgentJobResultTool(client=loader.client, max_output_chars=DEFAULT_MAX_OUTPUT_CHARS)
@@ -199,11 +278,11 @@ def _demo(loader: RoeAgentJobResultLoader, stdout: TextIO, stderr: TextIO) -> in
     )
     print(f"\nWhat {tool.name} returns to a model for {first_job}:\n", file=stdout)
     print(message.content, file=stdout)
-    _report(loader.failures, stderr)
-    return EXIT_SOME_FAILED if loader.failures else EXIT_OK
+    _report(failed, stderr)
+    return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
-def _client(args: argparse.Namespace, stderr: TextIO) -> RoeClient:
+def _client(args: argparse.Namespace, replaying: bool, stderr: TextIO) -> RoeClient:
     settings = {
         "api_key": args.api_key,
         "organization_id": args.organization_id,
@@ -211,18 +290,34 @@ def _client(args: argparse.Namespace, stderr: TextIO) -> RoeClient:
         "timeout": args.timeout,
         "max_retries": args.max_retries,
     }
-    if _replaying(args):
-        print(
-            "roe-job-result: no ROE_API_KEY set: replaying the recorded example session "
-            "offline (no network)",
-            file=stderr,
-        )
-        return replay_client(**{k: v for k, v in settings.items() if k != "api_key"})
-    return build_client(None, **settings)
+    if not replaying:
+        return build_client(None, **settings)
+    why = "no job ids given" if _has_key(args) else f"no {ENV_API_KEY} set"
+    print(
+        f"roe-job-result: {why}: replaying the recorded example session offline (no network). "
+        f"To ask the live API, set {ENV_API_KEY} and name jobs: make demo IDS='<id> ...'",
+        file=stderr,
+    )
+    return replay_client(**{k: v for k, v in settings.items() if k != "api_key"})
 
 
-def _replaying(args: argparse.Namespace) -> bool:
-    return bool(args.demo and not args.api_key and not os.environ.get(ENV_API_KEY, "").strip())
+def _replaying(args: argparse.Namespace, ids: list[str]) -> bool:
+    return bool(args.demo and (not _has_key(args) or not ids))
+
+
+def _has_key(args: argparse.Namespace) -> bool:
+    return bool(args.api_key or os.environ.get(ENV_API_KEY, "").strip())
+
+
+def _silence(stdout: TextIO) -> None:
+    """After a broken pipe: send what Python still flushes at exit to /dev/null, not a traceback."""
+    try:
+        descriptor = stdout.fileno()
+    except (OSError, ValueError):
+        return  # not a real file: nothing will be flushed to it
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
 
 
 def _comma_list(text: str) -> list[str]:

@@ -36,7 +36,7 @@ from langchain_roe._loading import (
 logger = logging.getLogger(LOGGER_NAME)
 
 #: Errors about the whole set-up, never about one job: raised even with `continue_on_failure`.
-_FATAL = (AuthenticationError, ConfigurationError)
+FATAL_ERRORS = (AuthenticationError, ConfigurationError)
 
 
 class RoeAgentJobResultLoader(BaseLoader):
@@ -169,18 +169,32 @@ class RoeAgentJobResultLoader(BaseLoader):
 
     def _finished_jobs(self) -> Iterator[FinishedJob]:
         """Each loadable job in order; the others raise or are recorded in `failures`."""
-        self.failures = {}
-        with self._progress() as progress:
-            for outcomes in run_units(self.client, self._units(), self.max_concurrency):
-                yield from self._accept(outcomes, progress)
+        for outcomes in self._outcomes():
+            yield from self._accept(outcomes)
 
     async def _afinished_jobs(self) -> AsyncIterator[FinishedJob]:
         """Async `_finished_jobs`."""
+        async for outcomes in self._aoutcomes():
+            for job in self._accept(outcomes):
+                yield job
+
+    def _outcomes(self) -> Iterator[list[Outcome]]:
+        """Each unit's jobs, loaded or failed, in order; `failures` is reset first."""
+        self.failures = {}
+        with self._progress() as progress:
+            for outcomes in run_units(self.client, self._units(), self.max_concurrency):
+                yield outcomes
+                if progress is not None:
+                    progress.update(len(outcomes))
+
+    async def _aoutcomes(self) -> AsyncIterator[list[Outcome]]:
+        """Async `_outcomes`."""
         self.failures = {}
         with self._progress() as progress:
             async for outcomes in arun_units(self.client, self._units(), self.max_concurrency):
-                for job in self._accept(outcomes, progress):
-                    yield job
+                yield outcomes
+                if progress is not None:
+                    progress.update(len(outcomes))
 
     def _documents(self, job: FinishedJob) -> list[Document]:
         source = result_url(self.client.settings, job.agent_job_id)
@@ -196,17 +210,15 @@ class RoeAgentJobResultLoader(BaseLoader):
             for agent_job_id in self.agent_job_ids:
                 yield single_unit(agent_job_id, self.options)
 
-    def _accept(self, outcomes: list[Outcome], progress: Any) -> Iterator[FinishedJob]:
+    def _accept(self, outcomes: list[Outcome]) -> Iterator[FinishedJob]:
         for agent_job_id, outcome in outcomes:
             if isinstance(outcome, RoeError):
-                if not self.continue_on_failure or isinstance(outcome, _FATAL):
+                if not self.continue_on_failure or isinstance(outcome, FATAL_ERRORS):
                     raise outcome
                 self.failures[agent_job_id] = outcome
                 logger.warning("skipped agent job %s: %s", agent_job_id, outcome)
                 continue
             yield outcome
-        if progress is not None:
-            progress.update(len(outcomes))
 
     def _warn_missing_keys(self, agent_job_id: str, documents: list[Document]) -> None:
         wanted = self.output_keys

@@ -16,7 +16,7 @@ from typing import Any
 import vcr
 
 from langchain_roe import RoeAgentJobResultLoader, RoeAgentJobResultTool, RoeClient, RoeError
-from langchain_roe._replay import DEMO_SESSION
+from langchain_roe.replay import DEMO_SESSION
 from tests.support import example_jobs as jobs
 
 CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from langchain_roe._replay import DEMO_SESSION
+from langchain_roe.replay import DEMO_SESSION
 from tests.support.cassettes import CASSETTES, SCENARIOS
 
 ALL_CASSETTES = [*CASSETTES.glob("*.yaml"), DEMO_SESSION]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +15,7 @@ import httpx
 import pytest
 
 from langchain_roe import _cli
-from langchain_roe._replay import replay_client
+from langchain_roe.replay import replay_client
 from tests.support import example_jobs as jobs
 from tests.support.fake_api import FakeRoeAPI
 from tests.support.mock_api import Script, json_response, mock_client
@@ -50,10 +52,42 @@ def test_demo_runs_offline_and_says_so() -> None:
     assert "Totals: 1 of 1 output shown, 18452 input tokens, 612 output tokens." in out
 
 
-def test_demo_with_a_key_needs_ids() -> None:
-    code, _, err = run(["--demo", "--api-key", "k"])
-    assert code == 2
-    assert "no agent job ids" in err
+def test_demo_with_a_key_and_no_ids_replays_offline_and_says_how_to_go_live() -> None:
+    code, out, err = run(["--demo", "--api-key", "k"])
+    assert code == 0
+    assert "no job ids given: replaying the recorded example session offline" in err
+    assert "make demo IDS=" in err
+    assert "Loaded 5 Documents from 5 jobs" in out
+
+
+@pytest.mark.parametrize("ids", [[jobs.WEB], [jobs.AML, jobs.WEB], [jobs.PDF, jobs.AML, jobs.WEB]])
+def test_the_offline_demo_answers_any_subset_of_its_jobs_in_any_order(ids: list[str]) -> None:
+    code, out, err = run(["--demo", "--format", "jsonl", *ids])
+    assert code == 0, err
+    shown = list(
+        dict.fromkeys(json.loads(line)["metadata"]["agent_job_id"] for line in out.splitlines())
+    )
+    assert shown == ids
+
+
+@pytest.mark.parametrize("form", ["jsonl", "markdown", "text"])
+def test_the_demo_honours_format(form: str) -> None:
+    code, out, _ = run(["--demo", "--format", form, jobs.WEB])
+    assert code == 0
+    assert "Loaded " not in out  # not the demo's own summary
+    if form == "jsonl":
+        assert json.loads(out.splitlines()[0])["metadata"]["agent_job_id"] == jobs.WEB
+    elif form == "markdown":
+        assert out.startswith(f"# Roe agent job `{jobs.WEB}`")
+    else:
+        assert out.startswith(f"Roe agent job {jobs.WEB}: outputs")
+
+
+def test_the_demo_marks_only_cut_previews() -> None:
+    _, out, _ = run(["--demo"])
+    previews = [line.strip() for line in out.splitlines() if line.startswith("    ")]
+    assert any(p.endswith(" ...") for p in previews)  # long values are cut and say so
+    assert any(not p.endswith("...") for p in previews)  # short ones are shown whole, unmarked
 
 
 def test_no_key_is_a_usage_error_naming_the_variable() -> None:
@@ -125,15 +159,91 @@ def _mixed_client(**_: Any) -> Any:
 
 
 @pytest.mark.parametrize("continuing", [True, False])
-def test_failed_jobs_exit_1_and_are_named(
+def test_failed_jobs_exit_1_and_are_named_once(
     monkeypatch: pytest.MonkeyPatch, continuing: bool
 ) -> None:
     monkeypatch.setattr(_cli, "build_client", lambda client, **settings: _mixed_client())
     flags = ["--continue-on-failure"] if continuing else []
     code, out, err = run([*flags, "--format", "jsonl", jobs.FAILED, jobs.WEB])
     assert code == 1
+    assert err.count(f"job {jobs.FAILED} failed") == 1
     assert f"job {jobs.FAILED} failed: the agent job ended in FAILURE: bad scan" in err
-    assert (jobs.WEB in out) is continuing  # without the flag it stops at the first failure
+    assert jobs.WEB in out  # loaded in the same request as the failure: printed either way
+
+
+@pytest.mark.parametrize("continuing", [True, False])
+def test_a_failed_batch_names_every_job_in_it_once(
+    monkeypatch: pytest.MonkeyPatch, continuing: bool
+) -> None:
+    client = mock_client(
+        Script([json_response(500, {"detail": "database unavailable"})]), max_retries=0
+    )
+    monkeypatch.setattr(_cli, "build_client", lambda client_, **settings: client)
+    flags = ["--continue-on-failure"] if continuing else []
+    code, out, err = run([*flags, jobs.WEB, jobs.PDF, jobs.AML])
+    assert (code, out) == (1, "")
+    for agent_job_id in (jobs.WEB, jobs.PDF, jobs.AML):
+        assert err.count(f"job {agent_job_id} failed: database unavailable") == 1
+    assert "WARNING" not in err
+    assert "skipped agent job" not in err
+
+
+def test_a_bad_id_is_reported_before_a_missing_key() -> None:
+    code, _, err = run(["not-a-uuid"])
+    assert code == 2
+    assert "'not-a-uuid'" in err
+    assert "API key" not in err
+
+
+def shell(command: str) -> subprocess.CompletedProcess[str]:
+    """Run the command line through a real shell, with no API key in its environment."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ROE_")}
+    line = command.replace("roe-job-result", f"{sys.executable} -m langchain_roe")
+    return subprocess.run(
+        [shutil.which("bash") or "/bin/bash", "-c", line],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=environment,
+    )
+
+
+@pytest.mark.parametrize("arguments", ["", "--from-file -"])
+def test_closed_stdin_is_a_usage_error_not_a_traceback(arguments: str) -> None:
+    done = shell(f"roe-job-result {arguments} <&-")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "no agent job ids" in done.stderr or "standard input is closed" in done.stderr
+
+
+class ClosedPipe(Terminal):
+    """A standard output whose reader has gone, as after `| head -1`."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+@pytest.mark.parametrize("form", ["jsonl", "text", None])
+def test_a_closed_pipe_ends_quietly(form: str | None) -> None:
+    stderr = Terminal()
+    argv = ["--demo"] + (["--format", form] if form else [])
+    code = _cli.main(argv, stdin=Terminal(), stdout=ClosedPipe(), stderr=stderr)
+    assert code == _cli.EXIT_BROKEN_PIPE
+    assert "Traceback" not in stderr.getvalue()
+    assert "failed" not in stderr.getvalue()
+
+
+def test_a_real_pipe_closed_early_leaves_no_traceback() -> None:
+    done = shell("roe-job-result --demo --format jsonl | head -c 10")
+    assert len(done.stdout) == 10
+    assert "Traceback" not in done.stderr
+
+
+def test_help_describes_format_and_wait_timeout_with_defaults() -> None:
+    text = _cli.parser().format_help()
+    assert "what roe_get_agent_job_result shows a model (the default)" in " ".join(text.split())
+    assert "(default: 600)" in text
 
 
 def test_the_module_and_the_console_script_run() -> None:

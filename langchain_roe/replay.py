@@ -1,7 +1,18 @@
-"""Answer HTTP requests from a recorded session instead of the network.
+"""Run offline: a `RoeClient` whose requests are answered from a recorded session.
 
-The session is a vcrpy cassette (YAML, as `make record` writes them). It backs `make demo` and the
-examples when no API key is set: the same client code runs, only the transport under it differs.
+The session is a vcrpy cassette (YAML, as `make record` writes them). The package ships one
+(`DEMO_SESSION`: example jobs of different kinds); it backs `make demo`
+and the examples when no API key is set. The same client code runs; only the transport differs.
+
+Example:
+    ```python
+    from langchain_roe import RoeAgentJobResultLoader
+    from langchain_roe.replay import recorded_job_ids, replay_client
+
+    client = replay_client()  # no key, no network
+    loader = RoeAgentJobResultLoader(recorded_job_ids()[:2], client=client)
+    print(len(loader.load()))
+    ```
 """
 
 from __future__ import annotations
@@ -15,7 +26,12 @@ import httpx
 import yaml
 
 from langchain_roe._client import RoeClient
-from langchain_roe._constants import JOB_IDS_FIELD, RESULTS_PATH
+from langchain_roe._constants import JOB_IDS_FIELD, RESULTS_PATH, STATUSES_PATH
+
+__all__ = ["DEMO_SESSION", "ReplayTransport", "recorded_job_ids", "replay_client"]
+
+#: The batch endpoints, whose recorded answers are also served for any subset of their ids.
+_BATCH_PATHS = (RESULTS_PATH, STATUSES_PATH)
 
 #: The recorded example session shipped with the package.
 DEMO_SESSION = Path(__file__).resolve().parent / "demo" / "session.yaml"
@@ -27,16 +43,25 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Serve each request the recorded answer to the same method, URL path and JSON body.
 
     Matching answers are served in recorded order; once they are used up the last one repeats, as
-    a server would answer the same read again. A request the session never saw is an error that
-    says so, never a network call.
+    a server would answer the same read again. A batch request (results or statuses) for any
+    subset of the jobs a recorded batch answer holds, in any order, is answered from those items.
+    A request the session cannot answer is a `LookupError` that says so, never a network call.
     """
 
     def __init__(self, interactions: Sequence[Mapping[str, Any]]) -> None:
         self._answers: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
+        self._items: dict[str, dict[str, Any]] = {path: {} for path in _BATCH_PATHS}
         for interaction in interactions:
-            request = interaction["request"]
-            key = _key(request["method"], httpx.URL(request["uri"]), request.get("body") or "")
-            self._answers.setdefault(key, []).append(interaction["response"])
+            request, response = interaction["request"], interaction["response"]
+            url = httpx.URL(request["uri"])
+            key = _key(request["method"], url, request.get("body") or "")
+            self._answers.setdefault(key, []).append(response)
+            if url.path in self._items and response["status"]["code"] == httpx.codes.OK:
+                items = json.loads(response["body"]["string"])
+                if isinstance(items, list):
+                    self._items[url.path].update(
+                        (item["id"], item) for item in items if isinstance(item, dict)
+                    )
         self._served: dict[tuple[str, str, str], int] = {}
 
     @classmethod
@@ -45,14 +70,11 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return cls(_interactions(path))
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """The recorded answer to `request`; a `LookupError` if the session has none."""
         key = _key(request.method, request.url, request.read().decode())
         answers = self._answers.get(key)
         if not answers:
-            msg = (
-                f"the recorded session has no answer to {request.method} {request.url.path}; "
-                "set ROE_API_KEY to ask the live API"
-            )
-            raise LookupError(msg)
+            return self._from_items(request)
         served = self._served.get(key, 0)
         self._served[key] = served + 1
         answer = answers[min(served, len(answers) - 1)]
@@ -64,7 +86,30 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             request=request,
         )
 
+    def _from_items(self, request: httpx.Request) -> httpx.Response:
+        items = self._items.get(request.url.path, {}) if request.method == "POST" else {}
+        asked: object = None
+        if items:
+            try:
+                asked = json.loads(request.content)[JOB_IDS_FIELD]
+            except (ValueError, KeyError, TypeError):
+                asked = None
+        if isinstance(asked, list):
+            unknown = [agent_job_id for agent_job_id in asked if agent_job_id not in items]
+            if not unknown:
+                return httpx.Response(200, json=[items[i] for i in asked], request=request)
+            what = f"job {unknown[0]}" + (f" (and {len(unknown) - 1} more)" if unknown[1:] else "")
+        else:
+            what = f"{request.method} {request.url.path}"
+        recorded = ", ".join(sorted(self._items[RESULTS_PATH])) or "none"
+        msg = (
+            f"the recorded session has no answer for {what} (it holds the jobs {recorded}); "
+            "set ROE_API_KEY to ask the live API"
+        )
+        raise LookupError(msg)
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Async `handle_request`."""
         await request.aread()
         return self.handle_request(request)
 
