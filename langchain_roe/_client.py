@@ -269,9 +269,10 @@ class RoeClient:
             try:
                 guard.watch(response.extensions.get("network_stream"))
                 body = BodyCollector(response, call, self.settings.max_response_bytes)
-                for chunk in response.iter_bytes():
-                    if not body.add(chunk) or deadline.expired:
-                        break
+                if not body.took_content():
+                    for chunk in response.iter_raw():
+                        if not body.add(chunk) or deadline.expired:
+                            break
             finally:
                 guard.finish()
                 response.close()
@@ -293,9 +294,10 @@ class RoeClient:
                 response = await http.send(request, stream=True)
                 try:
                     body = BodyCollector(response, call, self.settings.max_response_bytes)
-                    async for chunk in response.aiter_bytes():
-                        if not body.add(chunk):
-                            break
+                    if not body.took_content():
+                        async for chunk in response.aiter_raw():
+                            if not body.add(chunk):
+                                break
                 finally:
                     await response.aclose()
         except TimeoutError as exc:

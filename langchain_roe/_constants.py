@@ -45,6 +45,10 @@ MIN_MAX_RESPONSE_BYTES: Final = 1024
 MAX_ERROR_BODY_BYTES: Final = 64 * 1024
 """An error answer is read only this far: its message is near the start, the rest is dropped."""
 
+#: The encodings we ask for, and inflate ourselves a piece of this size at a time.
+ACCEPT_ENCODING: Final = "gzip, deflate"
+INFLATE_PIECE_BYTES: Final = 64 * 1024
+
 # Hosts a key may be sent to over plain http:// without `allow_insecure_http`.
 LOOPBACK_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1"})
 

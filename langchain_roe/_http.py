@@ -9,7 +9,8 @@ from __future__ import annotations
 import email.utils
 import math
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
@@ -20,10 +21,12 @@ from pydantic import TypeAdapter, ValidationError
 from langchain_roe import _json
 from langchain_roe._config import RoeSettings
 from langchain_roe._constants import (
+    ACCEPT_ENCODING,
     AUTHORIZATION_HEADER,
     BEARER_PREFIX,
     ENV_MAX_RESPONSE_BYTES,
     ERROR_SNIPPET_CHARS,
+    INFLATE_PIECE_BYTES,
     MAX_ERROR_BODY_BYTES,
     MAX_SANE_RETRY_AFTER,
     ORGANIZATION_ID_PARAM,
@@ -94,6 +97,7 @@ def request_arguments(settings: RoeSettings, call: Call[Any]) -> dict[str, Any]:
         AUTHORIZATION_HEADER: BEARER_PREFIX + settings.require_api_key(),
         USER_AGENT_HEADER: USER_AGENT,
         "Accept": "application/json",
+        "Accept-Encoding": ACCEPT_ENCODING,
     }
     params = {ORGANIZATION_ID_PARAM: settings.organization_id} if settings.organization_id else None
     return {
@@ -107,43 +111,71 @@ def request_arguments(settings: RoeSettings, call: Call[Any]) -> dict[str, Any]:
 
 
 class BodyCollector:
-    """Gathers an answer's decoded body as it streams in, within a size cap.
+    """Gathers an answer's body from its raw stream, decoding it, within a size cap.
 
-    A 2xx body past `limit` bytes is an error (`ResponseTooLargeError`); an error answer is only
-    read far enough for its message (`MAX_ERROR_BODY_BYTES`), the rest left unread.
+    A 2xx body past `limit` decoded bytes is an error (`ResponseTooLargeError`); an error answer is
+    only read far enough for its message (`MAX_ERROR_BODY_BYTES`), the rest left unread. gzip and
+    deflate (the encodings we ask for) are inflated here a piece at a time, so a compressed body
+    costs at most the cap and one piece in memory however far it would inflate.
     """
 
-    __slots__ = ("_call", "_limit", "_parts", "_response", "_size")
+    __slots__ = ("_call", "_inflater", "_limit", "_parts", "_response", "_size")
 
     def __init__(self, response: httpx.Response, call: Call[Any], limit: int) -> None:
         self._response, self._call = response, call
         self._limit = limit if response.is_success else MAX_ERROR_BODY_BYTES
         self._parts: list[bytes] = []
         self._size = 0
+        encoding = response.headers.get("Content-Encoding", "").strip().lower()
+        self._inflater = _Inflater.for_encoding(encoding)
+        if self._inflater is None and encoding not in ("", "identity"):
+            raise self._invalid(f"is encoded as {encoding!r}, which was not asked for")
         announced = response.headers.get("Content-Length", "")
-        encoded = response.headers.get("Content-Encoding", "identity").strip().lower()
-        plain = encoded in ("", "identity")
+        plain = self._inflater is None
         if response.is_success and plain and announced.isdigit() and int(announced) > limit:
             raise self._too_large(f"announces {int(announced):,} bytes")
 
-    def add(self, chunk: bytes) -> bool:
-        """Keep `chunk`; False once enough is kept (an error answer's prefix).
+    def took_content(self) -> bool:
+        """Keep the body if the response was read when made (a transport answering from memory).
+
+        Such a body is decoded already; True when there was one, and the raw stream is not read.
+        """
+        if not self._response.is_stream_consumed:
+            return False
+        self._inflater = None
+        self._keep(self._response.content)
+        return True
+
+    def add(self, raw: bytes) -> bool:
+        """Keep the body `raw` (as received) holds; False once enough is kept (an error's prefix).
 
         Raises:
             ResponseTooLargeError: A 2xx body grew past the cap.
+            InvalidResponseError: The compressed body is corrupt.
         """
-        self._size += len(chunk)
-        if self._size <= self._limit:
-            self._parts.append(chunk)
-            return True
-        if not self._response.is_success:
-            self._parts.append(chunk[: len(chunk) - (self._size - self._limit)])
-            return False
-        raise self._too_large(f"grew past {self._limit:,} bytes")
+        if self._inflater is None:
+            return self._keep(raw)
+        try:
+            for piece in self._inflater.pieces(raw):
+                if not self._keep(piece):
+                    return False
+        except zlib.error as exc:
+            raise self._invalid(f"has a corrupt compressed body ({exc})") from None
+        return True
 
     def content(self) -> bytes:
         """The body read."""
         return b"".join(self._parts)
+
+    def _keep(self, piece: bytes) -> bool:
+        self._size += len(piece)
+        if self._size <= self._limit:
+            self._parts.append(piece)
+            return True
+        if not self._response.is_success:
+            self._parts.append(piece[: len(piece) - (self._size - self._limit)])
+            return False
+        raise self._too_large(f"grew past {self._limit:,} bytes")
 
     def _too_large(self, what: str) -> ResponseTooLargeError:
         msg = (
@@ -157,6 +189,49 @@ class BodyCollector:
             request_id=self._response.headers.get(REQUEST_ID_HEADER),
             agent_job_id=self._call.agent_job_id,
         )
+
+    def _invalid(self, what: str) -> InvalidResponseError:
+        return InvalidResponseError(
+            f"the answer to {self._call.describe()} {what}",
+            status_code=self._response.status_code,
+            request_id=self._response.headers.get(REQUEST_ID_HEADER),
+            agent_job_id=self._call.agent_job_id,
+        )
+
+
+class _Inflater:
+    """gzip or deflate, inflated at most `INFLATE_PIECE_BYTES` at a time."""
+
+    __slots__ = ("_decompressor", "_raw_deflate_fallback")
+
+    def __init__(self, wbits: int, *, raw_deflate_fallback: bool = False) -> None:
+        self._decompressor = zlib.decompressobj(wbits)
+        self._raw_deflate_fallback = raw_deflate_fallback
+
+    @classmethod
+    def for_encoding(cls, encoding: str) -> _Inflater | None:
+        if encoding in ("gzip", "x-gzip"):
+            return cls(zlib.MAX_WBITS | 16)
+        if encoding == "deflate":  # zlib-wrapped as the spec says, or raw as some servers send
+            return cls(zlib.MAX_WBITS, raw_deflate_fallback=True)
+        return None
+
+    def pieces(self, data: bytes) -> Iterator[bytes]:
+        while True:
+            try:
+                piece = self._decompressor.decompress(data, INFLATE_PIECE_BYTES)
+            except zlib.error:
+                if not self._raw_deflate_fallback:
+                    raise
+                self._raw_deflate_fallback = False
+                self._decompressor = zlib.decompressobj(-zlib.MAX_WBITS)
+                continue
+            self._raw_deflate_fallback = False
+            data = self._decompressor.unconsumed_tail
+            if piece:
+                yield piece
+            if not data and len(piece) < INFLATE_PIECE_BYTES:
+                return
 
 
 def read_response(response: httpx.Response, content: bytes, call: Call[T]) -> T:
