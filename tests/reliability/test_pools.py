@@ -10,7 +10,6 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -37,7 +36,7 @@ def answer(request: httpx.Request) -> httpx.Response:
 
 
 @pytest.fixture
-def opened(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Every pool the client opens, answering from `answer`."""
     pools: list[Any] = []
     transport = httpx.MockTransport(answer)
@@ -54,7 +53,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
 
     monkeypatch.setattr(client_module.httpx, "Client", Client)
     monkeypatch.setattr(client_module.httpx, "AsyncClient", AsyncClient)
-    yield pools
+    return pools
 
 
 def test_threads_starting_together_open_one_sync_pool_and_close_closes_it(
