@@ -16,7 +16,6 @@ import httpx
 import pytest
 
 from langchain_roe import RoeAgentJobResultLoader, RoeAgentJobResultTool, RoeClient
-from langchain_roe import _client as client_module
 from tests.support.loopback import LoopbackServer, ServerConfig, job_ids
 
 JOBS = job_ids(8)
@@ -51,8 +50,8 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
             super().__init__(transport=transport)
             pools.append(self)
 
-    monkeypatch.setattr(client_module.httpx, "Client", Client)
-    monkeypatch.setattr(client_module.httpx, "AsyncClient", AsyncClient)
+    monkeypatch.setattr(httpx, "Client", Client)  # what langchain_roe._client opens, for this test
+    monkeypatch.setattr(httpx, "AsyncClient", AsyncClient)
     return pools
 
 

@@ -12,11 +12,12 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import AsyncGenerator, Generator, Iterator
+from typing import Any, cast
 
 import httpx
 import pytest
+from langchain_core.documents import Document
 
 from langchain_roe import NotFoundError, RoeAgentJobResultLoader, _clock
 from tests.support.mock_api import json_response, mock_client
@@ -85,7 +86,7 @@ def loader_for(release: threading.Event, ids: list[str], **options: Any) -> RoeA
 def test_breaking_out_of_a_waiting_load_returns_at_once(release: threading.Event) -> None:
     loader = loader_for(release, [DONE, RUNNING], wait_for_completion=True, wait_timeout=600)
     started = time.monotonic()
-    documents = loader.lazy_load()
+    documents = cast(Generator[Document, None, None], loader.lazy_load())
     assert next(documents).page_content == "v"
     documents.close()  # what a `break` out of the for loop does
     assert time.monotonic() - started < PROMPT
@@ -120,7 +121,7 @@ def test_leaving_an_async_load_cancels_its_waits(release: threading.Event) -> No
     loader = loader_for(release, [DONE, RUNNING], wait_for_completion=True, wait_timeout=600)
 
     async def first_then_leave() -> str:
-        documents = loader.alazy_load()
+        documents = cast(AsyncGenerator[Document, None], loader.alazy_load())
         try:
             first = await anext(documents)
         finally:
