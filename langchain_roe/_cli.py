@@ -91,6 +91,11 @@ def parser() -> argparse.ArgumentParser:
         "--timeout", type=float, help="seconds one attempt may take in all ($ROE_TIMEOUT)"
     )
     settings.add_argument("--max-retries", type=int, help="retries per request ($ROE_MAX_RETRIES)")
+    settings.add_argument(
+        "--max-response-bytes",
+        type=int,
+        help="largest answer body read ($ROE_MAX_RESPONSE_BYTES, default 256 MiB)",
+    )
     return cli
 
 
@@ -289,6 +294,7 @@ def _client(args: argparse.Namespace, replaying: bool, stderr: TextIO) -> RoeCli
         "base_url": args.base_url,
         "timeout": args.timeout,
         "max_retries": args.max_retries,
+        "max_response_bytes": args.max_response_bytes,
     }
     if not replaying:
         return build_client(None, **settings)

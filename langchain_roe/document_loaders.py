@@ -67,8 +67,10 @@ class RoeAgentJobResultLoader(BaseLoader):
         api_key: Organization API key (`ROE_API_KEY`).
         organization_id: Organization UUID (`ROE_ORGANIZATION_ID`).
         base_url: API root (`ROE_BASE_URL`).
-        timeout: Seconds per HTTP request (`ROE_TIMEOUT`).
+        timeout: Seconds one attempt of a request may take in all (`ROE_TIMEOUT`).
         max_retries: Retries per request (`ROE_MAX_RETRIES`).
+        max_response_bytes: Largest answer body read (`ROE_MAX_RESPONSE_BYTES`).
+        allow_insecure_http: Allow `http://` off loopback (`ROE_ALLOW_INSECURE_HTTP`).
         client: A ready `RoeClient`, instead of the settings above.
         output_keys: Load only the outputs with these keys.
         max_concurrency: Requests in flight at once.
@@ -87,6 +89,8 @@ class RoeAgentJobResultLoader(BaseLoader):
     Raises:
         ValueError: An id is not a UUID, there are none, or an option is out of range; raised here,
             before any request.
+        ConfigurationError: A client setting is invalid (also a `ValueError`); the key is never
+            quoted.
     """
 
     def __init__(
@@ -98,6 +102,8 @@ class RoeAgentJobResultLoader(BaseLoader):
         base_url: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        max_response_bytes: int | None = None,
+        allow_insecure_http: bool | None = None,
         client: RoeClient | None = None,
         output_keys: str | Sequence[str] | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
@@ -138,6 +144,8 @@ class RoeAgentJobResultLoader(BaseLoader):
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
+            allow_insecure_http=allow_insecure_http,
         )
         self.failures: dict[str, RoeError] = {}
         """Each job skipped by the last load (with `continue_on_failure`), with its error."""

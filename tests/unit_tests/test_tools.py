@@ -16,6 +16,7 @@ from langchain_roe import (
     AuthenticationError,
     ConfigurationError,
     PermissionDeniedError,
+    RoeAgentJobResultLoader,
     RoeAgentJobResultTool,
 )
 from tests.support.example_jobs import payload
@@ -221,3 +222,36 @@ def test_the_model_facing_surface() -> None:
     schema = convert_to_openai_tool(tool)["function"]["parameters"]
     assert schema["required"] == ["agent_job_id"]
     assert JOB in schema["properties"]["agent_job_id"]["description"]
+
+
+def test_an_unrelated_value_error_is_not_called_a_bad_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    tool = tool_for(Script([json_response(200, {})]))
+
+    def broken(agent_job_id: str) -> None:
+        raise ValueError("a bug somewhere below")
+
+    monkeypatch.setattr(tool.client, "get_result", broken)
+    with pytest.raises(ValueError, match="a bug somewhere below"):
+        call(tool, JOB)  # raised to the developer, not told to the model as "not a job id"
+
+
+def test_an_empty_output_keys_is_refused_alike_by_tool_and_loader() -> None:
+    script = Script([json_response(200, payload("result_docs_example"))])
+    message = call(tool_for(script), JOB, output_keys=[])
+    assert message.status == "error"
+    assert "output_keys is empty: leave it out to get every output" in message.content
+    assert script.requests == []
+    with pytest.raises(ValueError, match="output_keys is empty: leave it out to get every output"):
+        RoeAgentJobResultLoader(JOB, api_key=KEY, output_keys=[])
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "said"),
+    [("30", "wait about 30s"), ("2.5e11", "wait before"), ("nan", "wait before")],
+)
+def test_a_rate_limit_message_never_quotes_an_absurd_wait(retry_after: str, said: str) -> None:
+    limited = json_response(429, {"detail": "slow down"}, **{"Retry-After": retry_after})
+    message = call(tool_for(Script([limited]), max_retries=0), JOB)
+    assert message.status == "error"
+    assert said in message.content
+    assert "e+" not in message.content
