@@ -6,7 +6,7 @@ from collections.abc import Collection
 from typing import Any
 
 from langchain_roe._constants import EXAMPLE_AGENT_JOB_ID
-from langchain_roe._documents import FinishedJob, readable_value
+from langchain_roe._documents import FinishedJob, Output, readable_value
 from langchain_roe._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -19,7 +19,7 @@ from langchain_roe._exceptions import (
     RoeError,
     ServerError,
 )
-from langchain_roe._models import AgentDatum, AgentJobResult
+from langchain_roe._models import AgentJobResult
 
 
 def result_text(
@@ -94,7 +94,7 @@ def result_artifact(agent_job_id: str, result: AgentJobResult) -> dict[str, Any]
     return {"agent_job_id": agent_job_id, **result.model_dump(mode="json")}
 
 
-def _output_section(output: AgentDatum) -> str:
+def _output_section(output: Output) -> str:
     lines = [f"## {output.key}"]
     if output.description:
         lines.append(f"description: {output.description}")

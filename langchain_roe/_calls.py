@@ -18,7 +18,7 @@ from langchain_roe._constants import (
     STATUSES_PATH,
 )
 from langchain_roe._exceptions import InvalidResponseError, NotFoundError, RoeError, ServerError
-from langchain_roe._http import Call, job_path, summarise
+from langchain_roe._http import Call, Decode, decoder, job_path, summarise
 from langchain_roe._ids import canonical_job_id
 from langchain_roe._jobs import explain_result_error
 from langchain_roe._models import (
@@ -28,22 +28,24 @@ from langchain_roe._models import (
     AgentJobStatusItem,
     Page,
 )
+from langchain_roe._wire_fast import LoaderBatch, WireResultItem, decode_batch
 
 T = TypeVar("T")
-ItemT = TypeVar("ItemT", AgentJobResultItem, AgentJobStatusItem)
+ItemT = TypeVar("ItemT", AgentJobResultItem, AgentJobStatusItem, WireResultItem)
 
 #: A batch answer as read off the wire: a bare array, or the paginated object older deployments
 #: send. Its items stay unchecked JSON until `match_by_id` reads each one on its own, so one bad
 #: item fails its own job, not the whole chunk.
 BatchAnswer = list[Any] | Page[Any]
 
-_RESULT = TypeAdapter(AgentJobResult)
-_STATUS = TypeAdapter(AgentJobStatus)
-_BATCH: TypeAdapter[BatchAnswer] = TypeAdapter(
-    Annotated[BatchAnswer, Field(union_mode="left_to_right")]
+_RESULT = decoder(TypeAdapter(AgentJobResult))
+_STATUS = decoder(TypeAdapter(AgentJobStatus))
+_BATCH: Decode[BatchAnswer] = decoder(
+    TypeAdapter(Annotated[BatchAnswer, Field(union_mode="left_to_right")])
 )
-RESULT_ITEM = TypeAdapter(AgentJobResultItem)
-STATUS_ITEM = TypeAdapter(AgentJobStatusItem)
+#: How each item of a batch answer is read on the public path: by the public model.
+read_result_item = TypeAdapter(AgentJobResultItem).validate_python
+read_status_item = TypeAdapter(AgentJobStatusItem).validate_python
 
 
 def result_call(agent_job_id: str) -> Call[AgentJobResult]:
@@ -61,6 +63,12 @@ def results_call(agent_job_ids: Sequence[str], url: str | None = None) -> Call[B
     return Call("POST", RESULTS_PATH, _BATCH, body={JOB_IDS_FIELD: list(agent_job_ids)}, url=url)
 
 
+def loader_results_call(agent_job_ids: Sequence[str], url: str | None = None) -> Call[LoaderBatch]:
+    """`results_call` decoded for the loader: fast when the answer is well formed."""
+    body = {JOB_IDS_FIELD: list(agent_job_ids)}
+    return Call("POST", RESULTS_PATH, decode_batch, body=body, url=url)
+
+
 def statuses_call(agent_job_ids: Sequence[str], url: str | None = None) -> Call[BatchAnswer]:
     """`POST /v1/agents/jobs/statuses/` for up to `MAX_IDS_PER_REQUEST` canonical ids."""
     return Call("POST", STATUSES_PATH, _BATCH, body={JOB_IDS_FIELD: list(agent_job_ids)}, url=url)
@@ -73,7 +81,7 @@ def chunked(agent_job_ids: Sequence[str], size: int = MAX_IDS_PER_REQUEST) -> It
 
 
 def page_items(
-    answer: BatchAnswer, settings: RoeSettings, call: Call[Any]
+    answer: BatchAnswer | LoaderBatch, settings: RoeSettings, call: Call[Any]
 ) -> tuple[list[Any], str | None]:
     """A batch answer's items and the next page's URL, if the answer is paginated and has one.
 
@@ -93,7 +101,7 @@ def page_items(
 
 
 def match_by_id(
-    agent_job_ids: Sequence[str], items: Sequence[Any], adapter: TypeAdapter[ItemT]
+    agent_job_ids: Sequence[str], items: Sequence[Any], read: Callable[[Any], ItemT]
 ) -> dict[str, ItemT | RoeError]:
     """Read each item on its own and pair each requested id with it.
 
@@ -104,26 +112,30 @@ def match_by_id(
     by_id: dict[str, ItemT | RoeError] = {}
     nameless: list[str] = []
     for raw in items:
-        raw_id = raw.get("id") if isinstance(raw, dict) else None
         try:
-            agent_job_id: str | None = canonical_job_id(raw_id)
-        except ValueError:
-            agent_job_id = None  # not an id at all: it cannot match anything asked for
-        try:
-            item = adapter.validate_python(raw)
+            item = read(raw)
         except ValidationError as exc:
-            reason = summarise(exc)
+            raw_id = raw.get("id") if isinstance(raw, dict) else None
+            agent_job_id = _as_job_id(raw_id)
             if agent_job_id is None:
-                nameless.append(reason)
+                nameless.append(summarise(exc))
             else:
-                by_id.setdefault(agent_job_id, _unreadable(agent_job_id, reason))
+                by_id.setdefault(agent_job_id, _unreadable(agent_job_id, summarise(exc)))
             continue
-        if agent_job_id is not None:
+        agent_job_id = _as_job_id(item.id)
+        if agent_job_id is not None:  # else not an id at all: it cannot match anything asked for
             by_id[agent_job_id] = item
     return {
         agent_job_id: by_id.get(agent_job_id) or _missing(agent_job_id, nameless)
         for agent_job_id in agent_job_ids
     }
+
+
+def _as_job_id(raw_id: object) -> str | None:
+    try:
+        return canonical_job_id(raw_id)
+    except ValueError:
+        return None
 
 
 def _unreadable(agent_job_id: str, reason: str) -> InvalidResponseError:
@@ -174,8 +186,8 @@ def result_flow(agent_job_id: str) -> Generator[Call[Any], Any, AgentJobResult]:
 
 def batch_flow(
     agent_job_ids: Sequence[str],
-    make_call: Callable[[Sequence[str], str | None], Call[BatchAnswer]],
-    adapter: TypeAdapter[ItemT],
+    make_call: Callable[[Sequence[str], str | None], Call[Any]],
+    read: Callable[[Any], ItemT],
     settings: RoeSettings,
 ) -> Generator[Call[Any], Any, dict[str, ItemT | RoeError]]:
     """Ask for ids in chunks, follow next-page links, and match the items back to the ids.
@@ -191,7 +203,7 @@ def batch_flow(
         visited: set[str] = set()
         while True:
             call = make_call(chunk, next_url)
-            answer: BatchAnswer = yield call
+            answer: BatchAnswer | LoaderBatch = yield call
             page, next_url = page_items(answer, settings, call)
             items.extend(page)
             if len(items) > len(chunk):
@@ -214,10 +226,13 @@ def batch_flow(
                     "asked for could fill: it cannot be a legitimate answer"
                 )
                 raise InvalidResponseError(msg)
-        outcomes.update(match_by_id(chunk, items, adapter))
+        outcomes.update(match_by_id(chunk, items, read))
     return outcomes
 
 
 def result_url(settings: RoeSettings, agent_job_id: str) -> str:
-    """The absolute URL of a job's result, used as a Document's `source`."""
-    return settings.base_url + job_path(RESULT_PATH, agent_job_id)
+    """The absolute URL of a job's result, used as a Document's `source`.
+
+    `agent_job_id` is canonical (checked by `canonical_job_id`): hex and hyphens, nothing to encode.
+    """
+    return settings.base_url + RESULT_PATH.format(agent_job_id=agent_job_id)

@@ -11,9 +11,10 @@ from typing import Any, Self, TypeVar
 import httpx
 
 from langchain_roe._calls import (
-    RESULT_ITEM,
-    STATUS_ITEM,
     batch_flow,
+    loader_results_call,
+    read_result_item,
+    read_status_item,
     result_flow,
     results_call,
     single_flow,
@@ -23,7 +24,7 @@ from langchain_roe._calls import (
 from langchain_roe._config import RoeSettings
 from langchain_roe._deadline import WATCHDOG, Deadline, SocketGuard
 from langchain_roe._exceptions import ConfigurationError, RoeError
-from langchain_roe._flow import adrive, drive
+from langchain_roe._flow import Flow, adrive, drive
 from langchain_roe._http import (
     BodyCollector,
     Call,
@@ -39,6 +40,7 @@ from langchain_roe._models import (
     AgentJobStatusItem,
 )
 from langchain_roe._retry import RetryPolicy
+from langchain_roe._wire_fast import WireResultItem, read_item
 
 T = TypeVar("T")
 
@@ -160,7 +162,9 @@ class RoeClient:
         sent them: check each one's `status` before reading its `result`.
         """
         return drive(
-            batch_flow(unique_job_ids(agent_job_ids), results_call, RESULT_ITEM, self.settings),
+            batch_flow(
+                unique_job_ids(agent_job_ids), results_call, read_result_item, self.settings
+            ),
             self._request,
         )
 
@@ -169,7 +173,9 @@ class RoeClient:
     ) -> dict[str, AgentJobResultItem | RoeError]:
         """Async `get_results`."""
         return await adrive(
-            batch_flow(unique_job_ids(agent_job_ids), results_call, RESULT_ITEM, self.settings),
+            batch_flow(
+                unique_job_ids(agent_job_ids), results_call, read_result_item, self.settings
+            ),
             self._arequest,
         )
 
@@ -178,7 +184,9 @@ class RoeClient:
     ) -> dict[str, AgentJobStatusItem | RoeError]:
         """Return many jobs' statuses (`POST /v1/agents/jobs/statuses/`), keyed as `get_results`."""
         return drive(
-            batch_flow(unique_job_ids(agent_job_ids), statuses_call, STATUS_ITEM, self.settings),
+            batch_flow(
+                unique_job_ids(agent_job_ids), statuses_call, read_status_item, self.settings
+            ),
             self._request,
         )
 
@@ -187,9 +195,28 @@ class RoeClient:
     ) -> dict[str, AgentJobStatusItem | RoeError]:
         """Async `get_statuses`."""
         return await adrive(
-            batch_flow(unique_job_ids(agent_job_ids), statuses_call, STATUS_ITEM, self.settings),
+            batch_flow(
+                unique_job_ids(agent_job_ids), statuses_call, read_status_item, self.settings
+            ),
             self._arequest,
         )
+
+    # The loader's bulk read: the same endpoint, decoded fast (`_wire_fast`) ----------------------
+
+    def _load_results(self, agent_job_ids: list[str]) -> dict[str, WireResultItem | RoeError]:
+        """`get_results` for the loader: canonical ids in, fast-decoded items out."""
+        return drive(self._load_results_flow(agent_job_ids), self._request)
+
+    async def _aload_results(
+        self, agent_job_ids: list[str]
+    ) -> dict[str, WireResultItem | RoeError]:
+        """Async `_load_results`."""
+        return await adrive(self._load_results_flow(agent_job_ids), self._arequest)
+
+    def _load_results_flow(
+        self, agent_job_ids: list[str]
+    ) -> Flow[Call[Any], dict[str, WireResultItem | RoeError]]:
+        return batch_flow(agent_job_ids, loader_results_call, read_item, self.settings)
 
     # Life cycle -------------------------------------------------------------------------------
 

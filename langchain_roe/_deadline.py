@@ -107,7 +107,8 @@ class Watchdog:
                     target=self._run, name="langchain-roe-deadlines", daemon=True
                 )
                 self._thread.start()
-            self._condition.notify()
+            if self._queue[0][2] is guard:  # the new earliest: the thread must wake sooner
+                self._condition.notify()
 
     def _run(self) -> None:
         while True:

@@ -7,16 +7,40 @@ import json
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
 
 import orjson
 from langchain_core.documents import Document
 
 from langchain_roe._constants import DOCUMENT_ID_NAMESPACE
-from langchain_roe._models import AgentDatum, AgentJobResult, AgentJobResultItem, AgentJobStatusCode
+from langchain_roe._models import (
+    AgentJobResult,
+    AgentJobResultItem,
+    AgentJobStatusCode,
+    status_code,
+)
+from langchain_roe._wire_fast import WireResultItem
 
-_NAMESPACE_BYTES = uuid.UUID(DOCUMENT_ID_NAMESPACE).bytes
+#: sha1 of the namespace's bytes, copied for each id instead of hashing the namespace again.
+_NAMESPACE_HASH = hashlib.sha1(uuid.UUID(DOCUMENT_ID_NAMESPACE).bytes, usedforsecurity=False)
 
 Metadata = dict[str, str | int | float | bool]
+
+
+class Output(Protocol):
+    """An output as Documents and text are made from it: an `AgentDatum`, or its fast twin."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def data_type(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def cost(self) -> float | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +48,7 @@ class FinishedJob:
     """A succeeded job's outputs and what is known about it, whichever endpoint it came from."""
 
     agent_job_id: str
-    outputs: Sequence[AgentDatum]
+    outputs: Sequence[Output]
     agent_id: str | None = None
     agent_version_id: str | None = None
     input_tokens: int | None = None
@@ -48,12 +72,16 @@ class FinishedJob:
 
     @classmethod
     def from_item(
-        cls, agent_job_id: str, item: AgentJobResultItem, *, prefer_corrected: bool = False
+        cls,
+        agent_job_id: str,
+        item: AgentJobResultItem | WireResultItem,
+        *,
+        prefer_corrected: bool = False,
     ) -> FinishedJob:
-        """From a succeeded item of the batch endpoint's answer."""
+        """From a succeeded item of the batch endpoint's answer (public model or fast twin)."""
         corrected = bool(prefer_corrected and item.corrected_outputs)
         if corrected:
-            outputs: Sequence[AgentDatum] = item.corrected_outputs or ()
+            outputs: Sequence[Output] = item.corrected_outputs or ()
         else:
             outputs = item.result if isinstance(item.result, list) else ()
         return cls(
@@ -63,7 +91,7 @@ class FinishedJob:
             item.agent_version_id,
             item.input_tokens,
             item.output_tokens,
-            item.status,
+            status_code(item.status),
             corrected,
         )
 
@@ -87,13 +115,14 @@ def check_output_keys(output_keys: str | Iterable[str] | None) -> frozenset[str]
     return frozenset(keys)
 
 
+@lru_cache(maxsize=256)
 def is_json_type(data_type: str) -> bool:
     """Whether a MIME type is JSON: `application/json` or any `+json` type, parameters ignored."""
     media_type = data_type.split(";", 1)[0].strip().lower()
     return media_type == "application/json" or media_type.endswith("+json")
 
 
-def readable_value(output: AgentDatum) -> str:
+def readable_value(output: Output) -> str:
     """The text a reader sees for an output.
 
     JSON is decoded and laid out again (indented, key order and non-ASCII kept); a value that is not
@@ -123,8 +152,20 @@ def document_id(agent_job_id: str, output_index: int) -> str:
     It is `uuid.uuid5(DOCUMENT_ID_NAMESPACE, "<agent_job_id>/<output_index>")`, computed without
     building UUID objects (a third of the conversion's time otherwise).
     """
-    name = f"{agent_job_id}/{output_index}".encode()
-    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).digest()[:16])
+    return _output_id(_job_hash(agent_job_id), output_index)
+
+
+def _job_hash(agent_job_id: str) -> hashlib._Hash:
+    """The uuid5 hash state after the namespace and `<agent_job_id>/`, shared by a job's outputs."""
+    hashed = _NAMESPACE_HASH.copy()
+    hashed.update(agent_job_id.encode() + b"/")
+    return hashed
+
+
+def _output_id(job_hash: hashlib._Hash, output_index: int) -> str:
+    hashed = job_hash.copy()
+    hashed.update(b"%d" % output_index)
+    digest = bytearray(hashed.digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
     hex_id = digest.hex()
@@ -155,10 +196,14 @@ def job_documents(
     if job.corrected:
         shared["corrected"] = True
     documents = []
+    job_hash = _job_hash(job.agent_job_id)
     for index, output in enumerate(job.outputs):
-        if output_keys is not None and output.key not in output_keys:
+        key = output.key
+        if output_keys is not None and key not in output_keys:
             continue
-        metadata: Metadata = {**shared, "key": output.key, "data_type": output.data_type}
+        metadata = shared.copy()
+        metadata["key"] = key
+        metadata["data_type"] = output.data_type
         if output.description:
             metadata["description"] = output.description
         if output.cost is not None:
@@ -166,7 +211,7 @@ def job_documents(
         metadata["output_index"] = index
         documents.append(
             Document(
-                id=document_id(job.agent_job_id, index),
+                id=_output_id(job_hash, index),
                 page_content=readable_value(output),
                 metadata=metadata,
             )

@@ -65,13 +65,26 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 _MESSAGE_KEYS = ("detail", "error", "message")
 
 
+Decode = Callable[[bytes], T]
+"""How a 2xx body becomes a value; a `ValueError` (pydantic's `ValidationError` is one) if it cannot."""
+
+
+def decoder(adapter: TypeAdapter[T]) -> Decode[T]:
+    """Decode with a pydantic model: JSON read as `_json` reads untrusted JSON, then validated."""
+
+    def decode(content: bytes) -> T:
+        return adapter.validate_python(_json.loads(content))
+
+    return decode
+
+
 @dataclass(frozen=True, slots=True)
 class Call(Generic[T]):
     """One API call: where it goes, what it sends and how its answer is read."""
 
     method: str
     path: str
-    adapter: TypeAdapter[T]
+    decode: Decode[T]
     body: Any = None
     agent_job_id: str | None = None
     url: str | None = field(default=None)
@@ -244,7 +257,7 @@ def read_response(response: httpx.Response, content: bytes, call: Call[T]) -> T:
     if not response.is_success:
         raise status_error(response, content, call)
     try:
-        return call.adapter.validate_python(_json.loads(content))
+        return call.decode(content)
     except ValueError as exc:  # not JSON, or pydantic's ValidationError (a ValueError too)
         reason = summarise(exc) if isinstance(exc, ValidationError) else "the body is not JSON"
         msg = f"unexpected answer to {call.describe()}: {reason}"

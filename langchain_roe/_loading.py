@@ -24,7 +24,7 @@ from langchain_roe._documents import FinishedJob
 from langchain_roe._exceptions import JobFailedError, JobNotFinishedError, RoeError
 from langchain_roe._flow import Flow, adrive, drive
 from langchain_roe._jobs import job_state_error
-from langchain_roe._models import AgentJobStatusCode
+from langchain_roe._models import AgentJobStatusCode, status_code
 
 T = TypeVar("T")
 
@@ -62,7 +62,7 @@ def batch_unit(ids: list[str], options: LoadOptions) -> Flow[Step, list[Outcome]
     asking = ids
     while asking:
         try:
-            answers = yield Step("get_results", (asking,))
+            answers = yield Step("_load_results", (asking,))
         except RoeError as error:
             outcomes.update((i, _about(error, i)) for i in asking)
             break
@@ -73,7 +73,7 @@ def batch_unit(ids: list[str], options: LoadOptions) -> Flow[Step, list[Outcome]
             if isinstance(answer, RoeError):
                 outcomes[agent_job_id] = answer
                 continue
-            state = job_state_error(agent_job_id, answer.status)
+            state = job_state_error(agent_job_id, status_code(answer.status))
             if state is None:
                 outcomes[agent_job_id] = FinishedJob.from_item(
                     agent_job_id, answer, prefer_corrected=options.prefer_corrected_outputs
@@ -193,6 +193,12 @@ def _about(error: RoeError, agent_job_id: str) -> RoeError:
 # Running units: sync through a thread pool, async as tasks; outcomes come back in unit order.
 
 
+def async_name(method: str) -> str:
+    """The async twin's name: `get_status` -> `aget_status`, `_load_results` -> `_aload_results`."""
+    private = method.startswith("_")
+    return ("_a" if private else "a") + method.removeprefix("_")
+
+
 def _perform(client: RoeClient) -> Callable[[Step], Any]:
     def perform(step: Step) -> Any:
         _clock.check()  # no new request once the caller has gone
@@ -212,7 +218,7 @@ def _aperform(client: RoeClient) -> Callable[[Step], Any]:
     async def perform(step: Step) -> Any:
         if step.method == "sleep":
             return await _clock.async_sleep(*step.args)
-        return await getattr(client, "a" + step.method)(*step.args)
+        return await getattr(client, async_name(step.method))(*step.args)
 
     return perform
 

@@ -45,6 +45,17 @@ class AgentJobStatusCode(enum.IntEnum):
         return self in _SUCCEEDED
 
 
+def status_code(value: int | None) -> AgentJobStatusCode | None:
+    """A status as the wire numbers it, as an `AgentJobStatusCode` (unknown codes included)."""
+    if value is None:
+        return None
+    return _BY_VALUE.get(value) or AgentJobStatusCode(value)
+
+
+#: The known codes by value: a dict lookup, where calling the enum costs a few microseconds.
+_BY_VALUE: dict[int, AgentJobStatusCode] = {code.value: code for code in AgentJobStatusCode}
+
+
 _TERMINAL = frozenset(
     {
         AgentJobStatusCode.SUCCESS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -152,6 +153,21 @@ class RoeAgentJobResultTool(BaseTool):
         job = FinishedJob.from_result(agent_job_id, result)
         text = result_text(job, output_keys=output_keys, max_chars=self.max_output_chars)
         return text, result_artifact(agent_job_id, result)
+
+
+def resolve_run_annotations(tool: type[BaseTool]) -> None:
+    """Evaluate a tool's `_run`/`_arun` annotations once, at import.
+
+    LangChain reads them with `typing.get_type_hints` on every call (looking for a `RunnableConfig`
+    parameter); under `from __future__ import annotations` they are strings, compiled and evaluated
+    again each time: about a fifth of a call's overhead, measured (`make bench`, single calls).
+    """
+    for name in ("_run", "_arun"):
+        method = getattr(tool, name)
+        method.__annotations__ = typing.get_type_hints(method)
+
+
+resolve_run_annotations(RoeAgentJobResultTool)
 
 
 def tool_settings(values: dict[str, Any]) -> dict[str, Any]:

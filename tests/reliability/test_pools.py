@@ -42,6 +42,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     class Client(httpx.Client):
         def __init__(self) -> None:
+            time.sleep(0.05)  # a slow start: threads racing to the first request all get here
             super().__init__(transport=transport)
             pools.append(self)
 
