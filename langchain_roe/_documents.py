@@ -136,9 +136,9 @@ def readable_value(output: Output) -> str:
     except (orjson.JSONDecodeError, orjson.JSONEncodeError):
         pass  # not JSON, or JSON only the standard library reads (NaN): let it decide
     else:
-        # orjson reads integers past 64 bits as floats, which it writes with an exponent: where
-        # one may be, the standard library lays the value out instead, exactly.
-        if b"e+" not in text and b"E+" not in text:
+        # orjson reads integers past 64 bits as floats, which it writes with an exponent (always
+        # "e+", lower case): where one may be, the standard library lays the value out instead.
+        if b"e+" not in text:
             return text.decode()
     try:
         return json.dumps(json.loads(value), indent=2, ensure_ascii=False)
@@ -165,11 +165,13 @@ def _job_hash(agent_job_id: str) -> hashlib._Hash:
 def _output_id(job_hash: hashlib._Hash, output_index: int) -> str:
     hashed = job_hash.copy()
     hashed.update(b"%d" % output_index)
-    digest = bytearray(hashed.digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    hex_id = digest.hex()
-    return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
+    x = hashed.hexdigest()
+    # The first 16 bytes, with the version nibble set to 5 and the variant bits to RFC 4122.
+    return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{_VARIANT[x[16]]}{x[17:20]}-{x[20:32]}"
+
+
+#: A hex digit with its top two bits set to 10 (the RFC 4122 variant).
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def job_documents(

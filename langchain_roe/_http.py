@@ -65,14 +65,14 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 _MESSAGE_KEYS = ("detail", "error", "message")
 
 
-Decode = Callable[[bytes], T]
+Decode = Callable[[bytes | bytearray], T]
 """How a 2xx body becomes a value; a `ValueError` (pydantic's `ValidationError` is one) if it cannot."""
 
 
 def decoder(adapter: TypeAdapter[T]) -> Decode[T]:
     """Decode with a pydantic model: JSON read as `_json` reads untrusted JSON, then validated."""
 
-    def decode(content: bytes) -> T:
+    def decode(content: bytes | bytearray) -> T:
         return adapter.validate_python(_json.loads(content))
 
     return decode
@@ -132,13 +132,13 @@ class BodyCollector:
     costs at most the cap and one piece in memory however far it would inflate.
     """
 
-    __slots__ = ("_call", "_inflater", "_limit", "_parts", "_response", "_size")
+    __slots__ = ("_body", "_call", "_inflater", "_limit", "_response")
 
     def __init__(self, response: httpx.Response, call: Call[Any], limit: int) -> None:
         self._response, self._call = response, call
         self._limit = limit if response.is_success else MAX_ERROR_BODY_BYTES
-        self._parts: list[bytes] = []
-        self._size = 0
+        # One growing buffer, handed over as it is: no second copy of a large body to join it.
+        self._body = bytearray()
         encoding = response.headers.get("Content-Encoding", "").strip().lower()
         self._inflater = _Inflater.for_encoding(encoding)
         if self._inflater is None and encoding not in ("", "identity"):
@@ -176,17 +176,17 @@ class BodyCollector:
             raise self._invalid(f"has a corrupt compressed body ({exc})") from None
         return True
 
-    def content(self) -> bytes:
-        """The body read."""
-        return b"".join(self._parts)
+    def content(self) -> bytearray:
+        """The body read (the collector's own buffer, not a copy)."""
+        return self._body
 
     def _keep(self, piece: bytes) -> bool:
-        self._size += len(piece)
-        if self._size <= self._limit:
-            self._parts.append(piece)
+        room = self._limit - len(self._body)
+        if len(piece) <= room:
+            self._body += piece
             return True
         if not self._response.is_success:
-            self._parts.append(piece[: len(piece) - (self._size - self._limit)])
+            self._body += piece[:room]
             return False
         raise self._too_large(f"grew past {self._limit:,} bytes")
 
@@ -247,7 +247,7 @@ class _Inflater:
                 return
 
 
-def read_response(response: httpx.Response, content: bytes, call: Call[T]) -> T:
+def read_response(response: httpx.Response, content: bytes | bytearray, call: Call[T]) -> T:
     """Return the parsed body of a 2xx answer, or raise the error the answer stands for.
 
     Raises:
@@ -269,7 +269,9 @@ def read_response(response: httpx.Response, content: bytes, call: Call[T]) -> T:
         ) from exc
 
 
-def status_error(response: httpx.Response, content: bytes, call: Call[Any]) -> APIStatusError:
+def status_error(
+    response: httpx.Response, content: bytes | bytearray, call: Call[Any]
+) -> APIStatusError:
     """Build the typed error for a 4xx or 5xx answer whose body (or its start) is `content`."""
     status = response.status_code
     error_class = _STATUS_ERRORS.get(status)
@@ -343,7 +345,7 @@ def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time
     return max(seconds, 0.0)
 
 
-def _body(content: bytes, response: httpx.Response) -> object:
+def _body(content: bytes | bytearray, response: httpx.Response) -> object:
     try:
         return _json.loads(content)
     except ValueError:

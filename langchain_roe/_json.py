@@ -20,7 +20,7 @@ MAX_DEPTH = 200
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 
-def loads(content: bytes | str) -> Any:
+def loads(content: bytes | bytearray | str) -> Any:
     """Parse JSON.
 
     Raises:
@@ -33,10 +33,10 @@ def loads(content: bytes | str) -> Any:
     try:
         return json.loads(content)
     except RecursionError:
-        return json.loads(prune_deep(content if isinstance(content, bytes) else content.encode()))
+        return json.loads(prune_deep(content.encode() if isinstance(content, str) else content))
 
 
-def prune_deep(content: bytes, max_depth: int = MAX_DEPTH) -> bytes:
+def prune_deep(content: bytes | bytearray, max_depth: int = MAX_DEPTH) -> bytes:
     """`content` with every array or object nested deeper than `max_depth` replaced by `null`.
 
     Works on the text with a flat loop, so it has no depth limit of its own.

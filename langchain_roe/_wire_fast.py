@@ -12,13 +12,16 @@ generated answer both ways and checks the Documents are the same.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from pydantic import TypeAdapter
 
 from langchain_roe import _json
 from langchain_roe._models import AgentJobResultItem, Page
+
+#: An integer pydantic reads as the same integer: outside 64 bits the public model decides.
+Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 
 
 class WireDatum(msgspec.Struct, frozen=True, gc=False):
@@ -35,19 +38,19 @@ class WireResultItem(msgspec.Struct, frozen=True, gc=False):
     """`AgentJobResultItem`, the fields Documents use (`inputs` and the rest are skipped unread)."""
 
     id: str
-    status: int | None = None
+    status: Int64 | None = None
     result: list[WireDatum] | str | int | float | dict[str, Any] | None = None
     corrected_outputs: list[WireDatum] | None = None
     agent_id: str | None = None
     agent_version_id: str | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
+    input_tokens: Int64 | None = None
+    output_tokens: Int64 | None = None
 
 
 class WirePage(msgspec.Struct, frozen=True, gc=False):
     """`Page`: the paginated envelope older deployments send."""
 
-    count: int | None = None
+    count: Int64 | None = None
     next: str | None = None
     previous: str | None = None
     results: list[WireResultItem] = msgspec.field(default_factory=list)
@@ -62,7 +65,7 @@ _ENVELOPE: TypeAdapter[list[Any] | Page[Any]] = TypeAdapter(list[Any] | Page[Any
 _PUBLIC_ITEM = TypeAdapter(AgentJobResultItem)
 
 
-def decode_batch(content: bytes) -> LoaderBatch:
+def decode_batch(content: bytes | bytearray) -> LoaderBatch:
     """Decode a batch results answer, fast when it is well formed.
 
     Raises:

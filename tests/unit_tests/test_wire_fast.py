@@ -8,6 +8,7 @@ same: the same Documents, or the same kind of error.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import msgspec
@@ -82,7 +83,12 @@ ANY_JSON = (
     | st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)
 )
 JOB = "0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10"
-GOOD_DATUM: dict[str, Any] = {"key": "k", "data_type": "application/json", "value": "[1]", "cost": 0.5}
+GOOD_DATUM: dict[str, Any] = {
+    "key": "k",
+    "data_type": "application/json",
+    "value": "[1]",
+    "cost": 0.5,
+}
 
 
 @given(
@@ -103,7 +109,11 @@ GOOD_DATUM: dict[str, Any] = {"key": "k", "data_type": "application/json", "valu
     datum_field=st.sampled_from(["key", "data_type", "value", "description", "cost", None]),
     value=ANY_JSON,
 )
-@settings(max_examples=400, deadline=None)
+@settings(
+    max_examples=int(os.environ.get("ROE_PROPERTY_EXAMPLES", "400")),
+    deadline=None,
+    derandomize=True,
+)
 def test_a_field_of_any_type_is_read_alike(field: str, datum_field: str | None, value: Any) -> None:
     datum = dict(GOOD_DATUM)
     if datum_field is not None:
