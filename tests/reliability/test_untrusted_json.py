@@ -62,17 +62,22 @@ def test_a_deep_error_body_is_the_typed_error_with_a_snippet(
     assert str(caught.value).startswith("[[[[")  # a snippet of what came, not a crash
 
 
-def test_the_tool_and_a_graph_survive_a_deep_error_body() -> None:
-    client = mock_client(Script([httpx.Response(404, content=DEEP_BODY)]), max_retries=0)
-    tool = RoeAgentJobResultTool(client=client)
+def call_in_a_graph(tool: RoeAgentJobResultTool, agent_job_id: str) -> ToolMessage:
+    """What a LangGraph `ToolNode` hands back for one call of `tool`."""
     graph = StateGraph(MessagesState)
     graph.add_node("tools", ToolNode([tool]))
     graph.add_edge(START, "tools")
     graph.add_edge("tools", END)
-    call = {"name": tool.name, "args": {"agent_job_id": A}, "id": "call-1"}
+    call = {"name": tool.name, "args": {"agent_job_id": agent_job_id}, "id": "call-1"}
     state = graph.compile().invoke({"messages": [AIMessage(content="", tool_calls=[call])]})
     message = state["messages"][-1]
     assert isinstance(message, ToolMessage)
+    return message
+
+
+def test_the_tool_and_a_graph_survive_a_deep_error_body() -> None:
+    client = mock_client(Script([httpx.Response(404, content=DEEP_BODY)]), max_retries=0)
+    message = call_in_a_graph(RoeAgentJobResultTool(client=client), A)
     assert message.status == "error"
     assert f"No Roe agent job with id {A}" in str(message.content)
 
@@ -100,13 +105,7 @@ def test_the_command_line_reports_a_deep_error_body(monkeypatch: pytest.MonkeyPa
 def test_a_value_too_deep_to_lay_out_is_kept_as_raw_text_by_the_tool() -> None:
     result = {"outputs": [datum("deep", DEEP_VALUE, "application/json"), datum("ok", "fine")]}
     tool = RoeAgentJobResultTool(client=mock_client(Script([json_response(200, result)])))
-    graph = StateGraph(MessagesState)
-    graph.add_node("tools", ToolNode([tool]))
-    graph.add_edge(START, "tools")
-    graph.add_edge("tools", END)
-    call = {"name": tool.name, "args": {"agent_job_id": A}, "id": "call-1"}
-    state = graph.compile().invoke({"messages": [AIMessage(content="", tool_calls=[call])]})
-    message = state["messages"][-1]
+    message = call_in_a_graph(tool, A)
     assert message.status == "success"
     assert "[[[[[[[[" in str(message.content)
     assert "fine" in str(message.content)
