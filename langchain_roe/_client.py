@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -34,12 +34,23 @@ from langchain_roe._http import (
 )
 from langchain_roe._ids import canonical_job_id, unique_job_ids
 from langchain_roe._models import (
+    Agent,
     AgentJobResult,
     AgentJobResultItem,
     AgentJobStatus,
     AgentJobStatusItem,
+    AgentVersion,
 )
 from langchain_roe._retry import RetryPolicy
+from langchain_roe._runs import (
+    agents_call,
+    next_page,
+    run_call,
+    run_flow,
+    run_many_calls,
+    run_many_flow,
+    version_call,
+)
 from langchain_roe._wire_fast import WireResultItem, read_item
 
 T = TypeVar("T")
@@ -201,6 +212,140 @@ class RoeClient:
             self._arequest,
         )
 
+    # Agents and runs ---------------------------------------------------------------------------
+
+    def get_agent_version(self, agent_id: str, version_id: str | None = None) -> AgentVersion:
+        """Return an agent's version: the current one when `version_id` is None.
+
+        Its `input_definitions` say what a run takes (`GET /v1/agents/{agent_id}/versions/current/`).
+        """
+        return drive(single_flow(version_call(agent_id, version_id)), self._request)
+
+    async def aget_agent_version(
+        self, agent_id: str, version_id: str | None = None
+    ) -> AgentVersion:
+        """Async `get_agent_version`."""
+        return await adrive(single_flow(version_call(agent_id, version_id)), self._arequest)
+
+    def list_agents(self, *, page_size: int | None = None) -> Iterator[Agent]:
+        """Yield the organization's agents (`GET /v1/agents/`).
+
+        `next` pages are followed on the configured host only; pages that never end, or link back,
+        stop with `InvalidResponseError`.
+        """
+        url: str | None = None
+        visited: set[str] = set()
+        seen = 0
+        while True:
+            call = agents_call(url, page_size)
+            page = self._request(call)
+            seen += len(page.results)
+            yield from page.results
+            url = next_page(page, call, self.settings, visited, seen)
+            if url is None:
+                return
+
+    async def alist_agents(self, *, page_size: int | None = None) -> AsyncIterator[Agent]:
+        """Async `list_agents`."""
+        url: str | None = None
+        visited: set[str] = set()
+        seen = 0
+        while True:
+            call = agents_call(url, page_size)
+            page = await self._arequest(call)
+            seen += len(page.results)
+            for agent in page.results:
+                yield agent
+            url = next_page(page, call, self.settings, visited, seen)
+            if url is None:
+                return
+
+    def run_agent(
+        self,
+        agent_id: str,
+        inputs: Mapping[str, Any],
+        *,
+        version_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        skip_cache: bool = False,
+    ) -> str:
+        """Start one job of the agent on `inputs` and return its id (`POST .../run/.../async/`).
+
+        A `str` value is text (a Roe file id or a URL included), never a path; a `pathlib.Path`,
+        `bytes` or binary file object is uploaded. The request carries an `Idempotency-Key`
+        (`idempotency_key`, or one made for this call) kept across retries, so a retry after a
+        timeout or a dropped connection finds the job already started instead of starting another
+        (the server's handling of a repeated key is assumed; see the README).
+
+        Raises:
+            ValueError: A bad id or input (before any request).
+            APIStatusError: The server refused: 400 with its validation message, 403 (no permission,
+                or not enough credits), 404 (no such agent).
+        """
+        call = run_call(
+            agent_id,
+            inputs,
+            version_id=version_id,
+            metadata=metadata,
+            idempotency_key=idempotency_key,
+            skip_cache=skip_cache,
+        )
+        return drive(run_flow(call), self._request)
+
+    async def arun_agent(
+        self,
+        agent_id: str,
+        inputs: Mapping[str, Any],
+        *,
+        version_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        skip_cache: bool = False,
+    ) -> str:
+        """Async `run_agent`."""
+        call = run_call(
+            agent_id,
+            inputs,
+            version_id=version_id,
+            metadata=metadata,
+            idempotency_key=idempotency_key,
+            skip_cache=skip_cache,
+        )
+        return await adrive(run_flow(call), self._arequest)
+
+    def run_agent_many(
+        self,
+        agent_id: str,
+        inputs_list: Sequence[Mapping[str, str]],
+        *,
+        skip_cache: bool = False,
+    ) -> list[str]:
+        """Start one job per inputs mapping (`POST .../async/many/`); ids come back in input order.
+
+        Text inputs only (values, Roe file ids, URLs); at most 1000 inputs per request, in order.
+        The endpoint takes no idempotency key, so a request is repeated only where the server
+        provably did not act (connection never made, 408, 429); otherwise the chunk fails with a
+        `RunOutcomeUnknownError` naming its inputs and the jobs already created.
+        """
+        return drive(
+            run_many_flow(run_many_calls(agent_id, inputs_list, skip_cache=skip_cache)),
+            self._request,
+        )
+
+    async def arun_agent_many(
+        self,
+        agent_id: str,
+        inputs_list: Sequence[Mapping[str, str]],
+        *,
+        skip_cache: bool = False,
+    ) -> list[str]:
+        """Async `run_agent_many`."""
+        return await adrive(
+            run_many_flow(run_many_calls(agent_id, inputs_list, skip_cache=skip_cache)),
+            self._arequest,
+        )
+
     # The loader's bulk read: the same endpoint, decoded fast (`_wire_fast`) ----------------------
 
     def _load_results(self, agent_job_ids: list[str]) -> dict[str, WireResultItem | RoeError]:
@@ -273,7 +418,7 @@ class RoeClient:
     def _request(self, call: Call[T]) -> T:
         arguments = request_arguments(self.settings, call)
         http = self._sync_http()
-        for attempt in self._retry.retrying(call.describe()):
+        for attempt in self._retry.retrying(call.describe(), call.retry):
             with attempt:
                 return self._attempt(http, arguments, call)
         raise AssertionError("unreachable: the retrier returns or raises")  # pragma: no cover
@@ -281,7 +426,7 @@ class RoeClient:
     async def _arequest(self, call: Call[T]) -> T:
         arguments = request_arguments(self.settings, call)
         http = await self._async_http_client()
-        async for attempt in self._retry.async_retrying(call.describe()):
+        async for attempt in self._retry.async_retrying(call.describe(), call.retry):
             with attempt:
                 return await self._aattempt(http, arguments, call)
         raise AssertionError("unreachable: the retrier returns or raises")  # pragma: no cover

@@ -10,6 +10,14 @@ RESULT_PATH: Final = "/v1/agents/jobs/{agent_job_id}/result/"
 RESULTS_PATH: Final = "/v1/agents/jobs/results/"
 STATUS_PATH: Final = "/v1/agents/jobs/{agent_job_id}/status/"
 STATUSES_PATH: Final = "/v1/agents/jobs/statuses/"
+AGENTS_PATH: Final = "/v1/agents/"
+AGENT_VERSION_PATH: Final = "/v1/agents/{agent_id}/versions/{version}/"
+RUN_PATH: Final = "/v1/agents/run/{agent_id}/async/"
+RUN_VERSION_PATH: Final = "/v1/agents/run/{agent_id}/versions/{version_id}/async/"
+RUN_MANY_PATH: Final = "/v1/agents/run/{agent_id}/async/many/"
+CURRENT_VERSION: Final = "current"
+INPUTS_FIELD: Final = "inputs"
+PAGE_SIZE_PARAM: Final = "page_size"
 ORGANIZATION_ID_PARAM: Final = "organization_id"
 JOB_IDS_FIELD: Final = "job_ids"
 
@@ -29,11 +37,14 @@ USER_AGENT_HEADER: Final = "User-Agent"
 USER_AGENT_PRODUCT: Final = "langchain-roe"
 REQUEST_ID_HEADER: Final = "X-Request-ID"
 RETRY_AFTER_HEADER: Final = "Retry-After"
+IDEMPOTENCY_KEY_HEADER: Final = "Idempotency-Key"
+SKIP_CACHE_HEADER: Final = "X-Skip-Cache"
 
 # Client defaults.
 DEFAULT_TIMEOUT: Final = 60.0
 DEFAULT_MAX_RETRIES: Final = 3
 MAX_IDS_PER_REQUEST: Final = 1000
+MAX_INPUTS_PER_REQUEST: Final = 1000
 
 # Bounds on settings: past these a value is a mistake (or an attack), not a preference.
 MAX_TIMEOUT: Final = 86_400.0

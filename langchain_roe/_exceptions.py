@@ -13,6 +13,7 @@ RoeError                         anything this package raises about the API
 │   └── ServerError              5xx
 ├── InvalidResponseError         a 2xx body that does not match the API spec
 │   └── ResponseTooLargeError    a body past `max_response_bytes` (not retried)
+├── RunOutcomeUnknownError       a request starting jobs failed; whether they exist is unknown
 └── JobStateError                the job exists but has no outputs to give
     ├── JobNotFinishedError      PENDING, STARTED or RETRY
     └── JobFailedError           FAILURE or CANCELLED, with the server's error message
@@ -93,7 +94,26 @@ class ConfigurationError(RoeError, ValueError):
 
 
 class APIConnectionError(RoeError):
-    """The request got no answer: the connection could not be made or was dropped."""
+    """The request got no answer: the connection could not be made or was dropped.
+
+    Attributes:
+        request_sent: False when the connection was never made, so the server cannot have acted;
+            True when it may have (the request may have left before the connection dropped).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        agent_job_id: str | None = None,
+        request_sent: bool = True,
+    ) -> None:
+        super().__init__(
+            message, status_code=status_code, request_id=request_id, agent_job_id=agent_job_id
+        )
+        self.request_sent = request_sent
 
 
 class APITimeoutError(APIConnectionError):
@@ -151,6 +171,31 @@ class InvalidResponseError(RoeError):
 
 class ResponseTooLargeError(InvalidResponseError):
     """An answer body larger than `max_response_bytes`; asking again would not shrink it."""
+
+
+class RunOutcomeUnknownError(RoeError):
+    """A request that starts jobs failed in a way that leaves unknown whether the jobs were created.
+
+    It is not retried: a repeat could start (and bill) the jobs twice. Check the agent's jobs in the
+    Roe UI (or list them) before starting these inputs again.
+
+    Attributes:
+        input_indexes: The positions, in the inputs given, whose jobs may or may not exist.
+        created_job_ids: Jobs this call did create before the failure, by input position.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        input_indexes: range,
+        created_job_ids: dict[int, str],
+        status_code: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, request_id=request_id)
+        self.input_indexes = input_indexes
+        self.created_job_ids = created_job_ids
 
 
 class JobStateError(RoeError):

@@ -7,10 +7,11 @@ in how they send.
 from __future__ import annotations
 
 import email.utils
+import enum
 import math
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
@@ -64,6 +65,14 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 
 _MESSAGE_KEYS = ("detail", "error", "message")
 
+#: Failures before a byte of the request left: the server cannot have acted on it.
+_NEVER_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+)
+
 
 Decode = Callable[[bytes | bytearray], T]
 """How a 2xx body becomes a value; a `ValueError` (pydantic's `ValidationError` is one) if it cannot."""
@@ -78,6 +87,19 @@ def decoder(adapter: TypeAdapter[T]) -> Decode[T]:
     return decode
 
 
+class Retry(enum.Enum):
+    """When a failed call may be sent again."""
+
+    READ = "read"
+    """A read: whenever another attempt may succeed (no answer, 408, 429, 5xx, a garbled body)."""
+    KEYED = "keyed"
+    """An action sent with an `Idempotency-Key` kept across attempts: as a read, the key making a
+    repeat land on the job already created."""
+    UNSENT = "unsent"
+    """An action with no key: only where the server provably did not act (the connection was never
+    made, 408, 429). Starting a job twice costs the user twice."""
+
+
 @dataclass(frozen=True, slots=True)
 class Call(Generic[T]):
     """One API call: where it goes, what it sends and how its answer is read."""
@@ -86,9 +108,19 @@ class Call(Generic[T]):
     path: str
     decode: Decode[T]
     body: Any = None
+    """A JSON body."""
     agent_job_id: str | None = None
     url: str | None = field(default=None)
     """An absolute URL that replaces `path` (a pagination link)."""
+    params: Mapping[str, str] | None = None
+    """Query parameters besides `organization_id`."""
+    headers: Mapping[str, str] | None = None
+    """Headers besides the ones every call sends."""
+    form: Mapping[str, str] | None = None
+    """Form fields of a multipart body (with `files`)."""
+    files: Sequence[tuple[str, tuple[str, bytes, str]]] | None = None
+    """File parts of a multipart body: (field, (file name, bytes, MIME type))."""
+    retry: Retry = Retry.READ
 
     def describe(self) -> str:
         """Name the call for logs and messages, without query parameters or credentials."""
@@ -112,15 +144,23 @@ def request_arguments(settings: RoeSettings, call: Call[Any]) -> dict[str, Any]:
         "Accept": "application/json",
         "Accept-Encoding": ACCEPT_ENCODING,
     }
-    params = {ORGANIZATION_ID_PARAM: settings.organization_id} if settings.organization_id else None
-    return {
+    if call.headers:
+        headers.update(call.headers)
+    params = dict(call.params or {})
+    if settings.organization_id:
+        params[ORGANIZATION_ID_PARAM] = settings.organization_id
+    arguments: dict[str, Any] = {
         "method": call.method,
         "url": call.url or settings.base_url + call.path,
-        "params": params,
-        "json": call.body,
+        "params": params or None,
         "headers": headers,
         "timeout": settings.timeout,
     }
+    if call.files:
+        arguments["data"], arguments["files"] = dict(call.form or {}), list(call.files)
+    else:
+        arguments["json"] = call.body
+    return arguments
 
 
 class BodyCollector:
@@ -302,6 +342,9 @@ def transport_error(
     reason = (str(exc) or type(exc).__name__) if exc is not None else "no answer"
     if "Bearer" in reason or "Authorization" in reason:
         reason = type(exc).__name__
+    if isinstance(exc, _NEVER_SENT):
+        msg = f"could not connect for {call.describe()}: {reason}"
+        return APIConnectionError(msg, agent_job_id=call.agent_job_id, request_sent=False)
     msg = f"connection failed for {call.describe()}: {reason}"
     return APIConnectionError(msg, agent_job_id=call.agent_job_id)
 

@@ -47,3 +47,22 @@ def unique_job_ids(agent_job_ids: Iterable[object]) -> list[str]:
         msg = "agent_job_ids is empty: give at least one agent job id"
         raise ValueError(msg)
     return unique
+
+
+def canonical_uuid(value: object, name: str) -> str:
+    """Return `value` as a lower-case hyphenated UUID string.
+
+    Raises:
+        ValueError: It is not a UUID; the message names the parameter and quotes the value.
+    """
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, str):
+        if _CANONICAL.fullmatch(value):
+            return value
+        try:
+            return str(uuid.UUID(value.strip()))
+        except ValueError:
+            pass
+    msg = f"{name} must be a UUID, got {value!r}"
+    raise ValueError(msg)

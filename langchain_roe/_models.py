@@ -188,3 +188,50 @@ class Page(_WireModel, Generic[ItemT]):
     """URL of the previous page, if any."""
     results: list[ItemT] = Field(default_factory=list)
     """This page's items."""
+
+
+class AgentInputDefinition(_WireModel):
+    """One input an agent version takes (`input_definitions` of an agent version)."""
+
+    key: str
+    """The input's name: a property of the run request."""
+    data_type: str
+    """MIME type of the input, such as `text/plain`, `application/pdf` or `text/x-url`."""
+    description: str = ""
+    """What the input is, in the agent author's words."""
+    example: str | None = None
+    """An example value, when the author gave one."""
+    accepts_multiple_files: bool | None = None
+    """Whether several files may be given for this input."""
+
+
+class AgentVersion(_WireModel):
+    """Body of `GET /v1/agents/{agent_id}/versions/current/` (and of one version by id)."""
+
+    id: str
+    """The version's id."""
+    name: Informational[str] = None
+    """The agent's name."""
+    version_name: Informational[str] = None
+    """The version's name."""
+    description: Informational[str] = None
+    """What the version does, in its author's words."""
+    engine_class_id: Informational[str] = None
+    """The engine the agent runs on, such as `MultimodalExtractionEngine`."""
+    input_definitions: list[AgentInputDefinition]
+    """The inputs a run of this version takes."""
+
+
+class Agent(_WireModel):
+    """One agent, as `GET /v1/agents/` lists them (`BaseAgent` in the spec)."""
+
+    id: str
+    """The agent's id."""
+    name: Informational[str] = None
+    """The agent's name."""
+    current_version_id: Informational[str] = None
+    """The version a run without a version id uses."""
+    engine_class_id: Informational[str] = None
+    """The engine the agent runs on."""
+    job_count: Informational[int] = None
+    """How many jobs the agent has run, when the server counted them."""

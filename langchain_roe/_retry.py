@@ -28,17 +28,25 @@ from langchain_roe._exceptions import (
     InvalidResponseError,
     ResponseTooLargeError,
 )
+from langchain_roe._http import Retry
 
 logger = logging.getLogger(LOGGER_NAME)
 
 
-def is_retryable(error: BaseException) -> bool:
-    """Whether a failed read-only call is worth another attempt.
+def is_retryable(error: BaseException, rule: Retry = Retry.READ) -> bool:
+    """Whether a failed call is worth another attempt under `rule`.
+
+    `Retry.UNSENT` (an action without a key): only a connection never made, 408 and 429. Otherwise,
+    as for reads:
 
     Retried: no answer (connection dropped or refused, timeout), 408, 429, every 5xx, and a 2xx
     body that did not parse (truncated or garbled on the way). Nothing else: a body past the size cap
     would be as large the next time.
     """
+    if rule is Retry.UNSENT:
+        if isinstance(error, APIConnectionError):
+            return not error.request_sent
+        return isinstance(error, APIStatusError) and error.status_code in RETRYABLE_STATUS_CODES
     if isinstance(error, ResponseTooLargeError):
         return False
     if isinstance(error, APIConnectionError | InvalidResponseError):
@@ -75,16 +83,16 @@ class RetryPolicy:
     def __init__(self, max_retries: int) -> None:
         self.max_retries = max_retries
 
-    def retrying(self, what: str) -> Retrying:
+    def retrying(self, what: str, rule: Retry = Retry.READ) -> Retrying:
         """A sync retrier for the call described by `what` (used in log lines)."""
-        decide = _Decisions(what, self.max_retries)
+        decide = _Decisions(what, self.max_retries, rule)
         return Retrying(
             sleep=_clock.pause, retry=decide.should_retry, wait=decide.wait, reraise=True
         )
 
-    def async_retrying(self, what: str) -> AsyncRetrying:
+    def async_retrying(self, what: str, rule: Retry = Retry.READ) -> AsyncRetrying:
         """An async retrier for the call described by `what` (used in log lines)."""
-        decide = _Decisions(what, self.max_retries)
+        decide = _Decisions(what, self.max_retries, rule)
         return AsyncRetrying(
             sleep=_clock.async_sleep, retry=decide.should_retry, wait=decide.wait, reraise=True
         )
@@ -93,15 +101,16 @@ class RetryPolicy:
 class _Decisions:
     """The retry decision and the wait for one call, each logged at DEBUG (never with the key)."""
 
-    def __init__(self, what: str, max_retries: int) -> None:
+    def __init__(self, what: str, max_retries: int, rule: Retry) -> None:
         self.what = what
         self.max_retries = max_retries
+        self.rule = rule
 
     def should_retry(self, state: RetryCallState) -> bool:
         error = state.outcome.exception() if state.outcome else None
         if error is None:
             return False
-        if not is_retryable(error):
+        if not is_retryable(error, self.rule):
             logger.debug("%s failed, not retryable: %s", self.what, type(error).__name__)
             return False
         if state.attempt_number > self.max_retries:

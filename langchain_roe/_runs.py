@@ -1,0 +1,217 @@
+"""Agents and runs as `Call`s and flows: read an agent's version, list agents, start jobs.
+
+Starting a job costs the user credits, so each run call carries its retry rule: a single run is
+sent with an `Idempotency-Key` kept across its attempts (`Retry.KEYED`); the many-inputs endpoint
+takes no key, so it is retried only where the server provably did not act (`Retry.UNSENT`), and a
+chunk whose outcome is unknown is a `RunOutcomeUnknownError` naming its inputs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Generator, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import TypeAdapter
+
+from langchain_roe._config import RoeSettings
+from langchain_roe._constants import (
+    AGENT_VERSION_PATH,
+    AGENTS_PATH,
+    CURRENT_VERSION,
+    IDEMPOTENCY_KEY_HEADER,
+    INPUTS_FIELD,
+    MAX_INPUTS_PER_REQUEST,
+    PAGE_SIZE_PARAM,
+    RUN_MANY_PATH,
+    RUN_PATH,
+    RUN_VERSION_PATH,
+    SKIP_CACHE_HEADER,
+)
+from langchain_roe._exceptions import (
+    APIStatusError,
+    InvalidResponseError,
+    RoeError,
+    RunOutcomeUnknownError,
+)
+from langchain_roe._http import Call, Retry, decoder
+from langchain_roe._ids import canonical_job_id, canonical_uuid
+from langchain_roe._inputs import encode_inputs, text_inputs
+from langchain_roe._models import Agent, AgentVersion, Page
+
+_VERSION = decoder(TypeAdapter(AgentVersion))
+_AGENTS = decoder(TypeAdapter(Page[Agent]))
+_JOB_ID = decoder(TypeAdapter(str))
+_JOB_IDS = decoder(TypeAdapter(list[str]))
+
+
+def version_call(agent_id: str, version_id: str | None) -> Call[AgentVersion]:
+    """`GET /v1/agents/{agent_id}/versions/current/` (or `.../{version_id}/`)."""
+    agent_id = canonical_uuid(agent_id, "agent_id")
+    version = CURRENT_VERSION if version_id is None else canonical_uuid(version_id, "version_id")
+    return Call("GET", AGENT_VERSION_PATH.format(agent_id=agent_id, version=version), _VERSION)
+
+
+def agents_call(url: str | None, page_size: int | None) -> Call[Page[Agent]]:
+    """`GET /v1/agents/`, or the next page's URL."""
+    params = {PAGE_SIZE_PARAM: str(page_size)} if page_size and url is None else None
+    return Call("GET", AGENTS_PATH, _AGENTS, url=url, params=params)
+
+
+def run_call(
+    agent_id: str,
+    inputs: Mapping[str, Any],
+    *,
+    version_id: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    idempotency_key: str | None = None,
+    skip_cache: bool = False,
+) -> Call[str]:
+    """`POST /v1/agents/run/{agent_id}/async/` (or the version's): one job, retried under its key.
+
+    Raises:
+        ValueError: A bad id, input or key; before any request.
+    """
+    agent_id = canonical_uuid(agent_id, "agent_id")
+    if version_id is None:
+        path = RUN_PATH.format(agent_id=agent_id)
+    else:
+        version = canonical_uuid(version_id, "version_id")
+        path = RUN_VERSION_PATH.format(agent_id=agent_id, version_id=version)
+    key = str(uuid.uuid4()) if idempotency_key is None else idempotency_key
+    if not isinstance(key, str) or not key.strip() or not key.isascii() or not key.isprintable():
+        msg = f"idempotency_key must be a non-empty printable ASCII string, got {idempotency_key!r}"
+        raise ValueError(msg)
+    body, form, files = encode_inputs(inputs, metadata)
+    return Call(
+        "POST",
+        path,
+        _JOB_ID,
+        body=body,
+        form=form,
+        files=files,
+        headers=_headers(skip_cache, {IDEMPOTENCY_KEY_HEADER: key}),
+        retry=Retry.KEYED,
+    )
+
+
+def run_many_calls(
+    agent_id: str, inputs_list: Sequence[Mapping[str, Any]], *, skip_cache: bool = False
+) -> list[tuple[range, Call[list[str]]]]:
+    """`POST /v1/agents/run/{agent_id}/async/many/` for every chunk of at most 1000 inputs.
+
+    All inputs are checked before any call is made.
+
+    Raises:
+        ValueError: A bad id, an empty list, or an input that is not text only.
+    """
+    agent_id = canonical_uuid(agent_id, "agent_id")
+    if isinstance(inputs_list, Mapping | str) or not inputs_list:
+        msg = "inputs_list must be a non-empty sequence of input mappings"
+        raise ValueError(msg)
+    texts = [text_inputs(inputs, position) for position, inputs in enumerate(inputs_list)]
+    path = RUN_MANY_PATH.format(agent_id=agent_id)
+    calls = []
+    for start in range(0, len(texts), MAX_INPUTS_PER_REQUEST):
+        positions = range(start, min(start + MAX_INPUTS_PER_REQUEST, len(texts)))
+        body = {INPUTS_FIELD: texts[positions.start : positions.stop]}
+        call = Call(
+            "POST", path, _JOB_IDS, body=body, headers=_headers(skip_cache), retry=Retry.UNSENT
+        )
+        calls.append((positions, call))
+    return calls
+
+
+def run_flow(call: Call[str]) -> Generator[Call[Any], Any, str]:
+    """Start one job; its answer is the job id."""
+    answer: str = yield call
+    try:
+        return canonical_job_id(answer)
+    except ValueError:
+        msg = f"the answer to {call.describe()} is not a job id: {answer[:80]!r}"
+        raise InvalidResponseError(msg) from None
+
+
+def run_many_flow(
+    chunks: Sequence[tuple[range, Call[list[str]]]],
+) -> Generator[Call[Any], Any, list[str]]:
+    """Start the chunks in order; the job ids come back in input order.
+
+    A refusal (4xx) is raised as it is; any other failure leaves the chunk's outcome unknown and is
+    a `RunOutcomeUnknownError` naming its inputs and the jobs the earlier chunks created.
+    """
+    created: dict[int, str] = {}
+    for positions, call in chunks:
+        try:
+            answer: list[str] = yield call
+            ids = [canonical_job_id(i) for i in answer]
+            if len(ids) != len(positions):
+                msg = f"{len(ids)} job ids for {len(positions)} inputs"
+                raise InvalidResponseError(msg)
+        except RoeError as error:
+            if isinstance(error, APIStatusError) and _refused(error):
+                raise
+            raise _unknown(positions, created, error) from error
+        except ValueError as error:
+            raise _unknown(positions, created, InvalidResponseError(str(error))) from error
+        created.update(zip(positions, ids, strict=True))
+    return [created[position] for position in range(len(created))]
+
+
+def next_page(
+    page: Page[Any], call: Call[Any], settings: RoeSettings, visited: set[str], seen: int
+) -> str | None:
+    """The next page's URL of a listing, or None at its end.
+
+    Raises:
+        InvalidResponseError: The link leaves the configured host, comes back to a page already
+            read, follows an empty page, or the pages hold more items than their count.
+    """
+    if page.next is None:
+        return None
+    base, link = urlsplit(settings.base_url), urlsplit(page.next)
+    if (link.scheme, link.netloc) != (base.scheme, base.netloc):
+        msg = f"the answer to {call.describe()} links its next page to another host: {page.next}"
+        raise InvalidResponseError(msg)
+    problem = None
+    if page.next in visited:
+        problem = "links back to a page already read"
+    elif not page.results:
+        problem = "links an empty page to another"
+    elif page.count is not None and seen > page.count:
+        problem = f"holds more items than its count of {page.count}"
+    if problem:
+        msg = f"the listing at {call.describe()} {problem}: it cannot be a legitimate answer"
+        raise InvalidResponseError(msg)
+    visited.add(page.next)
+    return page.next
+
+
+def _headers(skip_cache: bool, headers: dict[str, str] | None = None) -> dict[str, str]:
+    headers = dict(headers or {})
+    if skip_cache:
+        headers[SKIP_CACHE_HEADER] = "true"
+    return headers
+
+
+def _refused(error: APIStatusError) -> bool:
+    """A 4xx answer other than 408 and 429 (those are retried, and a timeout is unknown)."""
+    status = error.status_code or 0
+    return 400 <= status < 500 and status not in (408, 429)
+
+
+def _unknown(positions: range, created: dict[int, str], error: RoeError) -> RunOutcomeUnknownError:
+    msg = (
+        f"starting inputs {positions.start} to {positions.stop - 1} failed after the request may "
+        f"have reached the server ({error.message}); whether those jobs exist is unknown, so the "
+        "request was not repeated (that could start them twice). Check the agent's jobs before "
+        "running those inputs again"
+    )
+    return RunOutcomeUnknownError(
+        msg,
+        input_indexes=positions,
+        created_job_ids=dict(created),
+        status_code=error.status_code,
+        request_id=error.request_id,
+    )
