@@ -9,6 +9,7 @@ from langchain_roe._exceptions import (
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
+    BadRequestError,
     ConfigurationError,
     InvalidAgentJobIdError,
     InvalidResponseError,
@@ -20,15 +21,19 @@ from langchain_roe._exceptions import (
     RateLimitError,
     ResponseTooLargeError,
     RoeError,
+    RunOutcomeUnknownError,
     ServerError,
 )
 from langchain_roe._models import (
+    Agent,
     AgentDatum,
+    AgentInputDefinition,
     AgentJobResult,
     AgentJobResultItem,
     AgentJobStatus,
     AgentJobStatusCode,
     AgentJobStatusItem,
+    AgentVersion,
 )
 from langchain_roe._version import __version__
 from langchain_roe.document_loaders import RoeAgentJobResultLoader
@@ -38,13 +43,17 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "Agent",
     "AgentDatum",
+    "AgentInputDefinition",
     "AgentJobResult",
     "AgentJobResultItem",
     "AgentJobStatus",
     "AgentJobStatusCode",
     "AgentJobStatusItem",
+    "AgentVersion",
     "AuthenticationError",
+    "BadRequestError",
     "ConfigurationError",
     "InvalidAgentJobIdError",
     "InvalidResponseError",
@@ -61,6 +70,7 @@ __all__ = [
     "RoeClient",
     "RoeError",
     "RoeSettings",
+    "RunOutcomeUnknownError",
     "ServerError",
     "__version__",
 ]

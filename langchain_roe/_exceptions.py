@@ -6,6 +6,7 @@ RoeError                         anything this package raises about the API
 ├── APIConnectionError           no answer: the connection failed or dropped
 │   └── APITimeoutError          no answer within the timeout
 ├── APIStatusError               the server answered 4xx or 5xx
+│   ├── BadRequestError          400: the server refused the request's content (its message says why)
 │   ├── AuthenticationError      401: the API key is missing or wrong
 │   ├── PermissionDeniedError    403: the key may not read this job
 │   ├── NotFoundError            404, or a requested id absent from a batch answer
@@ -143,6 +144,10 @@ class APIStatusError(RoeError):
         )
         self.body = body
         self.retry_after = retry_after
+
+
+class BadRequestError(APIStatusError):
+    """400: the request's content was refused, such as a run missing an input; `message` says why."""
 
 
 class AuthenticationError(APIStatusError):

@@ -41,6 +41,7 @@ from langchain_roe._exceptions import (
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
+    BadRequestError,
     InvalidResponseError,
     NotFoundError,
     PermissionDeniedError,
@@ -57,6 +58,7 @@ USER_AGENT = f"{USER_AGENT_PRODUCT}/{__version__}"
 
 #: The one map from status to error class; any other 5xx is a ServerError, any other 4xx the base.
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    httpx.codes.BAD_REQUEST: BadRequestError,
     httpx.codes.UNAUTHORIZED: AuthenticationError,
     httpx.codes.FORBIDDEN: PermissionDeniedError,
     httpx.codes.NOT_FOUND: NotFoundError,

@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tests.support.agents import Runs
+
 JOB_IDS_FIELD = "job_ids"  # the wire name; the server imports nothing of the client
 
 _RESULT, _STATUS = "result", "status"
@@ -57,6 +59,8 @@ class ServerConfig:
     unknown_ids: list[str] = field(default_factory=list)
     running_ids: list[str] = field(default_factory=list)
     failed_ids: list[str] = field(default_factory=list)
+    faults_after_acting: float = 0.0
+    """Share of the faults on run requests that strike after the job was created (answer lost)."""
     seed: int = 7
 
 
@@ -130,6 +134,8 @@ class LoopbackServer:
     def __init__(self, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
         self.requests = 0
+        self.runs = Runs()
+        """The agent's started jobs; `runs.created` counts the jobs really created."""
         self.port = 0
         self._random = random.Random(self.config.seed)
         self._ready = threading.Event()
@@ -186,11 +192,18 @@ class LoopbackServer:
                 writer.close()
 
     async def _answer(
-        self, writer: asyncio.StreamWriter, method: str, path: str, body: bytes
+        self,
+        writer: asyncio.StreamWriter,
+        method: str,
+        path: str,
+        body: bytes,
+        headers: dict[str, str],
     ) -> bool:
         """Write one answer; False when the connection must close."""
         config = self.config
         fault = _pick_fault(self._random.random(), config)
+        if fault and "/run/" in path and self._random.random() < config.faults_after_acting:
+            self.route(method, path, body, headers)  # the job is created; its answer is lost
         if fault == "drop":
             return False
         if fault == "5xx":
@@ -199,7 +212,7 @@ class LoopbackServer:
         if fault == "429":
             await _write(writer, 429, b'{"detail": "Rate limit exceeded"}', {"Retry-After": "1"})
             return True
-        status, payload = self.route(method, path, body)
+        status, payload = self.route(method, path, body, headers)
         encoded = payload.body if isinstance(payload, Raw) else json.dumps(payload).encode()
         if fault == "malformed":
             cut = encoded[: len(encoded) // 2]
@@ -212,14 +225,20 @@ class LoopbackServer:
         await _write(writer, status, encoded, slow=slow)
         return True
 
-    def route(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
+    def route(
+        self, method: str, path: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
         """The answer to a request, without faults."""
         parts = path.split("?")[0].strip("/").split("/")
+        answer = self.runs.route(method, parts, body, headers or {})
+        if answer is not None:
+            return answer
         if method == "GET" and len(parts) == 5 and parts[4] in (_RESULT, _STATUS):
             agent_job_id = parts[3]
             if not _is_uuid(agent_job_id) or agent_job_id in self.config.unknown_ids:
                 return 404, {"detail": "Not found."}
-            item = synthetic_item(agent_job_id, self.config)
+            status = self._status(agent_job_id, advance=parts[4] == _STATUS)
+            item = _item(agent_job_id, status, self.config.outputs, self.config.value_bytes)
             if parts[4] == _STATUS:
                 payload = {"status": item["status"], "timestamp": 1.0}
                 if item["status"] == 4:
@@ -237,11 +256,13 @@ class LoopbackServer:
             config = self.config
             if path.startswith("/v1/agents/jobs/results/"):
                 encoded = (
-                    _item_bytes(i, job_status(i, config), config.outputs, config.value_bytes)
-                    for i in ids
+                    _item_bytes(i, self._status(i), config.outputs, config.value_bytes) for i in ids
                 )
                 return 200, Raw(b"[" + b",".join(encoded) + b"]")
-            items = [synthetic_item(i, config) for i in ids]
+            items = [
+                _item(i, self._status(i, advance=True), config.outputs, config.value_bytes)
+                for i in ids
+            ]
             return 200, [
                 {
                     "id": i["id"],
@@ -256,6 +277,12 @@ class LoopbackServer:
         if method == "GET" and path == "/__stats__":
             return 200, {"requests": self.requests}
         return 404, {"detail": "Not found."}
+
+    def _status(self, agent_job_id: str, *, advance: bool = False) -> int | None:
+        """A job's status: a started job's (advanced one step by a status poll), else synthetic."""
+        if agent_job_id in self.runs.jobs:
+            return self.runs.status(agent_job_id) if advance else self.runs.peek(agent_job_id)
+        return job_status(agent_job_id, self.config)
 
 
 def _pick_fault(roll: float, config: ServerConfig) -> str:
@@ -272,21 +299,23 @@ def _pick_fault(roll: float, config: ServerConfig) -> str:
     return ""
 
 
-async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, bytes] | None:
+async def _read_request(
+    reader: asyncio.StreamReader,
+) -> tuple[str, str, bytes, dict[str, str]] | None:
     line = await reader.readline()
     if not line:
         return None
     method, path, _ = line.decode("latin-1").split(" ", 2)
-    length = 0
+    headers: dict[str, str] = {}
     while True:
         header = await reader.readline()
         if header in (b"\r\n", b"\n", b""):
             break
         name, _, value = header.decode("latin-1").partition(":")
-        if name.strip().lower() == "content-length":
-            length = int(value.strip())
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0") or 0)
     body = await reader.readexactly(length) if length else b""
-    return method, path, body
+    return method, path, body, headers
 
 
 async def _write(

@@ -18,6 +18,7 @@ from langchain_roe import (
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
+    BadRequestError,
     ConfigurationError,
     InvalidResponseError,
     JobFailedError,
@@ -48,7 +49,7 @@ def status_body(code: int, error_message: str | None = None) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("status_code", "error_class"),
     [
-        (400, APIStatusError),
+        (400, BadRequestError),
         (401, AuthenticationError),
         (403, PermissionDeniedError),
         (409, APIStatusError),

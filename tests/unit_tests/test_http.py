@@ -10,6 +10,7 @@ import pytest
 from langchain_roe import (
     APIStatusError,
     AuthenticationError,
+    BadRequestError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -87,6 +88,7 @@ def test_status_error_keeps_body_request_id_and_retry_after() -> None:
         (429, RateLimitError),
         (500, ServerError),
         (599, ServerError),
+        (400, BadRequestError),
         (418, APIStatusError),
     ],
 )

@@ -1,0 +1,160 @@
+"""What the loopback server knows of agents and runs: one agent, the jobs it starts, their states.
+
+A started job moves PENDING -> STARTED -> SUCCESS as its status is polled (one step per poll), and
+its outputs are a pure function of its id, like the synthetic jobs'. Single runs keep an
+idempotency-key table (a repeated key answers the first job's id, the behaviour the client
+assumes); `created` counts the jobs really created, which the reliability tests assert on.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import json
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+AGENT_ID = "5eb1a2c3-d4e5-4f60-8a7b-9c0d1e2f3a4b"
+VERSION_ID = "6fc2b3d4-e5f6-4071-9b8c-0d1e2f3a4b5c"
+AGENT_NAME = "Web Insights: company facts"
+INPUT_DEFINITIONS = [
+    {
+        "key": "url",
+        "data_type": "text/x-url",
+        "description": "The web page to read",
+        "example": "https://www.roe-ai.com",
+        "accepts_multiple_files": None,
+    },
+    {
+        "key": "question",
+        "data_type": "text/plain",
+        "description": "What to find on the page",
+        "example": "Who founded the company?",
+        "accepts_multiple_files": None,
+    },
+]
+VERSION = {
+    "id": VERSION_ID,
+    "name": AGENT_NAME,
+    "version_name": "version 3",
+    "description": "Reads a web page and answers a question about it, citing what it read.",
+    "engine_class_id": "WebInsightsEngine",
+    "input_definitions": INPUT_DEFINITIONS,
+    "engine_config": {},
+    "readonly": False,
+    "base_agent": {"id": AGENT_ID, "name": AGENT_NAME},
+}
+AGENT = {
+    "id": AGENT_ID,
+    "name": AGENT_NAME,
+    "current_version_id": VERSION_ID,
+    "engine_class_id": "WebInsightsEngine",
+    "job_count": 0,
+}
+#: A question that makes the job fail, so tests can see a failed run.
+FAILING_QUESTION = "fail please"
+
+
+@dataclass
+class StartedJob:
+    inputs: dict[str, Any]
+    polls: int = 0
+
+    @property
+    def status(self) -> int:
+        if self.inputs.get("question") == FAILING_QUESTION and self.polls >= 2:
+            return 4
+        return min(self.polls, 2) + (1 if self.polls >= 2 else 0)  # 0, 1, then 3
+
+
+@dataclass
+class Runs:
+    """The agent's started jobs, their idempotency keys, and how many were created."""
+
+    jobs: dict[str, StartedJob] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    created: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def route(
+        self, method: str, parts: list[str], body: bytes, headers: dict[str, str]
+    ) -> tuple[int, Any] | None:
+        """The answer to an agent or run request, or None when the path is not one of theirs."""
+        if method == "GET" and parts == ["v1", "agents"]:
+            return 200, {"count": 1, "next": None, "previous": None, "results": [AGENT]}
+        if method == "GET" and parts[:2] == ["v1", "agents"] and parts[3:4] == ["versions"]:
+            if parts[2] != AGENT_ID or parts[4] not in ("current", VERSION_ID):
+                return 404, {"detail": "Not found."}
+            return 200, VERSION
+        if method != "POST" or parts[:3] != ["v1", "agents", "run"]:
+            return None
+        if parts[3] != AGENT_ID:
+            return 404, {"detail": "Not found."}
+        if parts[-1] == "many":
+            try:
+                many = json.loads(body)["inputs"]
+            except (ValueError, KeyError, TypeError):
+                return 400, {"inputs": ["This field is required."]}
+            problems = [p for inputs in many for p in _missing(inputs)]
+            if problems:
+                return 400, problems[:1]
+            return 200, [self._start(inputs) for inputs in many]
+        inputs = _form(body, headers.get("content-type", ""))
+        problems = _missing(inputs)
+        if problems:
+            return 400, problems
+        key = headers.get("idempotency-key")
+        with self.lock:
+            if key is not None and key in self.keys:
+                return 200, self.keys[key]
+            agent_job_id = self._start(inputs)
+            if key is not None:
+                self.keys[key] = agent_job_id
+        return 200, agent_job_id
+
+    def status(self, agent_job_id: str) -> int | None:
+        """A started job's status, advancing it one step (None for a job this agent never started)."""
+        job = self.jobs.get(agent_job_id)
+        if job is None:
+            return None
+        job.polls += 1
+        return job.status
+
+    def peek(self, agent_job_id: str) -> int | None:
+        job = self.jobs.get(agent_job_id)
+        return None if job is None else job.status
+
+    def _start(self, inputs: dict[str, Any]) -> str:
+        agent_job_id = str(uuid.uuid4())
+        self.jobs[agent_job_id] = StartedJob(inputs)
+        self.created += 1
+        return agent_job_id
+
+
+def _missing(inputs: Any) -> list[str]:
+    if not isinstance(inputs, dict):
+        return ["Invalid inputs"]
+    return [f"Missing input key {d['key']}" for d in INPUT_DEFINITIONS if d["key"] not in inputs]
+
+
+def _form(body: bytes, content_type: str) -> dict[str, Any]:
+    """A single run's inputs: a JSON body, or a multipart one (files as their names and sizes)."""
+    if not content_type.startswith("multipart/"):
+        try:
+            loaded = json.loads(body or b"{}")
+        except ValueError:
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    inputs: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        content = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        inputs[str(name)] = f"file:{filename}:{len(content)}" if filename else content.decode()
+    return inputs
