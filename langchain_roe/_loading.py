@@ -8,8 +8,6 @@ A unit is a chunk of ids on the batch path, or one id on the per-job path. Its f
 from __future__ import annotations
 
 import asyncio
-import copy
-import random
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -18,26 +16,19 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from langchain_roe import _clock
+from langchain_roe import _waiting as waiting
 from langchain_roe._client import RoeClient
-from langchain_roe._constants import POLL_BACKOFF, POLL_INITIAL_DELAY, POLL_JITTER, POLL_MAX_DELAY
 from langchain_roe._documents import FinishedJob
 from langchain_roe._exceptions import JobFailedError, JobNotFinishedError, RoeError
 from langchain_roe._flow import Flow, adrive, drive
 from langchain_roe._jobs import job_state_error
 from langchain_roe._models import AgentJobStatusCode, status_code
+from langchain_roe._waiting import Step, about, wait_flow
 
 T = TypeVar("T")
 
 #: A job's outputs, or why it has none.
 Outcome = tuple[str, FinishedJob | RoeError]
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One thing a flow needs done: a `RoeClient` method called with `args`, or a sleep."""
-
-    method: str
-    args: tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +40,6 @@ class LoadOptions:
     prefer_corrected_outputs: bool
 
 
-def poll_delay(polls_done: int, *, jitter: Callable[[], float] = random.random) -> float:
-    """Seconds before the next status poll: from about 1 s growing to about 15 s, with jitter."""
-    delay = min(POLL_INITIAL_DELAY * POLL_BACKOFF**polls_done, POLL_MAX_DELAY)
-    return delay * (1.0 + POLL_JITTER * (2.0 * jitter() - 1.0))
-
-
 def batch_unit(ids: list[str], options: LoadOptions) -> Flow[Step, list[Outcome]]:
     """Load a chunk of jobs through the batch endpoints."""
     deadline = _clock.monotonic() + options.wait_timeout
@@ -64,7 +49,7 @@ def batch_unit(ids: list[str], options: LoadOptions) -> Flow[Step, list[Outcome]
         try:
             answers = yield Step("_load_results", (asking,))
         except RoeError as error:
-            outcomes.update((i, _about(error, i)) for i in asking)
+            outcomes.update((i, about(error, i)) for i in asking)
             break
         failed: list[str] = []
         unfinished: dict[str, RoeError] = {}
@@ -89,7 +74,7 @@ def batch_unit(ids: list[str], options: LoadOptions) -> Flow[Step, list[Outcome]
         if not options.wait_for_completion:
             outcomes.update(unfinished)
             break
-        settled = yield from _wait(list(unfinished), deadline, options.wait_timeout, batch=True)
+        settled = yield from wait_flow(list(unfinished), deadline, options.wait_timeout, batch=True)
         asking = [i for i, state in settled.items() if state is None]
         outcomes.update((i, state) for i, state in settled.items() if state is not None)
     return [(i, outcomes[i]) for i in ids]
@@ -104,7 +89,9 @@ def single_unit(agent_job_id: str, options: LoadOptions) -> Flow[Step, list[Outc
         except JobNotFinishedError as error:
             if not options.wait_for_completion:
                 return [(agent_job_id, error)]
-            settled = yield from _wait([agent_job_id], deadline, options.wait_timeout, batch=False)
+            settled = yield from wait_flow(
+                [agent_job_id], deadline, options.wait_timeout, batch=False
+            )
             state = settled[agent_job_id]
             if state is not None:
                 return [(agent_job_id, state)]
@@ -133,94 +120,12 @@ def _failures_explained(ids: list[str]) -> Flow[Step, dict[str, RoeError]]:
     return explained
 
 
-def _wait(
-    ids: list[str], deadline: float, wait_timeout: float, *, batch: bool
-) -> Flow[Step, dict[str, RoeError | None]]:
-    """Poll the jobs' statuses until each is terminal or the deadline passes.
-
-    Each id maps to None once it succeeded (its result can be read), else to its error: failed or
-    cancelled with the server's message, not found, not finished by the deadline, or the error that
-    stopped polling.
-    """
-    settled: dict[str, RoeError | None] = {}
-    waiting: dict[str, AgentJobStatusCode] = dict.fromkeys(ids, AgentJobStatusCode.PENDING)
-    polls = 0
-    while waiting:
-        delay = min(poll_delay(polls), deadline - _clock.monotonic())
-        if delay <= 0:
-            break
-        yield Step("sleep", (delay,))
-        polls += 1
-        asked = list(waiting)
-        try:
-            if batch:
-                statuses = yield Step("get_statuses", (asked,))
-            else:
-                statuses = {asked[0]: (yield Step("get_status", (asked[0],)))}
-        except RoeError as error:
-            settled.update((i, _about(error, i)) for i in asked)
-            return settled
-        for agent_job_id in asked:
-            status = statuses[agent_job_id]
-            if isinstance(status, RoeError):
-                settled[agent_job_id] = status
-                del waiting[agent_job_id]
-            elif status.status is not None and not status.status.is_terminal:
-                waiting[agent_job_id] = status.status
-            else:
-                settled[agent_job_id] = job_state_error(
-                    agent_job_id, status.status, status.error_message
-                )
-                del waiting[agent_job_id]
-    for agent_job_id, status in waiting.items():
-        settled[agent_job_id] = JobNotFinishedError(
-            f"the agent job did not finish within wait_timeout={wait_timeout:g}s: it is {status.name}",
-            status=status,
-            agent_job_id=agent_job_id,
-        )
-    return settled
-
-
-def _about(error: RoeError, agent_job_id: str) -> RoeError:
-    """`error` naming `agent_job_id` (a copy, when one error stands for a whole chunk)."""
-    if error.agent_job_id == agent_job_id:
-        return error
-    named = copy.copy(error)
-    named.agent_job_id = agent_job_id
-    return named
-
-
 # Running units: sync through a thread pool, async as tasks; outcomes come back in unit order.
-
-
-def async_name(method: str) -> str:
-    """The async twin's name: `get_status` -> `aget_status`, `_load_results` -> `_aload_results`."""
-    private = method.startswith("_")
-    return ("_a" if private else "a") + method.removeprefix("_")
-
-
-def _perform(client: RoeClient) -> Callable[[Step], Any]:
-    def perform(step: Step) -> Any:
-        _clock.check()  # no new request once the caller has gone
-        if step.method == "sleep":
-            return _clock.pause(*step.args)
-        return getattr(client, step.method)(*step.args)
-
-    return perform
 
 
 def _drive_until(stop: threading.Event, unit: Flow[Step, T], perform: Callable[[Step], Any]) -> T:
     with _clock.stopped_by(stop):
         return drive(unit, perform)
-
-
-def _aperform(client: RoeClient) -> Callable[[Step], Any]:
-    async def perform(step: Step) -> Any:
-        if step.method == "sleep":
-            return await _clock.async_sleep(*step.args)
-        return await getattr(client, async_name(step.method))(*step.args)
-
-    return perform
 
 
 def run_units(
@@ -235,7 +140,7 @@ def run_units(
     running ones stop at their next sleep or request, and only a request already on the wire is
     let finish (within its timeout) in its thread.
     """
-    perform = _perform(client)
+    perform = waiting.perform(client)
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_concurrency, thread_name_prefix="langchain-roe")
     window: deque[Any] = deque()
@@ -255,7 +160,7 @@ async def arun_units(
     client: RoeClient, units: Iterable[Flow[Step, T]], max_concurrency: int
 ) -> AsyncIterator[T]:
     """Async `run_units`: the units run as tasks on the running loop."""
-    perform = _aperform(client)
+    perform = waiting.aperform(client)
     window: deque[asyncio.Task[T]] = deque()
     try:
         for unit in units:

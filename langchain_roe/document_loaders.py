@@ -26,12 +26,12 @@ from langchain_roe._ids import unique_job_ids
 from langchain_roe._loading import (
     LoadOptions,
     Outcome,
-    Step,
     arun_units,
     batch_unit,
     run_units,
     single_unit,
 )
+from langchain_roe._waiting import Step
 
 logger = logging.getLogger(LOGGER_NAME)
 
