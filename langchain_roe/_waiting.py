@@ -44,7 +44,7 @@ def wait_flow(
 
     Each id maps to None once it succeeded (its result can be read), else to its error: failed or
     cancelled with the server's message, not found, not finished by the deadline, or the error that
-    stopped polling.
+    stopped polling. Each change of a job's status is reported (a `report` step; see `progress`).
     """
     settled: dict[str, RoeError | None] = {}
     waiting: dict[str, AgentJobStatusCode] = dict.fromkeys(ids, AgentJobStatusCode.PENDING)
@@ -66,6 +66,8 @@ def wait_flow(
             return settled
         for agent_job_id in asked:
             status = statuses[agent_job_id]
+            if not isinstance(status, RoeError) and status.status != waiting[agent_job_id]:
+                yield Step("report", (progress(agent_job_id, status.status),))
             if isinstance(status, RoeError):
                 settled[agent_job_id] = status
                 del waiting[agent_job_id]
@@ -83,6 +85,12 @@ def wait_flow(
             agent_job_id=agent_job_id,
         )
     return settled
+
+
+def progress(agent_job_id: str, status: AgentJobStatusCode | None) -> dict[str, Any]:
+    """A progress event, as the run tool writes it to a LangGraph graph's custom stream."""
+    name = status.name if status is not None else "UNKNOWN"
+    return {"event": "roe_job_status", "agent_job_id": agent_job_id, "status": name}
 
 
 def about(error: RoeError, agent_job_id: str) -> RoeError:

@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-import typing
-from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
-from langchain_core.tools import BaseTool, ToolException
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from langchain_core.tools import ToolException
+from pydantic import BaseModel, Field
 
 from langchain_roe._agent_text import error_text, result_artifact, result_text
-from langchain_roe._client import RoeClient, build_client
-from langchain_roe._config import SETTING_ENV_VARS
-from langchain_roe._constants import (
-    DEFAULT_MAX_OUTPUT_CHARS,
-    EXAMPLE_AGENT_JOB_ID,
-    MIN_MAX_OUTPUT_CHARS,
-    TOOL_NAME,
-)
-from langchain_roe._documents import FinishedJob, check_output_keys
-from langchain_roe._exceptions import (
-    AuthenticationError,
-    ConfigurationError,
-    InvalidAgentJobIdError,
-    PermissionDeniedError,
-    RoeError,
-)
+from langchain_roe._constants import EXAMPLE_AGENT_JOB_ID, TOOL_NAME
+from langchain_roe._documents import FinishedJob
+from langchain_roe._exceptions import InvalidAgentJobIdError, RoeError
 from langchain_roe._ids import canonical_job_id
 from langchain_roe._models import AgentJobResult
-
-#: Errors a model cannot fix: they go to the developer instead of into the conversation.
-_FOR_THE_DEVELOPER = (AuthenticationError, PermissionDeniedError, ConfigurationError)
+from langchain_roe._tool_base import FOR_THE_DEVELOPER, RoeTool, keys_asked, resolve_run_annotations
 
 TOOL_DESCRIPTION = (
     "Read the outputs of a Roe AI agent job (document, web or multimodal extraction, fraud or AML "
@@ -52,7 +35,7 @@ class RoeAgentJobResultInput(BaseModel):
     )
 
 
-class RoeAgentJobResultTool(BaseTool):
+class RoeAgentJobResultTool(RoeTool):
     """Give an LLM agent the outputs of a Roe agent job, as text it reads and data it keeps.
 
     Called with a `ToolCall`, it returns a `ToolMessage` whose content is the outputs as text
@@ -83,38 +66,9 @@ class RoeAgentJobResultTool(BaseTool):
     the structured result call `tool.client.get_result(agent_job_id)` directly.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
     name: str = TOOL_NAME
     description: str = TOOL_DESCRIPTION
     args_schema: type[BaseModel] = RoeAgentJobResultInput
-    response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
-    handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
-    """Errors come back to the model as an error ToolMessage instead of ending the agent run."""
-
-    api_key: SecretStr | None = None
-    """Organization API key; from `ROE_API_KEY` when not given."""
-    organization_id: str | None = None
-    """Organization UUID; from `ROE_ORGANIZATION_ID` when not given."""
-    base_url: str | None = None
-    """API root; from `ROE_BASE_URL`, else `https://api.roe-ai.com`."""
-    timeout: float | None = None
-    """Seconds one attempt may take in all; from `ROE_TIMEOUT`, else 60."""
-    max_retries: int | None = None
-    """Retries per request; from `ROE_MAX_RETRIES`, else 3."""
-    max_response_bytes: int | None = None
-    """Largest answer body read; from `ROE_MAX_RESPONSE_BYTES`, else 256 MiB."""
-    allow_insecure_http: bool | None = None
-    """Allow `http://` off loopback; from `ROE_ALLOW_INSECURE_HTTP`, else False."""
-    client: RoeClient = Field(default_factory=RoeClient, exclude=True)
-    """A ready client, instead of the settings above."""
-    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS
-    """The most characters of text the model is given (at least 500); the rest is cut with a
-    marker that says how much was left out."""
-
-    def __init__(self, **values: Any) -> None:
-        # Settings are checked before pydantic sees them: its errors would quote the key.
-        super().__init__(**tool_settings(values))
 
     def _run(
         self,
@@ -122,11 +76,11 @@ class RoeAgentJobResultTool(BaseTool):
         output_keys: list[str] | None = None,
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> tuple[str, dict[str, Any]]:
-        keys = _keys_asked(output_keys)
+        keys = keys_asked(output_keys)
         try:
             result = self.client.get_result(agent_job_id)
         except (InvalidAgentJobIdError, RoeError) as error:
-            if isinstance(error, _FOR_THE_DEVELOPER):
+            if isinstance(error, FOR_THE_DEVELOPER):
                 raise
             raise ToolException(error_text(error, agent_job_id)) from error
         return self._respond(agent_job_id, result, keys)
@@ -137,11 +91,11 @@ class RoeAgentJobResultTool(BaseTool):
         output_keys: list[str] | None = None,
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> tuple[str, dict[str, Any]]:
-        keys = _keys_asked(output_keys)
+        keys = keys_asked(output_keys)
         try:
             result = await self.client.aget_result(agent_job_id)
         except (InvalidAgentJobIdError, RoeError) as error:
-            if isinstance(error, _FOR_THE_DEVELOPER):
+            if isinstance(error, FOR_THE_DEVELOPER):
                 raise
             raise ToolException(error_text(error, agent_job_id)) from error
         return self._respond(agent_job_id, result, keys)
@@ -155,40 +109,4 @@ class RoeAgentJobResultTool(BaseTool):
         return text, result_artifact(agent_job_id, result)
 
 
-def resolve_run_annotations(tool: type[BaseTool]) -> None:
-    """Evaluate a tool's `_run`/`_arun` annotations once, at import.
-
-    LangChain reads them with `typing.get_type_hints` on every call (looking for a `RunnableConfig`
-    parameter); under `from __future__ import annotations` they are strings, compiled and evaluated
-    again each time: about a fifth of a call's overhead, measured (`make bench`, single calls).
-    """
-    for name in ("_run", "_arun"):
-        method = getattr(tool, name)
-        method.__annotations__ = typing.get_type_hints(method)
-
-
 resolve_run_annotations(RoeAgentJobResultTool)
-
-
-def tool_settings(values: dict[str, Any]) -> dict[str, Any]:
-    """A tool's constructor arguments with its client built and every setting checked.
-
-    Raises:
-        ConfigurationError: A setting (or `max_output_chars`) is invalid; nothing quotes the key.
-    """
-    settings = {name: values.get(name) for name in SETTING_ENV_VARS}
-    if isinstance(settings["api_key"], SecretStr):
-        settings["api_key"] = settings["api_key"].get_secret_value()
-    client = build_client(values.get("client"), **settings)
-    budget = values.get("max_output_chars", DEFAULT_MAX_OUTPUT_CHARS)
-    if not isinstance(budget, int) or isinstance(budget, bool) or budget < MIN_MAX_OUTPUT_CHARS:
-        msg = f"max_output_chars must be a whole number of at least {MIN_MAX_OUTPUT_CHARS}, got {budget!r}"
-        raise ConfigurationError(msg)
-    return {**values, **dict(client.settings), "client": client}
-
-
-def _keys_asked(output_keys: list[str] | None) -> frozenset[str] | None:
-    try:
-        return check_output_keys(output_keys)
-    except ValueError as error:
-        raise ToolException(str(error)) from None
