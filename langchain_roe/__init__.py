@@ -37,7 +37,8 @@ from langchain_roe._models import (
 )
 from langchain_roe._version import __version__
 from langchain_roe.document_loaders import RoeAgentJobResultLoader
-from langchain_roe.tools import RoeAgentJobResultInput, RoeAgentJobResultTool
+from langchain_roe.toolkits import RoeToolkit
+from langchain_roe.tools import RoeAgentJobResultInput, RoeAgentJobResultTool, RoeRunAgentTool
 
 __all__ = [
     "APIConnectionError",
@@ -69,7 +70,9 @@ __all__ = [
     "RoeAgentJobResultTool",
     "RoeClient",
     "RoeError",
+    "RoeRunAgentTool",
     "RoeSettings",
+    "RoeToolkit",
     "RunOutcomeUnknownError",
     "ServerError",
     "__version__",

@@ -84,6 +84,9 @@ POLL_JITTER: Final = 0.2
 # The loader's defaults.
 DEFAULT_MAX_CONCURRENCY: Final = 4
 
+# The run tool: how long it waits for the job before answering with the job's id.
+DEFAULT_RUN_WAIT_TIMEOUT: Final = 120.0
+
 # The tool: its name, and how much text it hands a model at most.
 TOOL_NAME: Final = "roe_get_agent_job_result"
 DEFAULT_MAX_OUTPUT_CHARS: Final = 20_000

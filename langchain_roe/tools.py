@@ -1,4 +1,4 @@
-"""`RoeAgentJobResultTool`: a Roe agent job's outputs for LLM agents."""
+"""The Roe tools for LLM agents: read a job's outputs, run an agent (`RoeRunAgentTool`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from langchain_roe._documents import FinishedJob
 from langchain_roe._exceptions import InvalidAgentJobIdError, RoeError
 from langchain_roe._ids import canonical_job_id
 from langchain_roe._models import AgentJobResult
+from langchain_roe._run_tool import RoeRunAgentTool
 from langchain_roe._tool_base import FOR_THE_DEVELOPER, RoeTool, keys_asked, resolve_run_annotations
+
+__all__ = ["RoeAgentJobResultInput", "RoeAgentJobResultTool", "RoeRunAgentTool"]
 
 TOOL_DESCRIPTION = (
     "Read the outputs of a Roe AI agent job (document, web or multimodal extraction, fraud or AML "

@@ -1,0 +1,363 @@
+"""`RoeRunAgentTool`: a tool that runs one Roe agent and answers with what the job produced.
+
+The argument schema is made from the agent version's input definitions, one field per input. The
+job is started under an idempotency key derived from the tool call's id (a graph that retries a
+tool call finds the job it already started), waited for up to `wait_timeout`, and read; the answer
+is the result tool's text and artifact. A job still running then is not an error: the model gets
+its id, to read later with `roe_get_agent_job_result`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
+from langchain_core.tools import ToolException
+from pydantic import BaseModel, Field, create_model
+
+from langchain_roe import _clock
+from langchain_roe._agent_text import error_text, result_artifact, result_text
+from langchain_roe._client import RoeClient, build_client
+from langchain_roe._config import SETTING_ENV_VARS
+from langchain_roe._constants import DEFAULT_RUN_WAIT_TIMEOUT, TOOL_NAME
+from langchain_roe._documents import FinishedJob
+from langchain_roe._exceptions import (
+    BadRequestError,
+    JobNotFinishedError,
+    NotFoundError,
+    RoeError,
+)
+from langchain_roe._flow import Flow, adrive, drive
+from langchain_roe._models import AgentInputDefinition, AgentJobResult, AgentVersion
+from langchain_roe._tool_base import FOR_THE_DEVELOPER, RoeTool, resolve_run_annotations
+from langchain_roe._waiting import Step, aperform, perform, wait_flow
+
+#: The id of the tool call being run (set by `run`/`arun`, read by `_run`/`_arun`).
+_TOOL_CALL_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "roe_tool_call_id", default=None
+)
+_NOT_A_NAME = re.compile(r"[^A-Za-z0-9_]+")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")
+_MAX_NAME = 64
+
+
+class RoeRunAgentTool(RoeTool):
+    """Run a Roe AI agent from an LLM agent: start a job on the model's inputs, wait, read it.
+
+    Make it from an agent id (`from_agent` reads the agent's current version), or give
+    `input_definitions` yourself and no request is needed to build it.
+
+    Example:
+        ```python
+        from langchain_roe import RoeRunAgentTool
+
+        tool = RoeRunAgentTool.from_agent("5eb1a2c3-d4e5-4f60-8a7b-9c0d1e2f3a4b", wait_timeout=120)
+        print(tool.name, tool.args)  # one argument per input of the agent
+        ```
+
+    What the model gets: the job's outputs as `roe_get_agent_job_result` gives them; if the job is
+    still running at `wait_timeout`, its id and where to read it later (not an error); if the
+    server refuses the inputs (400), the server's message, so it can fix its call. A missing agent,
+    no permission or credits (403) and authentication errors are raised to the developer. Inside a
+    LangGraph graph, the job's start and status changes go to the graph's custom stream.
+    """
+
+    name: str = "roe_run_agent"
+    description: str = "Run a Roe AI agent."
+    args_schema: type[BaseModel] = BaseModel
+
+    agent_id: str
+    """The agent to run."""
+    version_id: str | None = None
+    """A version to run; the agent's current version when None."""
+    input_definitions: list[AgentInputDefinition]
+    """The inputs a run takes, as the agent version defines them."""
+    agent_name: str | None = None
+    """The agent's name, used in the tool's name and description."""
+    agent_description: str | None = None
+    """What the agent does, used in the tool's description."""
+    wait_timeout: float = DEFAULT_RUN_WAIT_TIMEOUT
+    """Seconds to wait for the job before answering with its id instead of its outputs."""
+    skip_cache: bool = False
+    """Ask the server not to answer from its cache of earlier runs on the same inputs."""
+
+    def __init__(self, **values: Any) -> None:
+        definitions = [
+            d if isinstance(d, AgentInputDefinition) else AgentInputDefinition.model_validate(d)
+            for d in values.get("input_definitions") or []
+        ]
+        if not definitions:
+            msg = "input_definitions must list at least one input (from_agent reads them)"
+            raise ValueError(msg)
+        wait_timeout = values.get("wait_timeout", DEFAULT_RUN_WAIT_TIMEOUT)
+        if not isinstance(wait_timeout, int | float) or not 0 < wait_timeout < float("inf"):
+            msg = f"wait_timeout must be a positive number of seconds, got {wait_timeout!r}"
+            raise ValueError(msg)
+        agent_id = str(values.get("agent_id", ""))
+        values = {
+            "name": tool_name(values.get("agent_name"), agent_id),
+            "description": tool_description(values, definitions),
+            "args_schema": input_schema(definitions),
+            **values,
+            "input_definitions": definitions,
+        }
+        super().__init__(**values)
+
+    @classmethod
+    def from_agent(
+        cls,
+        agent_id: str,
+        *,
+        version_id: str | None = None,
+        client: RoeClient | None = None,
+        **options: Any,
+    ) -> RoeRunAgentTool:
+        """Make the tool from the agent's version (the current one by default), read once.
+
+        `options` are the tool's other fields: `wait_timeout`, `max_output_chars`, `skip_cache`,
+        `name`, `description`, and client settings when no `client` is given.
+        """
+        client = _client(client, options)
+        return cls._from_version(
+            client.get_agent_version(agent_id, version_id), agent_id, version_id, client, options
+        )
+
+    @classmethod
+    async def afrom_agent(
+        cls,
+        agent_id: str,
+        *,
+        version_id: str | None = None,
+        client: RoeClient | None = None,
+        **options: Any,
+    ) -> RoeRunAgentTool:
+        """Async `from_agent`."""
+        client = _client(client, options)
+        version = await client.aget_agent_version(agent_id, version_id)
+        return cls._from_version(version, agent_id, version_id, client, options)
+
+    @classmethod
+    def _from_version(
+        cls,
+        version: AgentVersion,
+        agent_id: str,
+        version_id: str | None,
+        client: RoeClient,
+        options: dict[str, Any],
+    ) -> RoeRunAgentTool:
+        return cls(
+            agent_id=agent_id,
+            version_id=version_id,
+            input_definitions=version.input_definitions,
+            agent_name=version.name,
+            agent_description=version.description,
+            client=client,
+            **options,
+        )
+
+    # The tool call's id reaches `_run` through a context variable: LangChain passes it to `run`.
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the tool (see `BaseTool.run`), keeping the tool call's id for the job's key."""
+        token = _TOOL_CALL_ID.set(kwargs.get("tool_call_id"))
+        try:
+            return super().run(*args, **kwargs)
+        finally:
+            _TOOL_CALL_ID.reset(token)
+
+    async def arun(self, *args: Any, **kwargs: Any) -> Any:
+        """Async `run`."""
+        token = _TOOL_CALL_ID.set(kwargs.get("tool_call_id"))
+        try:
+            return await super().arun(*args, **kwargs)
+        finally:
+            _TOOL_CALL_ID.reset(token)
+
+    def _run(
+        self, run_manager: CallbackManagerForToolRun | None = None, **inputs: Any
+    ) -> tuple[str, dict[str, Any]]:
+        flow = self._flow(inputs)
+        try:
+            outcome = drive(flow, perform(self.client, _stream_writer()))
+        except RoeError as error:
+            raise self._refusal(error) from error
+        return self._respond(*outcome)
+
+    async def _arun(
+        self, run_manager: AsyncCallbackManagerForToolRun | None = None, **inputs: Any
+    ) -> tuple[str, dict[str, Any]]:
+        flow = self._flow(inputs)
+        try:
+            outcome = await adrive(flow, aperform(self.client, _stream_writer()))
+        except RoeError as error:
+            raise self._refusal(error) from error
+        return self._respond(*outcome)
+
+    def _flow(self, arguments: dict[str, Any]) -> Flow[Step, tuple[str, AgentJobResult | RoeError]]:
+        inputs = self._inputs(arguments)
+        key = idempotency_key(self.agent_id, _TOOL_CALL_ID.get())
+        return run_and_read_flow(
+            self.agent_id,
+            inputs,
+            version_id=self.version_id,
+            idempotency_key=key,
+            skip_cache=self.skip_cache,
+            wait_timeout=self.wait_timeout,
+        )
+
+    def _inputs(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """The run's inputs by key, each file input checked to be a Roe file id or a URL."""
+        by_field = {_field_name(d.key): d for d in self.input_definitions}
+        inputs: dict[str, Any] = {}
+        for field, value in arguments.items():
+            definition = by_field.get(field)
+            if definition is None or value is None:
+                continue
+            if _is_file(definition):
+                for one in value if isinstance(value, list) else [value]:
+                    if not (_UUID.fullmatch(one) or one.startswith(("https://", "http://"))):
+                        msg = (
+                            f"{definition.key!r} takes a file: give a Roe file id (a UUID) or an "
+                            f"http(s) URL of the file, not {one!r}. Local paths are not accepted."
+                        )
+                        raise ToolException(msg)
+            inputs[definition.key] = value
+        return inputs
+
+    def _refusal(self, error: RoeError) -> Exception:
+        """An error from starting the job: the model's to fix (400), else the developer's."""
+        if isinstance(error, BadRequestError):
+            return ToolException(
+                f"The Roe agent refused these inputs: {error.message}. Fix them and call again."
+            )
+        if isinstance(error, (*FOR_THE_DEVELOPER, NotFoundError)):
+            return error
+        return ToolException(f"Starting the Roe agent failed ({error.message}). Try again later.")
+
+    def _respond(
+        self, agent_job_id: str, outcome: AgentJobResult | RoeError
+    ) -> tuple[str, dict[str, Any]]:
+        if isinstance(outcome, AgentJobResult):
+            job = FinishedJob.from_result(agent_job_id, outcome)
+            text = result_text(job, max_chars=self.max_output_chars)
+            return text, result_artifact(agent_job_id, outcome)
+        if isinstance(outcome, JobNotFinishedError):
+            text = (
+                f"Roe agent job {agent_job_id} was started and is still {outcome.status.name} "
+                f"after {self.wait_timeout:g}s. Its outputs are not ready yet: read them later "
+                f"with {TOOL_NAME} and agent_job_id {agent_job_id}."
+            )
+            return text, {"agent_job_id": agent_job_id, "status": outcome.status.name}
+        raise ToolException(error_text(outcome, agent_job_id))
+
+
+resolve_run_annotations(RoeRunAgentTool)
+
+
+def run_and_read_flow(
+    agent_id: str,
+    inputs: dict[str, Any],
+    *,
+    version_id: str | None,
+    idempotency_key: str,
+    skip_cache: bool,
+    wait_timeout: float,
+) -> Flow[Step, tuple[str, AgentJobResult | RoeError]]:
+    """Start a job, wait for it, read it. Errors starting it raise; later ones are the outcome."""
+    agent_job_id: str = yield Step(
+        "run_agent",
+        (agent_id, inputs),
+        (
+            ("version_id", version_id),
+            ("idempotency_key", idempotency_key),
+            ("skip_cache", skip_cache),
+        ),
+    )
+    yield Step("report", ({"event": "roe_job_started", "agent_job_id": agent_job_id},))
+    deadline = _clock.monotonic() + wait_timeout
+    settled = yield from wait_flow([agent_job_id], deadline, wait_timeout, batch=False)
+    state = settled[agent_job_id]
+    if state is not None:
+        return agent_job_id, state
+    try:
+        result: AgentJobResult = yield Step("get_result", (agent_job_id,))
+    except RoeError as error:
+        return agent_job_id, error
+    return agent_job_id, result
+
+
+def idempotency_key(agent_id: str, tool_call_id: str | None) -> str:
+    """The run's key: the same for every attempt at one tool call, fresh without a call id."""
+    if tool_call_id is None:
+        return str(uuid.uuid4())
+    digest = hashlib.sha256(f"{agent_id}\n{tool_call_id}".encode()).hexdigest()[:32]
+    return f"langchain-roe-{digest}"
+
+
+def tool_name(agent_name: object, agent_id: str) -> str:
+    """`roe_run_<agent name>_<first 8 of its id>`: a valid tool name, unique per agent."""
+    slug = _NOT_A_NAME.sub("_", str(agent_name or "agent")).strip("_").lower() or "agent"
+    suffix = "_" + agent_id.replace("-", "")[:8]
+    return ("roe_run_" + slug)[: _MAX_NAME - len(suffix)].rstrip("_") + suffix
+
+
+def tool_description(values: dict[str, Any], definitions: list[AgentInputDefinition]) -> str:
+    """What the agent takes and returns, for the model."""
+    name = values.get("agent_name") or "a Roe AI agent"
+    about = (
+        f" It {values['agent_description'].rstrip('.')}." if values.get("agent_description") else ""
+    )
+    takes = "; ".join(f"{d.key} ({d.data_type})" for d in definitions)
+    return (
+        f"Run the Roe AI agent {name!r} on new inputs.{about} Inputs: {takes}. Starts a job (this "
+        "uses Roe credits), waits for it, and returns the job's outputs (key, type, value). If the "
+        f"job is still running, returns its id: read it later with {TOOL_NAME}."
+    )
+
+
+def input_schema(definitions: list[AgentInputDefinition]) -> type[BaseModel]:
+    """One field per input definition, described from it (example included)."""
+    fields: dict[str, Any] = {}
+    for definition in definitions:
+        description = definition.description or definition.key
+        description += f" (type {definition.data_type})"
+        if _is_file(definition):
+            description += ". A file: give a Roe file id or an http(s) URL of it"
+        if definition.example:
+            description += f". Example: {definition.example}"
+        kind: Any = list[str] if definition.accepts_multiple_files else str
+        fields[_field_name(definition.key)] = (kind, Field(description=description))
+    return create_model("RoeRunAgentInput", **fields)
+
+
+def _field_name(key: str) -> str:
+    name = _NOT_A_NAME.sub("_", key).strip("_") or "input"
+    return f"input_{name}" if name[0].isdigit() else name
+
+
+def _is_file(definition: AgentInputDefinition) -> bool:
+    """Whether the input is a file (anything but text; a URL input is text)."""
+    data_type = definition.data_type.lower()
+    return not (data_type.startswith("text/") or "url" in data_type or data_type.endswith("json"))
+
+
+def _client(client: RoeClient | None, options: dict[str, Any]) -> RoeClient:
+    settings = {name: options.pop(name) for name in list(options) if name in SETTING_ENV_VARS}
+    return build_client(client, **settings)
+
+
+def _stream_writer() -> Callable[[Any], None] | None:
+    """LangGraph's custom stream writer inside a graph; None outside one (or without LangGraph)."""
+    try:
+        from langgraph.config import get_stream_writer
+    except ImportError:
+        return None
+    try:
+        return get_stream_writer()
+    except (RuntimeError, LookupError):  # outside a graph: no runnable context, or no runtime in it
+        return None

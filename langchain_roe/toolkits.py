@@ -1,0 +1,69 @@
+"""`RoeToolkit`: a run tool per Roe agent, and the result tool, on one shared client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from langchain_core.tools import BaseTool, BaseToolkit
+from pydantic import ConfigDict
+
+from langchain_roe._client import RoeClient, build_client
+from langchain_roe._config import SETTING_ENV_VARS
+from langchain_roe.tools import RoeAgentJobResultTool, RoeRunAgentTool
+
+
+class RoeToolkit(BaseToolkit):
+    """Tools for an LLM agent to run Roe agents and read their jobs.
+
+    Example:
+        ```python
+        from langchain_roe import RoeToolkit
+
+        toolkit = RoeToolkit.from_agents(["5eb1a2c3-d4e5-4f60-8a7b-9c0d1e2f3a4b"], wait_timeout=120)
+        tools = toolkit.get_tools()  # roe_run_<agent>_<id> ..., then roe_get_agent_job_result
+        ```
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    tools: list[BaseTool]
+    """One `RoeRunAgentTool` per agent, then a `RoeAgentJobResultTool`."""
+
+    def get_tools(self) -> list[BaseTool]:
+        """The toolkit's tools."""
+        return list(self.tools)
+
+    @classmethod
+    def from_agents(
+        cls, agent_ids: Iterable[str], *, client: RoeClient | None = None, **options: Any
+    ) -> RoeToolkit:
+        """A run tool per agent (each reads its agent's current version once) and the result tool.
+
+        `options`: client settings when no `client` is given, and the run tools' options
+        (`wait_timeout`, `max_output_chars`, `skip_cache`). All tools share one client.
+        """
+        client, options = _shared_client(client, options)
+        runs = [RoeRunAgentTool.from_agent(i, client=client, **options) for i in agent_ids]
+        return cls(tools=[*runs, _result_tool(client, options)])
+
+    @classmethod
+    async def afrom_agents(
+        cls, agent_ids: Iterable[str], *, client: RoeClient | None = None, **options: Any
+    ) -> RoeToolkit:
+        """Async `from_agents`."""
+        client, options = _shared_client(client, options)
+        runs = [await RoeRunAgentTool.afrom_agent(i, client=client, **options) for i in agent_ids]
+        return cls(tools=[*runs, _result_tool(client, options)])
+
+
+def _shared_client(
+    client: RoeClient | None, options: dict[str, Any]
+) -> tuple[RoeClient, dict[str, Any]]:
+    settings = {name: options.pop(name) for name in list(options) if name in SETTING_ENV_VARS}
+    return build_client(client, **settings), options
+
+
+def _result_tool(client: RoeClient, options: dict[str, Any]) -> RoeAgentJobResultTool:
+    budget = options.get("max_output_chars")
+    return RoeAgentJobResultTool(client=client, **({"max_output_chars": budget} if budget else {}))
