@@ -66,7 +66,8 @@ def test_explicit_files_are_uploaded_as_parts(invoke: Invoke, tmp_path: Path) ->
     assert b"application/pdf" in body
     assert b"%PDF-1.7 resume" in body
     assert b'name="photo"; filename="photo"' in body
-    assert b'name="metadata"' in body and b'{"a": 1}' in body
+    assert b'name="metadata"' in body
+    assert b'{"a": 1}' in body
 
 
 def test_a_missing_file_or_an_odd_value_fails_before_any_request(
@@ -123,7 +124,7 @@ def test_a_refused_run_is_not_retried(invoke: Invoke, status: int, error: type[E
         else {"detail": "Insufficient credits to start a new job"}
     )
     script = Script([json_response(status, body)])
-    with pytest.raises(error, match="Missing input key document|Insufficient credits"):
+    with pytest.raises(error, match=r"Missing input key document|Insufficient credits"):
         invoke(mock_client(script).run_agent, AGENT_ID, TEXT)
     assert len(script.requests) == 1
 
