@@ -1,6 +1,7 @@
 """What the loopback server knows of agents and runs: one agent, the jobs it starts, their states.
 
-A started job moves PENDING -> STARTED -> SUCCESS as its status is polled (one step per poll), and
+A started job moves PENDING -> STARTED -> SUCCESS as it is asked about (one step per status poll or
+result read), and
 its outputs are a pure function of its id, like the synthetic jobs'. Single runs keep an
 idempotency-key table (a repeated key answers the first job's id, the behaviour the client
 assumes); `created` counts the jobs really created, which the reliability tests assert on.

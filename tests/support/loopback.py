@@ -237,7 +237,7 @@ class LoopbackServer:
             agent_job_id = parts[3]
             if not _is_uuid(agent_job_id) or agent_job_id in self.config.unknown_ids:
                 return 404, {"detail": "Not found."}
-            status = self._status(agent_job_id, advance=parts[4] == _STATUS)
+            status = self._status(agent_job_id, advance=True)  # a started job moves on each read
             item = _item(agent_job_id, status, self.config.outputs, self.config.value_bytes)
             if parts[4] == _STATUS:
                 payload = {"status": item["status"], "timestamp": 1.0}
