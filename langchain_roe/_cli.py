@@ -18,7 +18,8 @@ from langchain_roe._constants import DEFAULT_MAX_OUTPUT_CHARS, DEFAULT_WAIT_TIME
 from langchain_roe._documents import FinishedJob, job_documents, readable_value
 from langchain_roe._exceptions import ConfigurationError, RoeError
 from langchain_roe._ids import unique_job_ids
-from langchain_roe.document_loaders import FATAL_ERRORS, RoeAgentJobResultLoader
+from langchain_roe._loader_base import FATAL_ERRORS
+from langchain_roe.document_loaders import RoeAgentJobResultLoader
 from langchain_roe.replay import recorded_job_ids, replay_client
 from langchain_roe.tools import RoeAgentJobResultTool
 

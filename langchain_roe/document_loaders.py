@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
 
-from langchain_core.document_loaders import BaseLoader
-from langchain_core.documents import Document
-
-from langchain_roe._calls import chunked, result_url
+from langchain_roe._calls import chunked
 from langchain_roe._client import RoeClient, build_client
 from langchain_roe._constants import (
     DEFAULT_MAX_CONCURRENCY,
@@ -19,27 +14,23 @@ from langchain_roe._constants import (
     LOGGER_NAME,
     MAX_IDS_PER_REQUEST,
 )
-from langchain_roe._documents import FinishedJob, check_output_keys, job_documents
-from langchain_roe._exceptions import AuthenticationError, ConfigurationError, RoeError
+from langchain_roe._documents import check_output_keys
+from langchain_roe._exceptions import RoeError
 from langchain_roe._flow import Flow
 from langchain_roe._ids import unique_job_ids
+from langchain_roe._loader_base import JobDocumentsLoader, require_tqdm
 from langchain_roe._loading import (
     LoadOptions,
     Outcome,
-    arun_units,
     batch_unit,
-    run_units,
     single_unit,
 )
 from langchain_roe._waiting import Step
 
 logger = logging.getLogger(LOGGER_NAME)
 
-#: Errors about the whole set-up, never about one job: raised even with `continue_on_failure`.
-FATAL_ERRORS = (AuthenticationError, ConfigurationError)
 
-
-class RoeAgentJobResultLoader(BaseLoader):
+class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
     """Load the outputs of Roe agent jobs as Documents, one per output.
 
     Each output (`AgentDatum`) becomes a `Document` whose `page_content` is its value (JSON laid out
@@ -136,7 +127,7 @@ class RoeAgentJobResultLoader(BaseLoader):
         self.continue_on_failure = continue_on_failure
         self.show_progress = show_progress
         if show_progress:
-            _require_tqdm()
+            require_tqdm()
         self.client = build_client(
             client,
             api_key=api_key,
@@ -150,66 +141,6 @@ class RoeAgentJobResultLoader(BaseLoader):
         self.failures: dict[str, RoeError] = {}
         """Each job skipped by the last load (with `continue_on_failure`), with its error."""
 
-    def lazy_load(self) -> Iterator[Document]:
-        """Yield Documents job by job, in the order the ids were given, as their requests answer."""
-        for job in self._finished_jobs():
-            yield from self._documents(job)
-
-    async def alazy_load(self) -> AsyncIterator[Document]:
-        """Async `lazy_load`, on httpx's async client; no event loop is run inside."""
-        async for job in self._afinished_jobs():
-            for document in self._documents(job):
-                yield document
-
-    def load(self) -> list[Document]:
-        """Load every Document into a list (`lazy_load` streams them instead)."""
-        documents: list[Document] = []
-        for job in self._finished_jobs():
-            documents.extend(self._documents(job))
-        return documents
-
-    async def aload(self) -> list[Document]:
-        """Async `load`."""
-        documents: list[Document] = []
-        async for job in self._afinished_jobs():
-            documents.extend(self._documents(job))
-        return documents
-
-    def _finished_jobs(self) -> Iterator[FinishedJob]:
-        """Each loadable job in order; the others raise or are recorded in `failures`."""
-        for outcomes in self._outcomes():
-            yield from self._accept(outcomes)
-
-    async def _afinished_jobs(self) -> AsyncIterator[FinishedJob]:
-        """Async `_finished_jobs`."""
-        async for outcomes in self._aoutcomes():
-            for job in self._accept(outcomes):
-                yield job
-
-    def _outcomes(self) -> Iterator[list[Outcome]]:
-        """Each unit's jobs, loaded or failed, in order; `failures` is reset first."""
-        self.failures = {}
-        with self._progress() as progress:
-            for outcomes in run_units(self.client, self._units(), self.max_concurrency):
-                yield outcomes
-                if progress is not None:
-                    progress.update(len(outcomes))
-
-    async def _aoutcomes(self) -> AsyncIterator[list[Outcome]]:
-        """Async `_outcomes`."""
-        self.failures = {}
-        with self._progress() as progress:
-            async for outcomes in arun_units(self.client, self._units(), self.max_concurrency):
-                yield outcomes
-                if progress is not None:
-                    progress.update(len(outcomes))
-
-    def _documents(self, job: FinishedJob) -> list[Document]:
-        source = result_url(self.client.settings, job.agent_job_id)
-        documents = job_documents(job, source=source, output_keys=self.output_keys)
-        self._warn_missing_keys(job.agent_job_id, documents)
-        return documents
-
     def _units(self) -> Iterator[Flow[Step, list[Outcome]]]:
         if self.use_batch_endpoint:
             for chunk in chunked(self.agent_job_ids, self.batch_size):
@@ -218,33 +149,9 @@ class RoeAgentJobResultLoader(BaseLoader):
             for agent_job_id in self.agent_job_ids:
                 yield single_unit(agent_job_id, self.options)
 
-    def _accept(self, outcomes: list[Outcome]) -> Iterator[FinishedJob]:
-        for agent_job_id, outcome in outcomes:
-            if isinstance(outcome, RoeError):
-                if not self.continue_on_failure or isinstance(outcome, FATAL_ERRORS):
-                    raise outcome
-                self.failures[agent_job_id] = outcome
-                logger.warning("skipped agent job %s: %s", agent_job_id, outcome)
-                continue
-            yield outcome
-
-    def _warn_missing_keys(self, agent_job_id: str, documents: list[Document]) -> None:
-        wanted = self.output_keys
-        if wanted is None:
-            return
-        missing = set(wanted).difference(d.metadata["key"] for d in documents)
-        if missing:
-            logger.warning(
-                "agent job %s has no output with key(s) %s",
-                agent_job_id,
-                ", ".join(sorted(missing)),
-            )
-
-    def _progress(self) -> AbstractContextManager[Any]:
-        if not self.show_progress:
-            return nullcontext()
-        tqdm = _require_tqdm()
-        return tqdm(total=len(self.agent_job_ids), unit="job", desc="Roe jobs")  # type: ignore[no-any-return]
+    @property
+    def _total(self) -> int:
+        return len(self.agent_job_ids)
 
 
 def _check_int(name: str, value: object, low: int, high: int | None) -> None:
@@ -257,12 +164,3 @@ def _check_int(name: str, value: object, low: int, high: int | None) -> None:
         bounds = f"between {low} and {high}" if high else f"at least {low}"
         msg = f"{name} must be a whole number {bounds}, got {value!r}"
         raise ValueError(msg)
-
-
-def _require_tqdm() -> Any:
-    try:
-        from tqdm.auto import tqdm
-    except ImportError as exc:
-        msg = "show_progress=True needs tqdm: pip install 'langchain-roe[progress]'"
-        raise ImportError(msg) from exc
-    return tqdm

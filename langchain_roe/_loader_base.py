@@ -1,0 +1,150 @@
+"""What the Roe document loaders share: streaming units of work into Documents, in order.
+
+A loader says what its units are (`_units`: flows yielding steps, each returning its jobs' outcomes
+keyed by what `failures` names them by); this base runs them with `max_concurrency` in flight,
+sync or async, turns each finished job into Documents and records or raises the failures.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, Generic, TypeVar
+
+from langchain_core.document_loaders import BaseLoader
+from langchain_core.documents import Document
+
+from langchain_roe._calls import result_url
+from langchain_roe._client import RoeClient
+from langchain_roe._constants import LOGGER_NAME
+from langchain_roe._documents import FinishedJob, job_documents
+from langchain_roe._exceptions import AuthenticationError, ConfigurationError, RoeError
+from langchain_roe._flow import Flow
+from langchain_roe._loading import arun_units, run_units
+from langchain_roe._waiting import Step
+
+logger = logging.getLogger(LOGGER_NAME)
+
+K = TypeVar("K")
+
+#: Errors about the whole set-up, never about one job: raised even with `continue_on_failure`.
+FATAL_ERRORS = (AuthenticationError, ConfigurationError)
+
+
+class JobDocumentsLoader(BaseLoader, Generic[K]):
+    """Base of the Roe loaders: units of jobs in, Documents out, in order, with failures kept."""
+
+    client: RoeClient
+    output_keys: frozenset[str] | None
+    max_concurrency: int
+    continue_on_failure: bool
+    show_progress: bool
+    failures: dict[K, RoeError]
+    _what = "agent job"
+    _unit = "job"
+
+    @property
+    def _total(self) -> int:
+        raise NotImplementedError
+
+    def _units(self) -> Iterator[Flow[Step, list[tuple[K, FinishedJob | RoeError]]]]:
+        raise NotImplementedError
+
+    def lazy_load(self) -> Iterator[Document]:
+        """Yield Documents job by job, in the order the ids were given, as their requests answer."""
+        for job in self._finished_jobs():
+            yield from self._documents(job)
+
+    async def alazy_load(self) -> AsyncIterator[Document]:
+        """Async `lazy_load`, on httpx's async client; no event loop is run inside."""
+        async for job in self._afinished_jobs():
+            for document in self._documents(job):
+                yield document
+
+    def load(self) -> list[Document]:
+        """Load every Document into a list (`lazy_load` streams them instead)."""
+        documents: list[Document] = []
+        for job in self._finished_jobs():
+            documents.extend(self._documents(job))
+        return documents
+
+    async def aload(self) -> list[Document]:
+        """Async `load`."""
+        documents: list[Document] = []
+        async for job in self._afinished_jobs():
+            documents.extend(self._documents(job))
+        return documents
+
+    def _finished_jobs(self) -> Iterator[FinishedJob]:
+        """Each loadable job in order; the others raise or are recorded in `failures`."""
+        for outcomes in self._outcomes():
+            yield from self._accept(outcomes)
+
+    async def _afinished_jobs(self) -> AsyncIterator[FinishedJob]:
+        """Async `_finished_jobs`."""
+        async for outcomes in self._aoutcomes():
+            for job in self._accept(outcomes):
+                yield job
+
+    def _outcomes(self) -> Iterator[list[tuple[K, FinishedJob | RoeError]]]:
+        """Each unit's jobs, loaded or failed, in order; `failures` is reset first."""
+        self.failures = {}
+        with self._progress() as progress:
+            for outcomes in run_units(self.client, self._units(), self.max_concurrency):
+                yield outcomes
+                if progress is not None:
+                    progress.update(len(outcomes))
+
+    async def _aoutcomes(self) -> AsyncIterator[list[tuple[K, FinishedJob | RoeError]]]:
+        """Async `_outcomes`."""
+        self.failures = {}
+        with self._progress() as progress:
+            async for outcomes in arun_units(self.client, self._units(), self.max_concurrency):
+                yield outcomes
+                if progress is not None:
+                    progress.update(len(outcomes))
+
+    def _documents(self, job: FinishedJob) -> list[Document]:
+        source = result_url(self.client.settings, job.agent_job_id)
+        documents = job_documents(job, source=source, output_keys=self.output_keys)
+        self._warn_missing_keys(job.agent_job_id, documents)
+        return documents
+
+    def _accept(self, outcomes: list[tuple[K, FinishedJob | RoeError]]) -> Iterator[FinishedJob]:
+        for agent_job_id, outcome in outcomes:
+            if isinstance(outcome, RoeError):
+                if not self.continue_on_failure or isinstance(outcome, FATAL_ERRORS):
+                    raise outcome
+                self.failures[agent_job_id] = outcome
+                logger.warning("skipped %s %s: %s", self._what, agent_job_id, outcome)
+                continue
+            yield outcome
+
+    def _warn_missing_keys(self, agent_job_id: str, documents: list[Document]) -> None:
+        wanted = self.output_keys
+        if wanted is None:
+            return
+        missing = set(wanted).difference(d.metadata["key"] for d in documents)
+        if missing:
+            logger.warning(
+                "agent job %s has no output with key(s) %s",
+                agent_job_id,
+                ", ".join(sorted(missing)),
+            )
+
+    def _progress(self) -> AbstractContextManager[Any]:
+        if not self.show_progress:
+            return nullcontext()
+        tqdm = require_tqdm()
+        return tqdm(total=self._total, unit=self._unit, desc="Roe " + self._unit + "s")  # type: ignore[no-any-return]
+
+
+def require_tqdm() -> Any:
+    """tqdm, or an ImportError saying how to install it."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as exc:
+        msg = "show_progress=True needs tqdm: pip install 'langchain-roe[progress]'"
+        raise ImportError(msg) from exc
+    return tqdm
