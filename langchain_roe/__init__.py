@@ -36,7 +36,7 @@ from langchain_roe._models import (
     AgentVersion,
 )
 from langchain_roe._version import __version__
-from langchain_roe.document_loaders import RoeAgentJobResultLoader
+from langchain_roe.document_loaders import RoeAgentJobResultLoader, RoeAgentRunLoader
 from langchain_roe.toolkits import RoeToolkit
 from langchain_roe.tools import RoeAgentJobResultInput, RoeAgentJobResultTool, RoeRunAgentTool
 
@@ -68,6 +68,7 @@ __all__ = [
     "RoeAgentJobResultInput",
     "RoeAgentJobResultLoader",
     "RoeAgentJobResultTool",
+    "RoeAgentRunLoader",
     "RoeClient",
     "RoeError",
     "RoeRunAgentTool",

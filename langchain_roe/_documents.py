@@ -57,6 +57,8 @@ class FinishedJob:
     """Known on the batch path; the single-result endpoint does not say."""
     corrected: bool = False
     """Whether `outputs` are a human reviewer's corrections."""
+    input_index: int | None = None
+    """The position of the inputs that started the job, when a run loader started it."""
 
     @classmethod
     def from_result(cls, agent_job_id: str, result: AgentJobResult) -> FinishedJob:
@@ -181,8 +183,9 @@ def job_documents(
 
     Metadata holds flat JSON primitives and no `None`: `source`, `agent_job_id`, `agent_id`,
     `agent_version_id`, `key`, `description` (when not empty), `data_type`, `cost` (when given),
-    `output_index`, `input_tokens` and `output_tokens` (when given), `status` (when known) and
-    `corrected` (when the outputs are a reviewer's). The job's inputs are left out.
+    `output_index`, `input_tokens` and `output_tokens` (when given), `status` (when known),
+    `corrected` (when the outputs are a reviewer's) and `input_index` (for a job a run loader
+    started). The job's inputs are left out.
     """
     shared: Metadata = {"source": source, "agent_job_id": job.agent_job_id}
     if job.agent_id is not None:
@@ -197,6 +200,8 @@ def job_documents(
         shared["status"] = job.status.name
     if job.corrected:
         shared["corrected"] = True
+    if job.input_index is not None:
+        shared["input_index"] = job.input_index
     documents = []
     job_hash = _job_hash(job.agent_job_id)
     for index, output in enumerate(job.outputs):

@@ -108,3 +108,37 @@ def _file(key: str, value: Any) -> tuple[str, bytes, str]:
 
 def _mime(name: str) -> str:
     return mimetypes.guess_type(name)[0] or OCTET_STREAM
+
+
+def check_inputs(inputs_list: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Check every run's inputs before any request, without reading files yet.
+
+    Raises:
+        ValueError: Not a sequence of non-empty mappings, a value that is neither text nor a file,
+            or a file path that does not name a readable file; naming the position.
+    """
+    if isinstance(inputs_list, Mapping | str) or not isinstance(inputs_list, Sequence):
+        msg = "inputs must be a sequence of input mappings (one mapping per job)"
+        raise ValueError(msg)
+    if not inputs_list:
+        msg = "inputs is empty: give at least one mapping of input key to value"
+        raise ValueError(msg)
+    for position, inputs in enumerate(inputs_list):
+        if not isinstance(inputs, Mapping) or not inputs:
+            msg = f"inputs[{position}] must be a non-empty mapping of input key to value"
+            raise ValueError(msg)
+        for key, value in inputs.items():
+            for one in value if isinstance(value, list | tuple) else [value]:
+                if isinstance(one, str | bytes | bytearray) or callable(getattr(one, "read", None)):
+                    continue
+                if isinstance(one, Path):
+                    if not one.is_file():
+                        msg = f"inputs[{position}][{key!r}]: {str(one)!r} is not a readable file"
+                        raise ValueError(msg)
+                    continue
+                msg = (
+                    f"inputs[{position}][{key!r}] must be text (str), or a file as pathlib.Path, "
+                    f"bytes or a binary file object; got {type(one).__name__}"
+                )
+                raise ValueError(msg)
+    return list(inputs_list)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from langchain_roe import _clock
@@ -21,6 +21,7 @@ from langchain_roe._client import RoeClient
 from langchain_roe._documents import FinishedJob
 from langchain_roe._exceptions import JobFailedError, JobNotFinishedError, RoeError
 from langchain_roe._flow import Flow, adrive, drive
+from langchain_roe._inputs import is_file_input
 from langchain_roe._jobs import job_state_error
 from langchain_roe._models import AgentJobStatusCode, status_code
 from langchain_roe._waiting import Step, about, wait_flow
@@ -78,6 +79,65 @@ def batch_unit(ids: list[str], options: LoadOptions) -> Flow[Step, list[Outcome]
         asking = [i for i, state in settled.items() if state is None]
         outcomes.update((i, state) for i, state in settled.items() if state is not None)
     return [(i, outcomes[i]) for i in ids]
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """What the run loader was asked for, as its units need it."""
+
+    agent_id: str
+    version_id: str | None
+    metadata: Mapping[str, Any] | None
+    skip_cache: bool
+    run_key: str
+    """Prefix of this load's idempotency keys: `<run_key>-<input position>`."""
+    load: LoadOptions
+
+
+def run_unit(
+    positions: range, inputs: Sequence[Mapping[str, Any]], options: RunOptions
+) -> Flow[Step, list[tuple[int, FinishedJob | RoeError]]]:
+    """Start the jobs for a chunk of inputs, wait for them and load them, keyed by position.
+
+    Text-only inputs go in one many-inputs request; inputs with files (or a version, or metadata,
+    which that endpoint cannot take) are started one by one, each under its own idempotency key.
+    """
+    started: dict[int, str] = {}
+    failed: dict[int, RoeError] = {}
+    singly = options.version_id is not None or options.metadata is not None
+    if singly or any(is_file_input(v) for p in positions for v in inputs[p].values()):
+        for position in positions:
+            kwargs = (
+                ("version_id", options.version_id),
+                ("metadata", options.metadata),
+                ("idempotency_key", f"{options.run_key}-{position}"),
+                ("skip_cache", options.skip_cache),
+            )
+            try:
+                started[position] = yield Step(
+                    "run_agent", (options.agent_id, inputs[position]), kwargs
+                )
+            except RoeError as error:
+                failed[position] = error
+    else:
+        chunk = [inputs[p] for p in positions]
+        try:
+            ids = yield Step(
+                "run_agent_many", (options.agent_id, chunk), (("skip_cache", options.skip_cache),)
+            )
+        except RoeError as error:
+            failed.update((p, error) for p in positions)
+        else:
+            started.update(zip(positions, ids, strict=True))
+    outcomes: dict[int, FinishedJob | RoeError] = dict(failed)
+    if started:
+        loaded = dict((yield from batch_unit(list(started.values()), options.load)))
+        for position, agent_job_id in started.items():
+            outcome = loaded[agent_job_id]
+            if isinstance(outcome, FinishedJob):
+                outcome = replace(outcome, input_index=position)
+            outcomes[position] = outcome
+    return [(position, outcomes[position]) for position in positions]
 
 
 def single_unit(agent_job_id: str, options: LoadOptions) -> Flow[Step, list[Outcome]]:

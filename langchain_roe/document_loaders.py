@@ -1,10 +1,11 @@
-"""`RoeAgentJobResultLoader`: Roe agent job outputs as LangChain Documents."""
+"""The Roe document loaders: jobs' outputs as Documents, and an agent run over many inputs."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from langchain_roe._calls import chunked
 from langchain_roe._client import RoeClient, build_client
@@ -13,16 +14,20 @@ from langchain_roe._constants import (
     DEFAULT_WAIT_TIMEOUT,
     LOGGER_NAME,
     MAX_IDS_PER_REQUEST,
+    MAX_INPUTS_PER_REQUEST,
 )
-from langchain_roe._documents import check_output_keys
+from langchain_roe._documents import FinishedJob, check_output_keys
 from langchain_roe._exceptions import RoeError
 from langchain_roe._flow import Flow
-from langchain_roe._ids import unique_job_ids
+from langchain_roe._ids import canonical_uuid, unique_job_ids
+from langchain_roe._inputs import check_inputs
 from langchain_roe._loader_base import JobDocumentsLoader, require_tqdm
 from langchain_roe._loading import (
     LoadOptions,
     Outcome,
+    RunOptions,
     batch_unit,
+    run_unit,
     single_unit,
 )
 from langchain_roe._waiting import Step
@@ -164,3 +169,130 @@ def _check_int(name: str, value: object, low: int, high: int | None) -> None:
         bounds = f"between {low} and {high}" if high else f"at least {low}"
         msg = f"{name} must be a whole number {bounds}, got {value!r}"
         raise ValueError(msg)
+
+
+class RoeAgentRunLoader(JobDocumentsLoader[int]):
+    """Run a Roe agent over many inputs and load what each job produced as Documents.
+
+    Each input (a mapping of input key to value) starts one job: text-only inputs go to the
+    many-inputs endpoint in chunks of `batch_size`; inputs with files (`pathlib.Path`, `bytes` or
+    a binary file object; a `str` is always text) are started one by one, each under its own
+    idempotency key. The jobs are waited for (statuses polled with backoff until `wait_timeout`)
+    and read through the batch results endpoint. Documents are exactly those of
+    `RoeAgentJobResultLoader` (same ids and metadata), plus `input_index`, streamed in input
+    order with memory bounded by the chunks in flight.
+
+    Example:
+        ```python
+        from langchain_roe import RoeAgentRunLoader
+
+        loader = RoeAgentRunLoader(
+            "5eb1a2c3-d4e5-4f60-8a7b-9c0d1e2f3a4b",
+            [{"url": "https://www.roe-ai.com", "question": "Who founded it?"}],
+            continue_on_failure=True,
+        )
+        for document in loader.lazy_load():
+            print(document.metadata["input_index"], document.page_content[:80])
+        print(loader.failures)  # input position -> why it has no outputs
+        ```
+
+    Args:
+        agent_id: The agent to run.
+        inputs: One mapping of input key to value per job.
+        version_id: Run this version instead of the current one (then every input is a single run).
+        metadata: Metadata stored on each job (single runs only; the many-inputs endpoint ignores it).
+        wait_timeout: Seconds to wait for a chunk's jobs, counted from the start of its unit.
+        continue_on_failure: Record an input that produced no outputs in `failures` and go on,
+            instead of raising. Authentication and configuration errors always raise.
+        max_concurrency: Chunks in flight at once.
+        skip_cache: Ask the server not to answer from its cache of earlier runs.
+        batch_size: Inputs per many-inputs request (and per results request), at most 1000.
+        output_keys: Load only the outputs with these keys.
+        show_progress: A progress bar over inputs (needs `tqdm`).
+        client: A ready `RoeClient`; else the settings below, as `RoeClient` takes them.
+
+    Starting jobs costs credits: a request that may have started jobs is never repeated without
+    its idempotency key; a chunk whose outcome is unknown fails its inputs with a
+    `RunOutcomeUnknownError` rather than risk starting them twice.
+    """
+
+    _what = "input"
+    _unit = "input"
+
+    def __init__(
+        self,
+        agent_id: str,
+        inputs: Sequence[Mapping[str, Any]],
+        *,
+        version_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
+        continue_on_failure: bool = False,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        skip_cache: bool = False,
+        batch_size: int = MAX_INPUTS_PER_REQUEST,
+        output_keys: str | Sequence[str] | None = None,
+        show_progress: bool = False,
+        client: RoeClient | None = None,
+        api_key: str | None = None,
+        organization_id: str | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        max_response_bytes: int | None = None,
+        allow_insecure_http: bool | None = None,
+    ) -> None:
+        self.agent_id = canonical_uuid(agent_id, "agent_id")
+        self.version_id = None if version_id is None else canonical_uuid(version_id, "version_id")
+        self.inputs = check_inputs(inputs)
+        _check_int("max_concurrency", max_concurrency, 1, None)
+        _check_int("batch_size", batch_size, 1, MAX_INPUTS_PER_REQUEST)
+        if not wait_timeout > 0:
+            msg = f"wait_timeout must be a positive number of seconds, got {wait_timeout!r}"
+            raise ValueError(msg)
+        if metadata is not None and not isinstance(metadata, Mapping):
+            msg = f"metadata must be a mapping, got {type(metadata).__name__}"
+            raise ValueError(msg)
+        self.metadata = metadata
+        self.wait_timeout = float(wait_timeout)
+        self.skip_cache = skip_cache
+        self.batch_size = batch_size
+        self.output_keys = check_output_keys(output_keys)
+        self.max_concurrency = max_concurrency
+        self.continue_on_failure = continue_on_failure
+        self.show_progress = show_progress
+        if show_progress:
+            require_tqdm()
+        self.client = build_client(
+            client,
+            api_key=api_key,
+            organization_id=organization_id,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
+            allow_insecure_http=allow_insecure_http,
+        )
+        self.failures: dict[int, RoeError] = {}
+        """Each input of the last load that produced no outputs, by position, with why."""
+
+    @property
+    def _total(self) -> int:
+        return len(self.inputs)
+
+    def _units(self) -> Iterator[Flow[Step, list[tuple[int, FinishedJob | RoeError]]]]:
+        options = RunOptions(
+            agent_id=self.agent_id,
+            version_id=self.version_id,
+            metadata=self.metadata,
+            skip_cache=self.skip_cache,
+            run_key=f"langchain-roe-{uuid.uuid4()}",  # a load starts its own jobs
+            load=LoadOptions(
+                wait_for_completion=True,
+                wait_timeout=self.wait_timeout,
+                prefer_corrected_outputs=False,
+            ),
+        )
+        for start in range(0, len(self.inputs), self.batch_size):
+            positions = range(start, min(start + self.batch_size, len(self.inputs)))
+            yield run_unit(positions, self.inputs, options)

@@ -34,6 +34,7 @@ EXPECTED_ALL = [
     "RoeAgentJobResultInput",
     "RoeAgentJobResultLoader",
     "RoeAgentJobResultTool",
+    "RoeAgentRunLoader",
     "RoeClient",
     "RoeError",
     "RoeRunAgentTool",
