@@ -59,7 +59,10 @@ def test_inputs_with_files_are_single_runs_under_their_own_keys(
 ) -> None:
     pdf = tmp_path / "page.pdf"
     pdf.write_bytes(b"%PDF-1.7")
-    given = [{"url": pdf, "question": "q0"}, {"url": "https://x", "question": "q1"}]
+    given: list[dict[str, Any]] = [
+        {"url": pdf, "question": "q0"},
+        {"url": "https://x", "question": "q1"},
+    ]
     documents = RoeAgentRunLoader(AGENT_ID, given, client=client_for(server)).load()
     assert sorted({d.metadata["input_index"] for d in documents}) == [0, 1]
     assert server.runs.created == 2
