@@ -7,7 +7,8 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
 from langchain_core.documents import Document
 
@@ -19,7 +20,7 @@ from langchain_roe._documents import FinishedJob, job_documents, readable_value
 from langchain_roe._exceptions import ConfigurationError, RoeError
 from langchain_roe._ids import unique_job_ids
 from langchain_roe._loader_base import FATAL_ERRORS
-from langchain_roe.document_loaders import RoeAgentJobResultLoader
+from langchain_roe.document_loaders import RoeAgentJobResultLoader, RoeAgentRunLoader
 from langchain_roe.replay import recorded_job_ids, replay_client
 from langchain_roe.tools import RoeAgentJobResultTool
 
@@ -39,7 +40,8 @@ def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(
         prog="roe-job-result",
         description="Print the outputs of Roe AI agent jobs: as a model reads them (text), as "
-        "LangChain Documents (jsonl), or for people (markdown).",
+        "LangChain Documents (jsonl), or for people (markdown). With --run, start an agent's "
+        "jobs first.",
         epilog="Exit status: 0 all jobs loaded, 1 some jobs failed (each named once on standard "
         "error), 2 usage or configuration error, 130 interrupted, 141 standard output closed "
         "early (as with | head).",
@@ -77,6 +79,26 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="go on past jobs that fail, naming each; exit 1 at the end (without it, stop after "
         "the first request that had a failed job)",
+    )
+    runs = cli.add_argument_group("running an agent (instead of reading jobs by id)")
+    runs.add_argument(
+        "--run",
+        metavar="AGENT_ID",
+        help="start jobs of this agent and print their outputs once they finish (uses credits)",
+    )
+    runs.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="one input of a single run; KEY=@PATH uploads the file at PATH (as curl does); repeat "
+        "for each input",
+    )
+    runs.add_argument(
+        "--inputs-jsonl",
+        metavar="PATH",
+        help="many runs: one JSON object of inputs per line ('-' for standard input); a value "
+        '"@PATH" uploads that file',
     )
     cli.add_argument(
         "--demo",
@@ -141,6 +163,8 @@ def main(
 
 
 def _main(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr: TextIO) -> int:
+    if args.run is not None:
+        return _run(args, stdin, stdout, stderr)
     try:
         ids = read_ids(args, stdin)
         replaying = _replaying(args, ids)
@@ -178,8 +202,82 @@ def _main(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr
         return EXIT_USAGE
 
 
+def _run(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr: TextIO) -> int:
+    """`--run`: start the agent on the inputs given, then print like the job ids' outputs."""
+    try:
+        given = run_inputs(args, stdin)
+        client = build_client(None, **_settings(args))
+        if client.settings.api_key is None:
+            raise ConfigurationError(f"no Roe API key: set {ENV_API_KEY} or pass --api-key")
+        loader = RoeAgentRunLoader(
+            args.run,
+            given,
+            client=client,
+            output_keys=args.output_keys,
+            wait_timeout=args.wait_timeout,
+            show_progress=len(given) >= PROGRESS_FROM_JOBS and stderr.isatty() and _has_tqdm(),
+        )
+    except (ValueError, OSError) as error:
+        print(f"roe-job-result: {error}", file=stderr)
+        return EXIT_USAGE
+    try:
+        return _print_jobs(loader, args.format or "text", True, stdout, stderr)
+    except FATAL_ERRORS as error:
+        print(f"roe-job-result: {error}", file=stderr)
+        return EXIT_USAGE
+
+
+def run_inputs(args: argparse.Namespace, stdin: TextIO | None) -> list[dict[str, Any]]:
+    """The runs asked for: one from `--input`s, or one per line of `--inputs-jsonl`.
+
+    Raises:
+        ValueError: Neither or both given, a malformed `KEY=VALUE` or line.
+    """
+    if bool(args.input) == bool(args.inputs_jsonl):
+        raise ValueError(
+            "--run takes its inputs from --input KEY=VALUE ... or --inputs-jsonl, one of them"
+        )
+    if args.input:
+        one: dict[str, Any] = {}
+        for item in args.input:
+            key, equals, value = item.partition("=")
+            if not equals or not key:
+                raise ValueError(f"--input takes KEY=VALUE, got {item!r}")
+            one[key] = _value(value)
+        return [one]
+    if args.inputs_jsonl == "-":
+        if stdin is None:
+            raise ValueError("--inputs-jsonl -: standard input is closed")
+        lines = list(stdin)
+    else:
+        with open(args.inputs_jsonl, encoding="utf-8") as handle:
+            lines = list(handle)
+    runs = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            loaded = json.loads(line)
+        except ValueError:
+            raise ValueError(f"--inputs-jsonl line {number} is not JSON") from None
+        if not isinstance(loaded, dict):
+            raise ValueError(f"--inputs-jsonl line {number} is not a JSON object of inputs")
+        runs.append(
+            {
+                key: _value(value) if isinstance(value, str) else value
+                for key, value in loaded.items()
+            }
+        )
+    return runs
+
+
+def _value(text: str) -> str | Path:
+    """A value as given, or the file it names after `@` (uploaded, as curl's `-F key=@file`)."""
+    return Path(text[1:]).expanduser() if text.startswith("@") and len(text) > 1 else text
+
+
 def _print_jobs(
-    loader: RoeAgentJobResultLoader,
+    loader: RoeAgentJobResultLoader | RoeAgentRunLoader,
     form: str,
     keep_going: bool,
     stdout: TextIO,
@@ -194,7 +292,7 @@ def _print_jobs(
         for job in jobs:
             stdout.write(_render(loader, job, form))
         stdout.flush()
-        _report(failures, stderr)
+        _report(failures, stderr, loader._what)
         failed = failed or bool(failures)
         if failures and not keep_going:
             break
@@ -202,12 +300,12 @@ def _print_jobs(
 
 
 def _units(
-    loader: RoeAgentJobResultLoader,
-) -> Iterator[tuple[list[FinishedJob], dict[str, RoeError]]]:
+    loader: RoeAgentJobResultLoader | RoeAgentRunLoader,
+) -> Iterator[tuple[list[FinishedJob], dict[Any, RoeError]]]:
     """Each request unit's loaded jobs and failures, in order; set-up errors raise."""
     for outcomes in loader._outcomes():
         jobs: list[FinishedJob] = []
-        failures: dict[str, RoeError] = {}
+        failures: dict[Any, RoeError] = {}
         for agent_job_id, outcome in outcomes:
             if isinstance(outcome, FATAL_ERRORS):
                 raise outcome
@@ -218,12 +316,15 @@ def _units(
         yield jobs, failures
 
 
-def _report(failures: dict[str, RoeError], stderr: TextIO) -> None:
-    for agent_job_id, error in failures.items():
-        print(f"roe-job-result: job {agent_job_id} failed: {error.message}", file=stderr)
+def _report(failures: dict[Any, RoeError], stderr: TextIO, what: str = "agent job") -> None:
+    name = "job" if what == "agent job" else what
+    for key, error in failures.items():
+        print(f"roe-job-result: {name} {key} failed: {error.message}", file=stderr)
 
 
-def _render(loader: RoeAgentJobResultLoader, job: FinishedJob, form: str) -> str:
+def _render(
+    loader: RoeAgentJobResultLoader | RoeAgentRunLoader, job: FinishedJob, form: str
+) -> str:
     if form == "text":
         text = result_text(job, output_keys=loader.output_keys, max_chars=DEFAULT_MAX_OUTPUT_CHARS)
         return text + "\n\n"
@@ -288,8 +389,8 @@ def _demo(loader: RoeAgentJobResultLoader, stdout: TextIO, stderr: TextIO) -> in
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
-def _client(args: argparse.Namespace, replaying: bool, stderr: TextIO) -> RoeClient:
-    settings = {
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    return {
         "api_key": args.api_key,
         "organization_id": args.organization_id,
         "base_url": args.base_url,
@@ -297,6 +398,10 @@ def _client(args: argparse.Namespace, replaying: bool, stderr: TextIO) -> RoeCli
         "max_retries": args.max_retries,
         "max_response_bytes": args.max_response_bytes,
     }
+
+
+def _client(args: argparse.Namespace, replaying: bool, stderr: TextIO) -> RoeClient:
+    settings = _settings(args)
     if not replaying:
         return build_client(None, **settings)
     why = "no job ids given" if _has_key(args) else f"no {ENV_API_KEY} set"

@@ -291,3 +291,68 @@ def test_the_offline_demo_refuses_jobs_it_never_recorded_cleanly() -> None:
     assert out == ""
     assert "the recorded session has no answer" in err
     assert "set ROE_API_KEY to ask the live API" in err
+
+
+@pytest.fixture
+def agent_server() -> Any:
+    from tests.support.loopback import LoopbackServer, ServerConfig
+
+    with LoopbackServer(ServerConfig(outputs=1)) as running:
+        yield running
+
+
+def run_agent_cli(server: Any, *arguments: str, stdin: str = "") -> tuple[int, str, str]:
+    from tests.support.agents import AGENT_ID
+
+    return run(
+        ["--run", AGENT_ID, "--api-key", "k", "--base-url", server.base_url, *arguments], stdin
+    )
+
+
+@pytest.mark.enable_socket
+@pytest.mark.allow_hosts(["127.0.0.1"])
+def test_run_an_agent_on_inputs_and_print_its_outputs(agent_server: Any, tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text("<html></html>")
+    code, out, err = run_agent_cli(
+        agent_server, "--input", f"url=@{page}", "--input", "question=Who?", "--format", "jsonl"
+    )
+    assert (code, err) == (0, "")
+    (document,) = [json.loads(line) for line in out.splitlines()]
+    assert document["metadata"]["input_index"] == 0
+    assert [job.inputs["url"] for job in agent_server.runs.jobs.values()] == ["file:page.html:13"]
+
+
+@pytest.mark.enable_socket
+@pytest.mark.allow_hosts(["127.0.0.1"])
+def test_run_many_inputs_from_jsonl_names_each_failed_input(agent_server: Any) -> None:
+    from tests.support.agents import FAILING_QUESTION
+
+    lines = [
+        json.dumps({"url": "https://a", "question": "one"}),
+        json.dumps({"url": "https://b", "question": FAILING_QUESTION}),
+        json.dumps({"url": "https://c", "question": "three"}),
+    ]
+    code, out, err = run_agent_cli(
+        agent_server, "--inputs-jsonl", "-", "--format", "jsonl", stdin="\n".join(lines)
+    )
+    assert code == 1
+    assert [json.loads(line)["metadata"]["input_index"] for line in out.splitlines()] == [0, 2]
+    assert err.count("input 1 failed") == 1
+    assert agent_server.runs.created == 3
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        ([], "--input KEY=VALUE ... or --inputs-jsonl"),
+        (["--input", "novalue"], "--input takes KEY=VALUE"),
+        (["--input", "url=@/no/such/file"], "is not a readable file"),
+    ],
+)
+def test_run_usage_errors_exit_2_before_any_request(arguments: list[str], problem: str) -> None:
+    from tests.support.agents import AGENT_ID
+
+    code, _, err = run(["--run", AGENT_ID, "--api-key", "k", *arguments])
+    assert code == 2
+    assert problem in err
