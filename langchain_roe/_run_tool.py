@@ -309,9 +309,8 @@ def tool_name(agent_name: object, agent_id: str) -> str:
 def tool_description(values: dict[str, Any], definitions: list[AgentInputDefinition]) -> str:
     """What the agent takes and returns, for the model."""
     name = values.get("agent_name") or "a Roe AI agent"
-    about = (
-        f" It {values['agent_description'].rstrip('.')}." if values.get("agent_description") else ""
-    )
+    described = str(values.get("agent_description") or "").strip().rstrip(".")
+    about = f" What it does: {described}." if described else ""
     takes = "; ".join(f"{d.key} ({d.data_type})" for d in definitions)
     return (
         f"Run the Roe AI agent {name!r} on new inputs.{about} Inputs: {takes}. Starts a job (this "

@@ -28,13 +28,26 @@ import yaml
 from langchain_roe._client import RoeClient
 from langchain_roe._constants import JOB_IDS_FIELD, RESULTS_PATH, STATUSES_PATH
 
-__all__ = ["DEMO_SESSION", "ReplayTransport", "recorded_job_ids", "replay_client"]
+__all__ = [
+    "DEMO_SESSION",
+    "RUN_SESSION",
+    "RUN_SESSION_AGENT_ID",
+    "RUN_SESSION_TEXT",
+    "ReplayTransport",
+    "recorded_job_ids",
+    "replay_client",
+]
 
 #: The batch endpoints, whose recorded answers are also served for any subset of their ids.
 _BATCH_PATHS = (RESULTS_PATH, STATUSES_PATH)
 
 #: The recorded example session shipped with the package.
 DEMO_SESSION = Path(__file__).resolve().parent / "demo" / "session.yaml"
+#: A recorded run of an agent (the spec's example agent), for `examples/run_and_read.py`.
+RUN_SESSION = DEMO_SESSION.parent / "run_session.yaml"
+#: The agent that session runs, and the text it was given.
+RUN_SESSION_AGENT_ID = "123e4567-e89b-12d3-a456-426614174000"
+RUN_SESSION_TEXT = "Roe AI runs agents over unstructured data: PDFs, web pages and images."
 #: The key the replayed client sends; the recorded session never held a real one.
 REPLAY_API_KEY = "offline-replay"
 

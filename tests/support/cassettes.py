@@ -15,9 +15,16 @@ from typing import Any
 
 import vcr
 
-from langchain_roe import RoeAgentJobResultLoader, RoeAgentJobResultTool, RoeClient, RoeError
-from langchain_roe.replay import DEMO_SESSION
+from langchain_roe import (
+    RoeAgentJobResultLoader,
+    RoeAgentJobResultTool,
+    RoeClient,
+    RoeError,
+    RoeToolkit,
+)
+from langchain_roe.replay import DEMO_SESSION, RUN_SESSION_TEXT
 from tests.support import example_jobs as jobs
+from tests.support.fake_api import RUN_AGENT_ID
 
 CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
 
@@ -121,6 +128,19 @@ def _demo(client: RoeClient, ids: Ids) -> None:
     tool call for each of them and for a running and an unknown job."""
     RoeAgentJobResultLoader([ids[role] for role in DEMO_ROLES], client=client).load()
     _tool_calls(*DEMO_ROLES, "RUNNING", "UNKNOWN")(client, ids)
+
+
+#: The text the run example gives the spec's example agent (`examples/run_and_read.py` sends it).
+RUN_EXAMPLE_TEXT = RUN_SESSION_TEXT
+
+
+def _run_and_read(client: RoeClient, ids: Ids) -> None:
+    """What `examples/run_and_read.py` asks offline: the agent's version, then one run of it by
+    the toolkit's run tool, waited for (statuses PENDING, STARTED, SUCCESS) and read."""
+    toolkit = RoeToolkit.from_agents([ids.get("RUN_AGENT", RUN_AGENT_ID)], client=client)
+    run_tool = toolkit.get_tools()[0]
+    call = {"text": RUN_EXAMPLE_TEXT}
+    run_tool.invoke({"type": "tool_call", "id": "run-1", "name": run_tool.name, "args": call})
 
 
 #: The example ids by role; a live recording maps the same roles to real jobs.
@@ -238,6 +258,14 @@ SCENARIOS: list[Scenario] = [
         "through the loader (POST results), then the tool on each of them and on a running and "
         "an unknown job (GET result, GET status)",
         _demo,
+        folder=DEMO_SESSION.parent,
+    ),
+    Scenario(
+        "run_session",
+        "a run, shipped in the package for examples/run_and_read.py: the spec's example agent's "
+        "current version, a run of it (POST run, built from the spec's examples), its status "
+        "polled to SUCCESS and its result read",
+        _run_and_read,
         folder=DEMO_SESSION.parent,
     ),
 ]

@@ -7,11 +7,11 @@ documented schemas. Job ids not given by a payload are invented here.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from tests.support.fake_api import FakeJob
+from tests.support.fake_api import payload as payload  # re-exported: tests read payloads here
 
 PAYLOADS = Path(__file__).resolve().parent.parent / "fixtures" / "payloads"
 
@@ -29,11 +29,6 @@ AML = (
 WAITING = "8f3b1d5a-0c74-4e9b-a06d-4b5c7d9e1f3a"  # PENDING, then STARTED, then SUCCESS
 
 SUCCEEDED_JOBS = (WEB, DOCS, PDF, MULTIMODAL, AML)
-
-
-def payload(name: str) -> Any:
-    """The parsed body of `tests/fixtures/payloads/<name>.json`."""
-    return json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
 
 
 def _from_result(agent_job_id: str, name: str, status: int = 3) -> dict[str, Any]:

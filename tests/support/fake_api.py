@@ -1,4 +1,4 @@
-"""An in-memory Roe API: the four job endpoints over a table of jobs.
+"""An in-memory Roe API: the four job endpoints over a table of jobs, and runs of one agent.
 
 It answers as the official spec and `shared/roe-api/README.md` describe, including the undocumented
 choices marked below. `make record` records cassettes through it when no `ROE_API_KEY` is set, and the
@@ -12,17 +12,33 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from langchain_roe._constants import JOB_IDS_FIELD
 
+_PAYLOADS = Path(__file__).resolve().parent.parent / "fixtures" / "payloads"
+
+
+def payload(name: str) -> Any:
+    """The parsed body of `tests/fixtures/payloads/<name>.json`."""
+    return json.loads((_PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
+
+
 SUCCEEDED = frozenset({3, 6})
 TERMINAL = frozenset({3, 4, 5, 6})
 
 _JOB_PATH = re.compile(r"^/v1/agents/jobs/(?P<agent_job_id>[^/]+)/(?P<what>result|status)/$")
 _BATCH_PATHS = {"/v1/agents/jobs/results/": "results", "/v1/agents/jobs/statuses/": "statuses"}
+_VERSION_PATH = re.compile(r"^/v1/agents/(?P<agent_id>[^/]+)/versions/current/$")
+_RUN_PATH = re.compile(r"^/v1/agents/run/(?P<agent_id>[^/]+)/async/$")
+
+#: The spec's example agent (its current version is the spec's example too).
+RUN_AGENT_ID = "123e4567-e89b-12d3-a456-426614174000"
+#: Jobs started here get ids derived in this namespace from their order: a recording is repeatable.
+_RUN_NAMESPACE = uuid.UUID("c0a8e1f2-3b4d-4e5f-8a6b-7c8d9e0f1a2b")
 
 
 @dataclass
@@ -69,9 +85,21 @@ class FakeRoeAPI:
     def __init__(self, jobs: Iterable[FakeJob]) -> None:
         self.jobs = {job.agent_job_id: job for job in jobs}
         self.requests: list[tuple[str, str]] = []
+        self.keys: dict[str, str] = {}
+        """Idempotency keys of the runs started, each with its job (a repeat answers that job)."""
 
-    def handle(self, method: str, path: str, body: bytes) -> Answer:
+    def handle(
+        self, method: str, path: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> Answer:
         self.requests.append((method, path))
+        version = _VERSION_PATH.match(path)
+        if method == "GET" and version:
+            if version["agent_id"] != RUN_AGENT_ID:
+                return NOT_FOUND
+            return json_answer(200, payload("agent_version_current"))
+        run = _RUN_PATH.match(path)
+        if method == "POST" and run:
+            return self._start(run["agent_id"], body, (headers or {}).get("idempotency-key"))
         match = _JOB_PATH.match(path)
         if method == "GET" and match:
             job = self.jobs.get(_canonical(match["agent_job_id"]) or "")
@@ -91,12 +119,47 @@ class FakeRoeAPI:
 
     def respond(self, request: httpx.Request) -> httpx.Response:
         """Answer an httpx request (a handler for `httpx.MockTransport`)."""
-        answer = self.handle(request.method, request.url.path, request.read())
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        answer = self.handle(request.method, request.url.path, request.read(), headers)
         return httpx.Response(answer.status_code, headers=answer.headers, content=answer.body)
 
     def transport(self) -> httpx.MockTransport:
         """An httpx transport that answers from this API, for recording cassettes offline."""
         return httpx.MockTransport(self.respond)
+
+    def _start(self, agent_id: str, body: bytes, key: str | None) -> Answer:
+        """Start a job of the example agent: PENDING, then STARTED, then the spec's example result.
+
+        Assumed, as the client does: a repeated idempotency key answers the first job's id.
+        """
+        if agent_id != RUN_AGENT_ID:
+            return NOT_FOUND
+        try:
+            inputs = json.loads(body)
+        except ValueError:
+            inputs = {}
+        if not isinstance(inputs, dict) or "text" not in inputs:
+            return json_answer(400, ["Missing input key text"])
+        if key is not None and key in self.keys:
+            return json_answer(200, self.keys[key])
+        agent_job_id = str(uuid.uuid5(_RUN_NAMESPACE, str(len(self.keys) + len(self.jobs))))
+        result = payload("result_docs_example")
+        item = {
+            "id": agent_job_id,
+            "status": 3,
+            "result": result["outputs"],
+            "corrected_outputs": None,
+            "agent_id": RUN_AGENT_ID,
+            "agent_version_id": result["agent_version_id"],
+            "cost": None,
+            "inputs": [{"key": "text", "value": inputs["text"], "data_type": "text/plain"}],
+            "input_tokens": result["input_tokens"],
+            "output_tokens": result["output_tokens"],
+        }
+        self.jobs[agent_job_id] = FakeJob(item, pending_statuses=[0, 1])
+        if key is not None:
+            self.keys[key] = agent_job_id
+        return json_answer(200, agent_job_id)
 
     def _result(self, job: FakeJob) -> Answer:
         status = job.current_status()

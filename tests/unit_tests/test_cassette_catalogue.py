@@ -5,7 +5,7 @@ from __future__ import annotations
 from langchain_roe.replay import DEMO_SESSION
 from tests.support.cassettes import CASSETTES, SCENARIOS
 
-ALL_CASSETTES = [*CASSETTES.glob("*.yaml"), DEMO_SESSION]
+ALL_CASSETTES = [*CASSETTES.glob("*.yaml"), *DEMO_SESSION.parent.glob("*.yaml")]
 
 
 def test_each_scenario_has_its_cassette_and_no_cassette_is_orphaned() -> None:
@@ -19,6 +19,7 @@ def test_the_readme_lists_every_cassette() -> None:
         if scenario.folder == CASSETTES:
             assert f"| `{scenario.path.name}` | {scenario.summary} |" in readme
     assert "langchain_roe/demo/session.yaml" in readme
+    assert "langchain_roe/demo/run_session.yaml" in readme
 
 
 def test_no_cassette_holds_a_credential_or_the_organization() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from examples import agent, quickstart, rag_ingest
+from examples import agent, quickstart, rag_ingest, run_and_read
 from tests.support import example_jobs as jobs
 
 
@@ -26,3 +26,15 @@ def test_rag_ingest_adds_nothing_the_second_time() -> None:
     first, second = rag_ingest.main()
     assert first["num_added"] == 5
     assert (second["num_added"], second["num_updated"], second["num_skipped"]) == (0, 0, 5)
+
+
+def test_run_and_read_runs_an_agent_offline_and_reads_its_job(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    message = run_and_read.main()
+    out = capsys.readouterr().out
+    assert message.status == "success"
+    assert "roe_run_my_agent_123e4567" in out
+    assert "arguments: ['text']" in out
+    assert message.artifact["outputs"][0]["key"] == "output"
+    assert "What it does: Current version of the agent." in out
