@@ -33,7 +33,7 @@ TERMINAL = frozenset({3, 4, 5, 6})
 _JOB_PATH = re.compile(r"^/v1/agents/jobs/(?P<agent_job_id>[^/]+)/(?P<what>result|status)/$")
 _BATCH_PATHS = {"/v1/agents/jobs/results/": "results", "/v1/agents/jobs/statuses/": "statuses"}
 _VERSION_PATH = re.compile(r"^/v1/agents/(?P<agent_id>[^/]+)/versions/current/$")
-_RUN_PATH = re.compile(r"^/v1/agents/run/(?P<agent_id>[^/]+)/async/$")
+_RUN_PATH = re.compile(r"^/v1/agents/run/(?P<agent_id>[^/]+)/async/(?P<many>many/)?$")
 
 #: The spec's example agent (its current version is the spec's example too).
 RUN_AGENT_ID = "123e4567-e89b-12d3-a456-426614174000"
@@ -98,6 +98,14 @@ class FakeRoeAPI:
                 return NOT_FOUND
             return json_answer(200, payload("agent_version_current"))
         run = _RUN_PATH.match(path)
+        if method == "POST" and run and run["many"]:
+            try:
+                many = json.loads(body)["inputs"]
+            except (ValueError, KeyError, TypeError):
+                return json_answer(400, {"inputs": ["This field is required."]})
+            started = [self._start(run["agent_id"], json.dumps(one).encode(), None) for one in many]
+            refused = next((a for a in started if a.status_code != 200), None)
+            return refused or json_answer(200, [json.loads(a.body) for a in started])
         if method == "POST" and run:
             return self._start(run["agent_id"], body, (headers or {}).get("idempotency-key"))
         match = _JOB_PATH.match(path)
@@ -142,7 +150,7 @@ class FakeRoeAPI:
             return json_answer(400, ["Missing input key text"])
         if key is not None and key in self.keys:
             return json_answer(200, self.keys[key])
-        agent_job_id = str(uuid.uuid5(_RUN_NAMESPACE, str(len(self.keys) + len(self.jobs))))
+        agent_job_id = str(uuid.uuid5(_RUN_NAMESPACE, str(len(self.jobs))))
         result = payload("result_docs_example")
         item = {
             "id": agent_job_id,

@@ -17,7 +17,12 @@ from tests.support.example_jobs import example_jobs
 from tests.support.fake_api import FakeRoeAPI
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = [ROOT / "README.md", ROOT / "docs" / "tools.md", ROOT / "docs" / "document_loaders.md"]
+PAGES = [
+    ROOT / "README.md",
+    ROOT / "docs" / "tools.md",
+    ROOT / "docs" / "document_loaders.md",
+    ROOT / "docs" / "toolkits.md",
+]
 BLOCK = re.compile(r"(<!-- not run:[^>]*-->\n)?```python\n(.*?)```", re.DOTALL)
 
 
