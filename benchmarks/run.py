@@ -28,11 +28,17 @@ import httpx
 import orjson
 from langchain_core.documents import Document
 
-from langchain_roe import RoeAgentJobResultLoader, RoeAgentJobResultTool, RoeClient
+from langchain_roe import (
+    RoeAgentJobResultLoader,
+    RoeAgentJobResultTool,
+    RoeAgentRunLoader,
+    RoeClient,
+)
 from langchain_roe._calls import chunked, match_by_id
 from langchain_roe._constants import DOCUMENT_ID_NAMESPACE
 from langchain_roe._documents import FinishedJob, job_documents
 from langchain_roe._wire_fast import decode_batch, read_item
+from tests.support.agents import AGENT_ID
 from tests.support.loopback import ServerConfig, job_ids, subprocess_server, synthetic_item
 
 KEY = "bench-key"
@@ -49,6 +55,7 @@ class Row(NamedTuple):
 
 
 REPEATS = 5
+JOB_SECONDS = 3.0
 RESULTS = Path(__file__).with_name("results.md")
 
 
@@ -336,6 +343,54 @@ def conversion() -> list[Row]:
     ]
 
 
+def runs() -> list[Row]:
+    """500 inputs run, waited for and read: the run loader against the SDK's `run_many` + `wait`."""
+    given = [{"url": f"https://example.com/{n}", "question": f"q{n}"} for n in range(500)]
+    config = ServerConfig(outputs=4, latency=0.020, job_seconds=JOB_SECONDS)
+    with subprocess_server(config) as base_url:
+
+        def ours() -> list[Document]:
+            with RoeClient(api_key=KEY, base_url=base_url) as client:
+                return RoeAgentRunLoader(AGENT_ID, given, client=client).load()
+
+        def sdk(interval: float) -> list[Document]:
+            from roe import RoeClient as SdkClient
+
+            sdk_client = SdkClient(
+                api_key=KEY,
+                organization_id="00000000-0000-4000-8000-000000000000",
+                base_url=base_url,
+                batch_chunk_delay=0,
+            )
+            batch = sdk_client.agents.run_many(AGENT_ID, given)
+            items = batch.wait(interval=interval)
+            return [
+                Document(page_content=o.value, metadata={"agent_job_id": str(i.id), "key": o.key})
+                for i in items
+                if i is not None
+                for o in i.result
+            ]
+
+        assert len(ours()) == 4 * len(given)
+        sides: dict[str, Callable[[], Any]] = {"langchain-roe": ours}
+        if importlib.util.find_spec("roe"):
+            sides["SDK, 1 s polls"] = lambda: sdk(1.0)
+            sides["SDK, 0.25 s polls"] = lambda: sdk(0.25)
+            sides["SDK as it comes (5 s polls)"] = lambda: sdk(5.0)
+        medians = side_by_side(sides, repeats=3, warm_up=False)
+    what = f"runs: 500 inputs, jobs of {JOB_SECONDS:g} s, 20 ms latency, run + wait + read"
+    rows = []
+    for name, setting, goal in (
+        ("SDK as it comes (5 s polls)", "as it comes (5 s polls)", "< 1"),
+        ("SDK, 1 s polls", "1 s polls", "(its best at our first poll)"),
+        ("SDK, 0.25 s polls", "0.25 s polls", "(its fastest, 4 polls a second)"),
+    ):
+        if name in medians:
+            comparison = f"`RoeAgentRunLoader` vs roe-ai SDK `run_many` + `wait`, {setting}"
+            rows.append(Row(what, comparison, medians["langchain-roe"], medians[name], goal))
+    return rows
+
+
 def memory() -> list[Row]:
     config = ServerConfig(outputs=4, value_bytes=2000)
     with subprocess_server(config) as base_url:
@@ -383,7 +438,7 @@ def memory() -> list[Row]:
 
 def main() -> int:
     rows = []
-    for measure in (bulk, single, conversion, memory):
+    for measure in (bulk, single, conversion, runs, memory):
         print(f"measuring {measure.__name__} ...", file=sys.stderr, flush=True)
         rows += measure()
     lines = [

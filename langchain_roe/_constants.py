@@ -76,9 +76,9 @@ RETRYABLE_STATUS_CODES: Final = frozenset({408, 429})
 
 # Waiting for unfinished jobs: status polls back off from the first delay to the last, with jitter.
 DEFAULT_WAIT_TIMEOUT: Final = 600.0
-POLL_INITIAL_DELAY: Final = 1.0
-POLL_MAX_DELAY: Final = 15.0
-POLL_BACKOFF: Final = 1.5
+POLL_INITIAL_DELAY: Final = 0.5
+POLL_MAX_DELAY: Final = 10.0
+POLL_BACKOFF: Final = 1.3
 POLL_JITTER: Final = 0.2
 
 # The loader's defaults.

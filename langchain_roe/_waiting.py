@@ -32,7 +32,7 @@ class Step:
 
 
 def poll_delay(polls_done: int, *, jitter: Callable[[], float] = random.random) -> float:
-    """Seconds before the next status poll: from about 1 s growing to about 15 s, with jitter."""
+    """Seconds before the next status poll: from about 0.5 s growing to about 10 s, with jitter."""
     delay = min(POLL_INITIAL_DELAY * POLL_BACKOFF**polls_done, POLL_MAX_DELAY)
     return delay * (1.0 + POLL_JITTER * (2.0 * jitter() - 1.0))
 

@@ -19,6 +19,7 @@ from langchain_roe import (
     RoeAgentJobResultLoader,
     RoeClient,
 )
+from langchain_roe._constants import POLL_BACKOFF, POLL_INITIAL_DELAY
 from tests.conftest import Invoke
 from tests.support import example_jobs as jobs
 from tests.support.cassettes import replay
@@ -126,8 +127,9 @@ def test_waiting_loads_the_job_once_it_finishes(
         [document] = invoke(loader.load)
     assert json.loads(document.page_content)["name"] == "Jane Doe"
     assert len(retry_sleeps) == polls
-    for n, delay in enumerate(retry_sleeps):  # from about 1 s, growing by 1.5, jitter 20%
-        assert 0.8 * 1.5**n <= delay <= 1.2 * 1.5**n
+    for n, delay in enumerate(retry_sleeps):  # the poll schedule, with its 20% jitter
+        expected = POLL_INITIAL_DELAY * POLL_BACKOFF**n
+        assert 0.8 * expected <= delay <= 1.2 * expected
 
 
 @pytest.mark.vcr("loader_per_job.yaml")

@@ -87,7 +87,7 @@ def test_the_run_loader_over_500_text_inputs_never_starts_one_twice(server: Loop
     assert loaded | set(loader.failures) == set(range(500))
     assert not loaded & set(loader.failures)
     assert all(isinstance(e, RunOutcomeUnknownError) for e in loader.failures.values())
-    assert len(loaded) >= 250  # most chunks get through; the seed makes this run repeatable
+    assert len(loaded) >= 250  # most chunks get through (350 to 500 seen; threads vary the order)
     assert len(loaded) <= server.runs.created <= 500  # never twice; lost answers are the gap
     unknown_chunks = {i // 25 for i in loader.failures}
     assert server.runs.created - len(loaded) <= 25 * len(unknown_chunks)

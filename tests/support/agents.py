@@ -13,6 +13,7 @@ import email.parser
 import email.policy
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,9 +63,15 @@ FAILING_QUESTION = "fail please"
 class StartedJob:
     inputs: dict[str, Any]
     polls: int = 0
+    started_at: float = field(default_factory=time.monotonic)
+    duration: float | None = None
+    """Seconds the job runs, when it is timed (the benchmarks); else it moves one step a poll."""
 
     @property
     def status(self) -> int:
+        if self.duration is not None:  # PENDING for the first half, STARTED, then SUCCESS
+            elapsed = (time.monotonic() - self.started_at) / self.duration
+            return 0 if elapsed < 0.5 else 1 if elapsed < 1 else 3
         if self.inputs.get("question") == FAILING_QUESTION and self.polls >= 2:
             return 4
         return min(self.polls, 2) + (1 if self.polls >= 2 else 0)  # 0, 1, then 3
@@ -77,6 +84,8 @@ class Runs:
     jobs: dict[str, StartedJob] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     created: int = 0
+    job_seconds: float | None = None
+    """How long each started job runs, in seconds; None: one step per poll."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def route(
@@ -129,7 +138,7 @@ class Runs:
 
     def _start(self, inputs: dict[str, Any]) -> str:
         agent_job_id = str(uuid.uuid4())
-        self.jobs[agent_job_id] = StartedJob(inputs)
+        self.jobs[agent_job_id] = StartedJob(inputs, duration=self.job_seconds)
         self.created += 1
         return agent_job_id
 

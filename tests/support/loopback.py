@@ -59,8 +59,11 @@ class ServerConfig:
     unknown_ids: list[str] = field(default_factory=list)
     running_ids: list[str] = field(default_factory=list)
     failed_ids: list[str] = field(default_factory=list)
+    job_seconds: float | None = None
+    """How long each job started by a run takes, in seconds (None: one step per status poll)."""
     faults_after_acting: float = 0.0
-    """Share of the faults on run requests that strike after the job was created (answer lost)."""
+    """Share of the dropped connections and 5xx on run requests that strike after the job was
+    created (its answer lost). A 429 never does: a rate limiter turns requests away unprocessed."""
     seed: int = 7
 
 
@@ -134,7 +137,7 @@ class LoopbackServer:
     def __init__(self, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
         self.requests = 0
-        self.runs = Runs()
+        self.runs = Runs(job_seconds=self.config.job_seconds)
         """The agent's started jobs; `runs.created` counts the jobs really created."""
         self.port = 0
         self._random = random.Random(self.config.seed)
@@ -202,7 +205,8 @@ class LoopbackServer:
         """Write one answer; False when the connection must close."""
         config = self.config
         fault = _pick_fault(self._random.random(), config)
-        if fault and "/run/" in path and self._random.random() < config.faults_after_acting:
+        after_acting = fault in ("drop", "5xx")  # a 429 turns a request away before any work
+        if after_acting and "/run/" in path and self._random.random() < config.faults_after_acting:
             self.route(method, path, body, headers)  # the job is created; its answer is lost
         if fault == "drop":
             return False

@@ -148,7 +148,7 @@ def test_the_same_tool_call_never_starts_a_second_job(server: LoopbackServer) ->
 
 
 def test_a_job_still_running_at_the_deadline_is_not_an_error(server: LoopbackServer) -> None:
-    message = call(tool_for(server, wait_timeout=0.5), ARGS)
+    message = call(tool_for(server, wait_timeout=0.3), ARGS)
     assert message.status == "success"
     job = message.artifact["agent_job_id"]
     assert f"Roe agent job {job} was started and is still STARTED" in str(message.content)
@@ -195,7 +195,7 @@ def test_a_file_input_takes_a_file_id_or_url_never_a_local_path() -> None:
         agent_id=AGENT_ID,
         input_definitions=definitions,
         client=mock_client(script),
-        wait_timeout=0.5,
+        wait_timeout=0.3,
     )
     assert "Roe file id" in tool.args["document"]["description"]
     refused = call(tool, {"document": "/home/me/secret.pdf"})
@@ -258,7 +258,7 @@ RUN_TOOL_NAME = "roe_run_web_insights_company_facts_5eb1a2c3"
 
 def test_an_agent_runs_a_job_hears_it_is_running_then_reads_it(server: LoopbackServer) -> None:
     client = RoeClient(api_key="loopback-key", base_url=server.base_url)
-    toolkit = RoeToolkit.from_agents([AGENT_ID], client=client, wait_timeout=0.5)
+    toolkit = RoeToolkit.from_agents([AGENT_ID], client=client, wait_timeout=0.3)
     assert [t.name for t in toolkit.get_tools()] == [RUN_TOOL_NAME, "roe_get_agent_job_result"]
     agent = create_agent(RunThenRead(), toolkit.get_tools())
     state = agent.invoke({"messages": [{"role": "user", "content": "What does the page say?"}]})
