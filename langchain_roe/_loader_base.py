@@ -16,7 +16,7 @@ from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
 from langchain_roe._calls import result_url
-from langchain_roe._client import RoeClient
+from langchain_roe._client import RoeClient, build_client
 from langchain_roe._constants import LOGGER_NAME
 from langchain_roe._documents import FinishedJob, job_documents
 from langchain_roe._exceptions import AuthenticationError, ConfigurationError, RoeError
@@ -43,6 +43,24 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
     failures: dict[K, RoeError]
     _what = "agent job"
     _unit = "job"
+
+    def _configure(
+        self,
+        *,
+        client: RoeClient | None,
+        max_concurrency: int,
+        continue_on_failure: bool,
+        show_progress: bool,
+        **settings: Any,
+    ) -> None:
+        """What every loader's constructor sets up: checked, then its client built."""
+        check_int("max_concurrency", max_concurrency, 1, None)
+        self.max_concurrency = max_concurrency
+        self.continue_on_failure = continue_on_failure
+        self.show_progress = show_progress
+        if show_progress:
+            require_tqdm()
+        self.client = build_client(client, **settings)
 
     @property
     def _total(self) -> int:
@@ -138,6 +156,26 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
             return nullcontext()
         tqdm = require_tqdm()
         return tqdm(total=self._total, unit=self._unit, desc="Roe " + self._unit + "s")  # type: ignore[no-any-return]
+
+
+def check_int(name: str, value: object, low: int, high: int | None) -> None:
+    """Raise a `ValueError` naming `name` unless `value` is a whole number in [low, high]."""
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or value < low
+        or (high and value > high)
+    ):
+        bounds = f"between {low} and {high}" if high else f"at least {low}"
+        msg = f"{name} must be a whole number {bounds}, got {value!r}"
+        raise ValueError(msg)
+
+
+def check_wait_timeout(wait_timeout: object) -> None:
+    """Raise a `ValueError` unless `wait_timeout` is a positive, finite number of seconds."""
+    if not isinstance(wait_timeout, int | float) or not 0 < wait_timeout < float("inf"):
+        msg = f"wait_timeout must be a positive number of seconds, got {wait_timeout!r}"
+        raise ValueError(msg)
 
 
 def require_tqdm() -> Any:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from langchain_roe._calls import chunked
-from langchain_roe._client import RoeClient, build_client
+from langchain_roe._client import RoeClient
 from langchain_roe._constants import (
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_WAIT_TIMEOUT,
@@ -21,7 +21,11 @@ from langchain_roe._exceptions import RoeError
 from langchain_roe._flow import Flow
 from langchain_roe._ids import canonical_uuid, unique_job_ids
 from langchain_roe._inputs import check_inputs
-from langchain_roe._loader_base import JobDocumentsLoader, require_tqdm
+from langchain_roe._loader_base import (
+    JobDocumentsLoader,
+    check_int,
+    check_wait_timeout,
+)
 from langchain_roe._loading import (
     LoadOptions,
     Outcome,
@@ -115,26 +119,21 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
             [agent_job_ids] if isinstance(agent_job_ids, str | uuid.UUID) else agent_job_ids
         )
         self.agent_job_ids = unique_job_ids(given)
-        _check_int("max_concurrency", max_concurrency, 1, None)
-        _check_int("batch_size", batch_size, 1, MAX_IDS_PER_REQUEST)
-        if not wait_timeout > 0:
-            msg = f"wait_timeout must be a positive number of seconds, got {wait_timeout!r}"
-            raise ValueError(msg)
+        check_int("batch_size", batch_size, 1, MAX_IDS_PER_REQUEST)
+        check_wait_timeout(wait_timeout)
         self.output_keys = check_output_keys(output_keys)
         self.options = LoadOptions(
             wait_for_completion=wait_for_completion,
             wait_timeout=float(wait_timeout),
             prefer_corrected_outputs=prefer_corrected_outputs,
         )
-        self.max_concurrency = max_concurrency
         self.use_batch_endpoint = use_batch_endpoint
         self.batch_size = batch_size
-        self.continue_on_failure = continue_on_failure
-        self.show_progress = show_progress
-        if show_progress:
-            require_tqdm()
-        self.client = build_client(
-            client,
+        self._configure(
+            client=client,
+            max_concurrency=max_concurrency,
+            continue_on_failure=continue_on_failure,
+            show_progress=show_progress,
             api_key=api_key,
             organization_id=organization_id,
             base_url=base_url,
@@ -157,18 +156,6 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
     @property
     def _total(self) -> int:
         return len(self.agent_job_ids)
-
-
-def _check_int(name: str, value: object, low: int, high: int | None) -> None:
-    if (
-        not isinstance(value, int)
-        or isinstance(value, bool)
-        or value < low
-        or (high and value > high)
-    ):
-        bounds = f"between {low} and {high}" if high else f"at least {low}"
-        msg = f"{name} must be a whole number {bounds}, got {value!r}"
-        raise ValueError(msg)
 
 
 class RoeAgentRunLoader(JobDocumentsLoader[int]):
@@ -245,11 +232,8 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
         self.agent_id = canonical_uuid(agent_id, "agent_id")
         self.version_id = None if version_id is None else canonical_uuid(version_id, "version_id")
         self.inputs = check_inputs(inputs)
-        _check_int("max_concurrency", max_concurrency, 1, None)
-        _check_int("batch_size", batch_size, 1, MAX_INPUTS_PER_REQUEST)
-        if not wait_timeout > 0:
-            msg = f"wait_timeout must be a positive number of seconds, got {wait_timeout!r}"
-            raise ValueError(msg)
+        check_int("batch_size", batch_size, 1, MAX_INPUTS_PER_REQUEST)
+        check_wait_timeout(wait_timeout)
         if metadata is not None and not isinstance(metadata, Mapping):
             msg = f"metadata must be a mapping, got {type(metadata).__name__}"
             raise ValueError(msg)
@@ -258,13 +242,11 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
         self.skip_cache = skip_cache
         self.batch_size = batch_size
         self.output_keys = check_output_keys(output_keys)
-        self.max_concurrency = max_concurrency
-        self.continue_on_failure = continue_on_failure
-        self.show_progress = show_progress
-        if show_progress:
-            require_tqdm()
-        self.client = build_client(
-            client,
+        self._configure(
+            client=client,
+            max_concurrency=max_concurrency,
+            continue_on_failure=continue_on_failure,
+            show_progress=show_progress,
             api_key=api_key,
             organization_id=organization_id,
             base_url=base_url,
