@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import httpx
 
+from langchain_roe._body import BodyCollector
 from langchain_roe._calls import (
     batch_flow,
     loader_results_call,
@@ -26,7 +26,6 @@ from langchain_roe._deadline import WATCHDOG, Deadline, SocketGuard
 from langchain_roe._exceptions import ConfigurationError, RoeError
 from langchain_roe._flow import Flow, adrive, drive
 from langchain_roe._http import (
-    BodyCollector,
     Call,
     read_response,
     request_arguments,
@@ -41,6 +40,7 @@ from langchain_roe._models import (
     AgentJobStatusItem,
     AgentVersion,
 )
+from langchain_roe._pools import Pools
 from langchain_roe._retry import RetryPolicy
 from langchain_roe._runs import (
     agents_call,
@@ -116,13 +116,7 @@ class RoeClient:
             allow_insecure_http=allow_insecure_http,
         )
         self._retry = RetryPolicy(self.settings.max_retries)
-        self._lock = threading.Lock()
-        self._http = http_client
-        self._owns_http = http_client is None
-        self._async_http = async_http_client
-        #: The async pools this client opened, one per event loop, each with the generator that
-        #: closes it when its loop shuts down.
-        self._async_pools: dict[asyncio.AbstractEventLoop, _LoopPool] = {}
+        self._pools = Pools(http_client, async_http_client)
 
     def __repr__(self) -> str:
         s = self.settings
@@ -370,10 +364,7 @@ class RoeClient:
 
         Async pools close with their event loop, or with `aclose()`.
         """
-        with self._lock:
-            http, self._http = (self._http, None) if self._owns_http else (None, self._http)
-        if http is not None:
-            http.close()
+        self._pools.close()
 
     async def aclose(self) -> None:
         """Close every connection pool this client opened: the sync one and each loop's async one.
@@ -381,15 +372,7 @@ class RoeClient:
         A pool of another loop that is still running is closed on that loop; one whose loop has
         already shut down was closed then.
         """
-        self.close()
-        loop = asyncio.get_running_loop()
-        with self._lock:
-            pools, self._async_pools = self._async_pools, {}
-        for pool_loop, pool in pools.items():
-            if pool_loop is loop:
-                await pool.aclose()
-            elif pool_loop.is_running():
-                asyncio.run_coroutine_threadsafe(pool.aclose(), pool_loop)
+        await self._pools.aclose()
 
     def __enter__(self) -> Self:
         return self
@@ -479,56 +462,10 @@ class RoeClient:
         return read_response(response, body.content(), call)
 
     def _sync_http(self) -> httpx.Client:
-        http = self._http
-        if http is None:
-            with self._lock:  # threads racing to the first request open one pool, not several
-                if self._http is None:
-                    self._http = httpx.Client()
-                http = self._http
-        return http
+        return self._pools.sync()
 
     async def _async_http_client(self) -> httpx.AsyncClient:
-        if self._async_http is not None:
-            return self._async_http  # the caller's own client, on whatever loop they use it
-        loop = asyncio.get_running_loop()
-        pool = self._async_pools.get(loop)
-        if pool is None:
-            with self._lock:
-                for old in [old for old in self._async_pools if old.is_closed()]:
-                    del self._async_pools[old]  # closed without shutting its generators down
-                pool = self._async_pools.setdefault(loop, _LoopPool(httpx.AsyncClient()))
-            await pool.start()
-        return pool.http
-
-
-class _LoopPool:
-    """An async pool and the async generator that closes it when its event loop shuts down.
-
-    `asyncio.run` (and `asyncio.Runner`) close every async generator still open on the loop before
-    closing it; this one waits at its `yield` and closes the pool in its `finally`, on the right
-    loop, so no transport outlives its loop.
-    """
-
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
-        self.closer = self._close_at_loop_end()
-        self._started = False
-
-    async def start(self) -> None:
-        """Register the closer with the running loop (its first step runs there)."""
-        if not self._started:
-            self._started = True
-            await anext(self.closer)
-
-    async def aclose(self) -> None:
-        """Close the pool now, on its own loop."""
-        await self.closer.aclose()
-
-    async def _close_at_loop_end(self) -> AsyncGenerator[None, None]:
-        try:
-            yield
-        finally:
-            await self.http.aclose()
+        return await self._pools.for_this_loop()
 
 
 def build_client(client: RoeClient | None = None, **settings: Any) -> RoeClient:
