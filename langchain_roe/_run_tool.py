@@ -33,6 +33,7 @@ from langchain_roe._exceptions import (
     RoeError,
 )
 from langchain_roe._flow import Flow, adrive, drive
+from langchain_roe._ids import canonical_uuid
 from langchain_roe._models import AgentInputDefinition, AgentJobResult, AgentVersion
 from langchain_roe._tool_base import FOR_THE_DEVELOPER, RoeTool, resolve_run_annotations
 from langchain_roe._waiting import Step, aperform, perform, wait_flow
@@ -98,12 +99,13 @@ class RoeRunAgentTool(RoeTool):
         if not isinstance(wait_timeout, int | float) or not 0 < wait_timeout < float("inf"):
             msg = f"wait_timeout must be a positive number of seconds, got {wait_timeout!r}"
             raise ValueError(msg)
-        agent_id = str(values.get("agent_id", ""))
+        agent_id = canonical_uuid(values.get("agent_id"), "agent_id")
         values = {
             "name": tool_name(values.get("agent_name"), agent_id),
             "description": tool_description(values, definitions),
             "args_schema": input_schema(definitions),
             **values,
+            "agent_id": agent_id,
             "input_definitions": definitions,
         }
         super().__init__(**values)

@@ -10,6 +10,7 @@ from pydantic import ConfigDict
 
 from langchain_roe._client import RoeClient, build_client
 from langchain_roe._config import SETTING_ENV_VARS
+from langchain_roe._ids import canonical_uuid
 from langchain_roe.tools import RoeAgentJobResultTool, RoeRunAgentTool
 
 
@@ -36,7 +37,7 @@ class RoeToolkit(BaseToolkit):
 
     @classmethod
     def from_agents(
-        cls, agent_ids: Iterable[str], *, client: RoeClient | None = None, **options: Any
+        cls, agent_ids: Iterable[str] | str, *, client: RoeClient | None = None, **options: Any
     ) -> RoeToolkit:
         """A run tool per agent (each reads its agent's current version once) and the result tool.
 
@@ -44,17 +45,28 @@ class RoeToolkit(BaseToolkit):
         (`wait_timeout`, `max_output_chars`, `skip_cache`). All tools share one client.
         """
         client, options = _shared_client(client, options)
-        runs = [RoeRunAgentTool.from_agent(i, client=client, **options) for i in agent_ids]
+        runs = [RoeRunAgentTool.from_agent(i, client=client, **options) for i in _ids(agent_ids)]
         return cls(tools=[*runs, _result_tool(client, options)])
 
     @classmethod
     async def afrom_agents(
-        cls, agent_ids: Iterable[str], *, client: RoeClient | None = None, **options: Any
+        cls, agent_ids: Iterable[str] | str, *, client: RoeClient | None = None, **options: Any
     ) -> RoeToolkit:
         """Async `from_agents`."""
         client, options = _shared_client(client, options)
-        runs = [await RoeRunAgentTool.afrom_agent(i, client=client, **options) for i in agent_ids]
+        runs = [
+            await RoeRunAgentTool.afrom_agent(i, client=client, **options) for i in _ids(agent_ids)
+        ]
         return cls(tools=[*runs, _result_tool(client, options)])
+
+
+def _ids(agent_ids: Iterable[str] | str) -> list[str]:
+    """The agent ids asked for: one id, or several, each checked before any request."""
+    given = [agent_ids] if isinstance(agent_ids, str) else list(agent_ids)
+    if not given:
+        msg = "agent_ids is empty: give at least one agent id"
+        raise ValueError(msg)
+    return [canonical_uuid(agent_id, "agent_id") for agent_id in given]
 
 
 def _shared_client(

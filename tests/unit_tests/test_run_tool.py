@@ -285,3 +285,21 @@ async def test_async_from_agent_and_run(server: LoopbackServer) -> None:
     assert server.runs.created == 1
     toolkit = await RoeToolkit.afrom_agents([AGENT_ID], client=client)
     assert len(toolkit.get_tools()) == 2
+
+
+def test_bad_agent_ids_fail_at_construction_before_any_request() -> None:
+    script = Script([json_response(200, {})])
+    with pytest.raises(ValueError, match="agent_id must be a UUID"):
+        RoeRunAgentTool(
+            agent_id="my-agent", input_definitions=INPUT_DEFINITIONS, client=mock_client(script)
+        )
+    with pytest.raises(ValueError, match="agent_id must be a UUID"):
+        RoeToolkit.from_agents(["not-an-id"], client=mock_client(script))
+    with pytest.raises(ValueError, match="agent_ids is empty"):
+        RoeToolkit.from_agents([], client=mock_client(script))
+    assert script.requests == []
+
+
+def test_one_agent_id_as_a_string_is_one_agent(server: LoopbackServer) -> None:
+    toolkit = RoeToolkit.from_agents(AGENT_ID, api_key="k", base_url=server.base_url)
+    assert len(toolkit.get_tools()) == 2
