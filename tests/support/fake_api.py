@@ -92,6 +92,11 @@ class FakeRoeAPI:
         self, method: str, path: str, body: bytes, headers: dict[str, str] | None = None
     ) -> Answer:
         self.requests.append((method, path))
+        if method == "GET" and path == "/v1/agents/":
+            agent = payload("agent_version_current")["base_agent"]
+            return json_answer(
+                200, {"count": 1, "next": None, "previous": None, "results": [agent]}
+            )
         version = _VERSION_PATH.match(path)
         if method == "GET" and version:
             if version["agent_id"] != RUN_AGENT_ID:
