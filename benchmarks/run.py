@@ -34,10 +34,10 @@ from langchain_roe import (
     RoeAgentRunLoader,
     RoeClient,
 )
-from langchain_roe._calls import chunked, match_by_id
-from langchain_roe._constants import DOCUMENT_ID_NAMESPACE
-from langchain_roe._documents import FinishedJob, job_documents
-from langchain_roe._wire_fast import decode_batch, read_item
+from langchain_roe._convert._documents import FinishedJob, job_documents
+from langchain_roe._core._calls import chunked, match_by_id
+from langchain_roe._core._constants import DOCUMENT_ID_NAMESPACE
+from langchain_roe._core._wire_fast import decode_batch, read_item
 from tests.support.agents import AGENT_ID
 from tests.support.loopback import ServerConfig, job_ids, subprocess_server, synthetic_item
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from langchain_roe._client import RoeClient
-from langchain_roe._config import RoeSettings
-from langchain_roe._exceptions import (
+from langchain_roe._core._client import RoeClient
+from langchain_roe._core._config import RoeSettings
+from langchain_roe._core._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -24,7 +24,7 @@ from langchain_roe._exceptions import (
     RunOutcomeUnknownError,
     ServerError,
 )
-from langchain_roe._models import (
+from langchain_roe._core._models import (
     Agent,
     AgentDatum,
     AgentInputDefinition,

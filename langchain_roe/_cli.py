@@ -12,13 +12,17 @@ from typing import Any, TextIO
 
 from langchain_core.documents import Document
 
-from langchain_roe._agent_text import result_text
-from langchain_roe._calls import result_url
-from langchain_roe._client import RoeClient, build_client
-from langchain_roe._constants import DEFAULT_MAX_OUTPUT_CHARS, DEFAULT_WAIT_TIMEOUT, ENV_API_KEY
-from langchain_roe._documents import FinishedJob, job_documents, readable_value
-from langchain_roe._exceptions import ConfigurationError, RoeError
-from langchain_roe._ids import unique_job_ids
+from langchain_roe._convert._agent_text import result_text
+from langchain_roe._convert._documents import FinishedJob, job_documents, readable_value
+from langchain_roe._core._calls import result_url
+from langchain_roe._core._client import RoeClient, build_client
+from langchain_roe._core._constants import (
+    DEFAULT_MAX_OUTPUT_CHARS,
+    DEFAULT_WAIT_TIMEOUT,
+    ENV_API_KEY,
+)
+from langchain_roe._core._exceptions import ConfigurationError, RoeError
+from langchain_roe._core._ids import unique_job_ids
 from langchain_roe._loader_base import FATAL_ERRORS
 from langchain_roe.document_loaders import RoeAgentJobResultLoader, RoeAgentRunLoader
 from langchain_roe.replay import recorded_job_ids, replay_client

@@ -15,14 +15,14 @@ from typing import Any, Generic, TypeVar
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
-from langchain_roe._calls import result_url
-from langchain_roe._client import RoeClient, build_client
-from langchain_roe._constants import LOGGER_NAME
-from langchain_roe._documents import FinishedJob, job_documents
-from langchain_roe._exceptions import AuthenticationError, ConfigurationError, RoeError
-from langchain_roe._flow import Flow
+from langchain_roe._convert._documents import FinishedJob, job_documents
+from langchain_roe._core._calls import result_url
+from langchain_roe._core._client import RoeClient, build_client
+from langchain_roe._core._constants import LOGGER_NAME
+from langchain_roe._core._exceptions import AuthenticationError, ConfigurationError, RoeError
+from langchain_roe._core._flow import Flow
+from langchain_roe._core._waiting import Step
 from langchain_roe._loading import arun_units, run_units
-from langchain_roe._waiting import Step
 
 logger = logging.getLogger(LOGGER_NAME)
 

@@ -15,16 +15,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from langchain_roe import _clock
-from langchain_roe import _waiting as waiting
-from langchain_roe._client import RoeClient
-from langchain_roe._documents import FinishedJob
-from langchain_roe._exceptions import JobFailedError, JobNotFinishedError, RoeError
-from langchain_roe._flow import Flow, adrive, drive
-from langchain_roe._inputs import is_file_input
-from langchain_roe._jobs import job_state_error
-from langchain_roe._models import AgentJobStatusCode, status_code
-from langchain_roe._waiting import Step, about, wait_flow
+from langchain_roe._convert._documents import FinishedJob
+from langchain_roe._core import _clock
+from langchain_roe._core import _waiting as waiting
+from langchain_roe._core._client import RoeClient
+from langchain_roe._core._exceptions import JobFailedError, JobNotFinishedError, RoeError
+from langchain_roe._core._flow import Flow, adrive, drive
+from langchain_roe._core._inputs import is_file_input
+from langchain_roe._core._jobs import job_state_error
+from langchain_roe._core._models import AgentJobStatusCode, status_code
+from langchain_roe._core._waiting import Step, about, wait_flow
 
 T = TypeVar("T")
 

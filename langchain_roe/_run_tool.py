@@ -20,23 +20,23 @@ from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackMan
 from langchain_core.tools import ToolException
 from pydantic import BaseModel, Field, create_model
 
-from langchain_roe import _clock
-from langchain_roe._agent_text import error_text, result_artifact, result_text
-from langchain_roe._client import RoeClient, build_client
-from langchain_roe._config import SETTING_ENV_VARS
-from langchain_roe._constants import DEFAULT_RUN_WAIT_TIMEOUT, TOOL_NAME
-from langchain_roe._documents import FinishedJob
-from langchain_roe._exceptions import (
+from langchain_roe._convert._agent_text import error_text, result_artifact, result_text
+from langchain_roe._convert._documents import FinishedJob
+from langchain_roe._core import _clock
+from langchain_roe._core._client import RoeClient, build_client
+from langchain_roe._core._config import SETTING_ENV_VARS
+from langchain_roe._core._constants import DEFAULT_RUN_WAIT_TIMEOUT, TOOL_NAME
+from langchain_roe._core._exceptions import (
     BadRequestError,
     JobNotFinishedError,
     NotFoundError,
     RoeError,
 )
-from langchain_roe._flow import Flow, adrive, drive
-from langchain_roe._ids import canonical_uuid
-from langchain_roe._models import AgentInputDefinition, AgentJobResult, AgentVersion
+from langchain_roe._core._flow import Flow, adrive, drive
+from langchain_roe._core._ids import canonical_uuid
+from langchain_roe._core._models import AgentInputDefinition, AgentJobResult, AgentVersion
+from langchain_roe._core._waiting import Step, aperform, perform, wait_flow
 from langchain_roe._tool_base import FOR_THE_DEVELOPER, RoeTool, resolve_run_annotations
-from langchain_roe._waiting import Step, aperform, perform, wait_flow
 
 #: The id of the tool call being run (set by `run`/`arun`, read by `_run`/`_arun`).
 _TOOL_CALL_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(

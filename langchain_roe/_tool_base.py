@@ -15,11 +15,11 @@ from typing import Any, Literal
 from langchain_core.tools import BaseTool, ToolException
 from pydantic import ConfigDict, Field, SecretStr
 
-from langchain_roe._client import RoeClient, build_client
-from langchain_roe._config import SETTING_ENV_VARS
-from langchain_roe._constants import DEFAULT_MAX_OUTPUT_CHARS, MIN_MAX_OUTPUT_CHARS
-from langchain_roe._documents import check_output_keys
-from langchain_roe._exceptions import (
+from langchain_roe._convert._documents import check_output_keys
+from langchain_roe._core._client import RoeClient, build_client
+from langchain_roe._core._config import SETTING_ENV_VARS
+from langchain_roe._core._constants import DEFAULT_MAX_OUTPUT_CHARS, MIN_MAX_OUTPUT_CHARS
+from langchain_roe._core._exceptions import (
     AuthenticationError,
     ConfigurationError,
     PermissionDeniedError,

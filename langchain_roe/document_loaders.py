@@ -7,20 +7,21 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from langchain_roe._calls import chunked
-from langchain_roe._client import RoeClient
-from langchain_roe._constants import (
+from langchain_roe._convert._documents import FinishedJob, check_output_keys
+from langchain_roe._core._calls import chunked
+from langchain_roe._core._client import RoeClient
+from langchain_roe._core._constants import (
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_WAIT_TIMEOUT,
     LOGGER_NAME,
     MAX_IDS_PER_REQUEST,
     MAX_INPUTS_PER_REQUEST,
 )
-from langchain_roe._documents import FinishedJob, check_output_keys
-from langchain_roe._exceptions import RoeError
-from langchain_roe._flow import Flow
-from langchain_roe._ids import canonical_uuid, unique_job_ids
-from langchain_roe._inputs import check_inputs
+from langchain_roe._core._exceptions import RoeError
+from langchain_roe._core._flow import Flow
+from langchain_roe._core._ids import canonical_uuid, unique_job_ids
+from langchain_roe._core._inputs import check_inputs
+from langchain_roe._core._waiting import Step
 from langchain_roe._loader_base import (
     JobDocumentsLoader,
     check_int,
@@ -34,7 +35,6 @@ from langchain_roe._loading import (
     run_unit,
     single_unit,
 )
-from langchain_roe._waiting import Step
 
 logger = logging.getLogger(LOGGER_NAME)
 

@@ -25,8 +25,8 @@ from typing import Any
 import httpx
 import yaml
 
-from langchain_roe._client import RoeClient
-from langchain_roe._constants import JOB_IDS_FIELD, RESULTS_PATH, STATUSES_PATH
+from langchain_roe._core._client import RoeClient
+from langchain_roe._core._constants import JOB_IDS_FIELD, RESULTS_PATH, STATUSES_PATH
 
 __all__ = [
     "DEMO_SESSION",

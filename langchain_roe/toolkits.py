@@ -8,9 +8,9 @@ from typing import Any
 from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import ConfigDict
 
-from langchain_roe._client import RoeClient, build_client
-from langchain_roe._config import SETTING_ENV_VARS
-from langchain_roe._ids import canonical_uuid
+from langchain_roe._core._client import RoeClient, build_client
+from langchain_roe._core._config import SETTING_ENV_VARS
+from langchain_roe._core._ids import canonical_uuid
 from langchain_roe.tools import RoeAgentJobResultTool, RoeRunAgentTool
 
 

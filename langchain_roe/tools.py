@@ -8,12 +8,12 @@ from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackMan
 from langchain_core.tools import ToolException
 from pydantic import BaseModel, Field
 
-from langchain_roe._agent_text import error_text, result_artifact, result_text
-from langchain_roe._constants import EXAMPLE_AGENT_JOB_ID, TOOL_NAME
-from langchain_roe._documents import FinishedJob
-from langchain_roe._exceptions import InvalidAgentJobIdError, RoeError
-from langchain_roe._ids import canonical_job_id
-from langchain_roe._models import AgentJobResult
+from langchain_roe._convert._agent_text import error_text, result_artifact, result_text
+from langchain_roe._convert._documents import FinishedJob
+from langchain_roe._core._constants import EXAMPLE_AGENT_JOB_ID, TOOL_NAME
+from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError
+from langchain_roe._core._ids import canonical_job_id
+from langchain_roe._core._models import AgentJobResult
 from langchain_roe._run_tool import RoeRunAgentTool
 from langchain_roe._tool_base import FOR_THE_DEVELOPER, RoeTool, keys_asked, resolve_run_annotations
 

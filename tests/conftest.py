@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from langchain_roe import _clock
-from langchain_roe._config import SETTING_ENV_VARS
+from langchain_roe._core import _clock
+from langchain_roe._core._config import SETTING_ENV_VARS
 from tests.support.cassettes import CASSETTES, VCR_CONFIG
 
 

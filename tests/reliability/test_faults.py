@@ -24,8 +24,8 @@ from langchain_roe import (
     RoeClient,
     RoeError,
 )
-from langchain_roe._documents import readable_value
-from langchain_roe._models import AgentDatum
+from langchain_roe._convert._documents import readable_value
+from langchain_roe._core._models import AgentDatum
 from tests.support.loopback import LoopbackServer, ServerConfig, job_ids, synthetic_outputs
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]

@@ -51,7 +51,9 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
             super().__init__(transport=transport)
             pools.append(self)
 
-    monkeypatch.setattr(httpx, "Client", Client)  # what langchain_roe._client opens, for this test
+    monkeypatch.setattr(
+        httpx, "Client", Client
+    )  # what langchain_roe._core._client opens, for this test
     monkeypatch.setattr(httpx, "AsyncClient", AsyncClient)
     return pools
 

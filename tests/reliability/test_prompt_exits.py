@@ -19,7 +19,8 @@ import httpx
 import pytest
 from langchain_core.documents import Document
 
-from langchain_roe import NotFoundError, RoeAgentJobResultLoader, _clock
+from langchain_roe import NotFoundError, RoeAgentJobResultLoader
+from langchain_roe._core import _clock
 from tests.support.mock_api import json_response, mock_client
 
 DONE, RUNNING, SLOW = (

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from langchain_roe import RoeError
-from langchain_roe._documents import FinishedJob, job_documents
-from langchain_roe._models import AgentDatum
+from langchain_roe._convert._documents import FinishedJob, job_documents
+from langchain_roe._core._models import AgentDatum
 from tests.support.mock_api import mock_client
 
 JOB = "0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10"

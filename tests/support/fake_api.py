@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from langchain_roe._constants import JOB_IDS_FIELD
+from langchain_roe._core._constants import JOB_IDS_FIELD
 
 _PAYLOADS = Path(__file__).resolve().parent.parent / "fixtures" / "payloads"
 

@@ -419,7 +419,7 @@ def test_an_owned_async_pool_is_renewed_for_a_new_event_loop(
         opened.append(real_async_client(transport=transport))
         return opened[-1]
 
-    monkeypatch.setattr("langchain_roe._client.httpx.AsyncClient", open_pool)
+    monkeypatch.setattr("langchain_roe._core._client.httpx.AsyncClient", open_pool)
     client = RoeClient(api_key=KEY)
     for _ in range(2):
         assert asyncio.run(client.aget_status(JOB)).status is AgentJobStatusCode.SUCCESS
@@ -449,8 +449,8 @@ def opened_pools(monkeypatch: pytest.MonkeyPatch) -> list[httpx.Client | httpx.A
         opened.append(real_async(transport=transport))
         return opened[-1]  # type: ignore[return-value]
 
-    monkeypatch.setattr("langchain_roe._client.httpx.Client", open_sync)
-    monkeypatch.setattr("langchain_roe._client.httpx.AsyncClient", open_async)
+    monkeypatch.setattr("langchain_roe._core._client.httpx.Client", open_sync)
+    monkeypatch.setattr("langchain_roe._core._client.httpx.AsyncClient", open_async)
     return opened
 
 

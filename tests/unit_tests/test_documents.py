@@ -7,7 +7,12 @@ import json
 import pytest
 
 from langchain_roe import AgentDatum, AgentJobResult, AgentJobResultItem, AgentJobStatusCode
-from langchain_roe._documents import FinishedJob, document_id, job_documents, readable_value
+from langchain_roe._convert._documents import (
+    FinishedJob,
+    document_id,
+    job_documents,
+    readable_value,
+)
 from tests.support.example_jobs import payload
 
 JOB = "0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10"
@@ -115,7 +120,7 @@ def test_output_keys_filter_keeps_the_output_index() -> None:
 def test_document_ids_are_uuid5_of_job_and_index() -> None:
     import uuid
 
-    from langchain_roe._constants import DOCUMENT_ID_NAMESPACE
+    from langchain_roe._core._constants import DOCUMENT_ID_NAMESPACE
 
     namespace = uuid.UUID(DOCUMENT_ID_NAMESPACE)
     for index in (0, 1, 17):

@@ -16,8 +16,8 @@ from langchain_roe import (
     RateLimitError,
     ServerError,
 )
-from langchain_roe._calls import status_call
-from langchain_roe._http import error_message, parse_retry_after, status_error
+from langchain_roe._core._calls import status_call
+from langchain_roe._core._http import error_message, parse_retry_after, status_error
 from tests.support.example_jobs import payload
 
 JOB = "0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10"

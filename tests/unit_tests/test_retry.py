@@ -16,9 +16,9 @@ from langchain_roe import (
     RateLimitError,
     ServerError,
 )
-from langchain_roe._constants import MAX_RETRY_AFTER, MAX_RETRY_DELAY
-from langchain_roe._models import AgentJobStatusCode
-from langchain_roe._retry import is_retryable, retry_delay
+from langchain_roe._core._constants import MAX_RETRY_AFTER, MAX_RETRY_DELAY
+from langchain_roe._core._models import AgentJobStatusCode
+from langchain_roe._core._retry import is_retryable, retry_delay
 
 
 @pytest.mark.parametrize(

@@ -16,12 +16,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from langchain_roe._calls import _BATCH, match_by_id, page_items, read_result_item, results_call
-from langchain_roe._config import RoeSettings
-from langchain_roe._documents import FinishedJob, job_documents
-from langchain_roe._exceptions import RoeError
-from langchain_roe._models import AgentDatum, AgentJobResultItem, Page
-from langchain_roe._wire_fast import WireDatum, WirePage, WireResultItem, decode_batch, read_item
+from langchain_roe._convert._documents import FinishedJob, job_documents
+from langchain_roe._core._calls import (
+    _BATCH,
+    match_by_id,
+    page_items,
+    read_result_item,
+    results_call,
+)
+from langchain_roe._core._config import RoeSettings
+from langchain_roe._core._exceptions import RoeError
+from langchain_roe._core._models import AgentDatum, AgentJobResultItem, Page
+from langchain_roe._core._wire_fast import (
+    WireDatum,
+    WirePage,
+    WireResultItem,
+    decode_batch,
+    read_item,
+)
 from tests.support.corpus import batch_answers
 
 SETTINGS = RoeSettings.resolve()

@@ -13,8 +13,8 @@ from collections.abc import Callable
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, Retrying
 
-from langchain_roe import _clock
-from langchain_roe._constants import (
+from langchain_roe._core import _clock
+from langchain_roe._core._constants import (
     INITIAL_RETRY_DELAY,
     LOGGER_NAME,
     MAX_RETRY_AFTER,
@@ -22,13 +22,13 @@ from langchain_roe._constants import (
     RETRY_JITTER,
     RETRYABLE_STATUS_CODES,
 )
-from langchain_roe._exceptions import (
+from langchain_roe._core._exceptions import (
     APIConnectionError,
     APIStatusError,
     InvalidResponseError,
     ResponseTooLargeError,
 )
-from langchain_roe._http import Retry
+from langchain_roe._core._http import Retry
 
 logger = logging.getLogger(LOGGER_NAME)
 

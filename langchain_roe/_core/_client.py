@@ -9,8 +9,8 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
-from langchain_roe._body import BodyCollector
-from langchain_roe._calls import (
+from langchain_roe._core._body import BodyCollector
+from langchain_roe._core._calls import (
     batch_flow,
     loader_results_call,
     read_result_item,
@@ -21,18 +21,18 @@ from langchain_roe._calls import (
     status_call,
     statuses_call,
 )
-from langchain_roe._config import RoeSettings
-from langchain_roe._deadline import WATCHDOG, Deadline, SocketGuard
-from langchain_roe._exceptions import ConfigurationError, RoeError
-from langchain_roe._flow import Flow, adrive, drive
-from langchain_roe._http import (
+from langchain_roe._core._config import RoeSettings
+from langchain_roe._core._deadline import WATCHDOG, Deadline, SocketGuard
+from langchain_roe._core._exceptions import ConfigurationError, RoeError
+from langchain_roe._core._flow import Flow, adrive, drive
+from langchain_roe._core._http import (
     Call,
     read_response,
     request_arguments,
     transport_error,
 )
-from langchain_roe._ids import canonical_job_id, unique_job_ids
-from langchain_roe._models import (
+from langchain_roe._core._ids import canonical_job_id, unique_job_ids
+from langchain_roe._core._models import (
     Agent,
     AgentJobResult,
     AgentJobResultItem,
@@ -40,9 +40,9 @@ from langchain_roe._models import (
     AgentJobStatusItem,
     AgentVersion,
 )
-from langchain_roe._pools import Pools
-from langchain_roe._retry import RetryPolicy
-from langchain_roe._runs import (
+from langchain_roe._core._pools import Pools
+from langchain_roe._core._retry import RetryPolicy
+from langchain_roe._core._runs import (
     agents_call,
     next_page,
     run_call,
@@ -51,7 +51,7 @@ from langchain_roe._runs import (
     run_many_flow,
     version_call,
 )
-from langchain_roe._wire_fast import WireResultItem, read_item
+from langchain_roe._core._wire_fast import WireResultItem, read_item
 
 T = TypeVar("T")
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from langchain_roe._exceptions import (
+from langchain_roe._core._exceptions import (
     APIStatusError,
     JobFailedError,
     JobNotFinishedError,
     NotFoundError,
     RoeError,
 )
-from langchain_roe._models import AgentJobStatus, AgentJobStatusCode
+from langchain_roe._core._models import AgentJobStatus, AgentJobStatusCode
 
 
 def job_state_error(

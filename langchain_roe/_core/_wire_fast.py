@@ -17,8 +17,8 @@ from typing import Annotated, Any
 import msgspec
 from pydantic import TypeAdapter
 
-from langchain_roe import _json
-from langchain_roe._models import AgentJobResultItem, Page
+from langchain_roe._core import _json
+from langchain_roe._core._models import AgentJobResultItem, Page
 
 #: An integer pydantic reads as the same integer: outside 64 bits the public model decides.
 Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]

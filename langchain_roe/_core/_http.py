@@ -18,9 +18,9 @@ from urllib.parse import quote
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from langchain_roe import _json
-from langchain_roe._config import RoeSettings
-from langchain_roe._constants import (
+from langchain_roe._core import _json
+from langchain_roe._core._config import RoeSettings
+from langchain_roe._core._constants import (
     ACCEPT_ENCODING,
     AUTHORIZATION_HEADER,
     BEARER_PREFIX,
@@ -32,7 +32,7 @@ from langchain_roe._constants import (
     USER_AGENT_HEADER,
     USER_AGENT_PRODUCT,
 )
-from langchain_roe._exceptions import (
+from langchain_roe._core._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,

@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from langchain_roe._models import AgentJobStatusCode
+    from langchain_roe._core._models import AgentJobStatusCode
 
 
 class RoeError(Exception):

@@ -6,7 +6,7 @@ import re
 import uuid
 from collections.abc import Iterable
 
-from langchain_roe._exceptions import InvalidAgentJobIdError
+from langchain_roe._core._exceptions import InvalidAgentJobIdError
 
 #: The canonical form; an id already in it needs no parsing (the loader's hot path).
 _CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

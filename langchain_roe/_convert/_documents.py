@@ -13,14 +13,14 @@ from typing import Protocol
 import orjson
 from langchain_core.documents import Document
 
-from langchain_roe._constants import DOCUMENT_ID_NAMESPACE
-from langchain_roe._models import (
+from langchain_roe._core._constants import DOCUMENT_ID_NAMESPACE
+from langchain_roe._core._models import (
     AgentJobResult,
     AgentJobResultItem,
     AgentJobStatusCode,
     status_code,
 )
-from langchain_roe._wire_fast import WireResultItem
+from langchain_roe._core._wire_fast import WireResultItem
 
 #: sha1 of the namespace's bytes, copied for each id instead of hashing the namespace again.
 _NAMESPACE_HASH = hashlib.sha1(uuid.UUID(DOCUMENT_ID_NAMESPACE).bytes, usedforsecurity=False)

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter
 
-from langchain_roe._config import RoeSettings
-from langchain_roe._constants import (
+from langchain_roe._core._config import RoeSettings
+from langchain_roe._core._constants import (
     AGENT_VERSION_PATH,
     AGENTS_PATH,
     CURRENT_VERSION,
@@ -29,16 +29,16 @@ from langchain_roe._constants import (
     RUN_VERSION_PATH,
     SKIP_CACHE_HEADER,
 )
-from langchain_roe._exceptions import (
+from langchain_roe._core._exceptions import (
     APIStatusError,
     InvalidResponseError,
     RoeError,
     RunOutcomeUnknownError,
 )
-from langchain_roe._http import Call, Retry, decoder
-from langchain_roe._ids import canonical_job_id, canonical_uuid
-from langchain_roe._inputs import encode_inputs, text_inputs
-from langchain_roe._models import Agent, AgentVersion, Page
+from langchain_roe._core._http import Call, Retry, decoder
+from langchain_roe._core._ids import canonical_job_id, canonical_uuid
+from langchain_roe._core._inputs import encode_inputs, text_inputs
+from langchain_roe._core._models import Agent, AgentVersion, Page
 
 _VERSION = decoder(TypeAdapter(AgentVersion))
 _AGENTS = decoder(TypeAdapter(Page[Agent]))

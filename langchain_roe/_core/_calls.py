@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from langchain_roe._config import RoeSettings
-from langchain_roe._constants import (
+from langchain_roe._core._config import RoeSettings
+from langchain_roe._core._constants import (
     JOB_IDS_FIELD,
     MAX_IDS_PER_REQUEST,
     RESULT_PATH,
@@ -17,18 +17,23 @@ from langchain_roe._constants import (
     STATUS_PATH,
     STATUSES_PATH,
 )
-from langchain_roe._exceptions import InvalidResponseError, NotFoundError, RoeError, ServerError
-from langchain_roe._http import Call, Decode, decoder, job_path, summarise
-from langchain_roe._ids import canonical_job_id
-from langchain_roe._jobs import explain_result_error
-from langchain_roe._models import (
+from langchain_roe._core._exceptions import (
+    InvalidResponseError,
+    NotFoundError,
+    RoeError,
+    ServerError,
+)
+from langchain_roe._core._http import Call, Decode, decoder, job_path, summarise
+from langchain_roe._core._ids import canonical_job_id
+from langchain_roe._core._jobs import explain_result_error
+from langchain_roe._core._models import (
     AgentJobResult,
     AgentJobResultItem,
     AgentJobStatus,
     AgentJobStatusItem,
     Page,
 )
-from langchain_roe._wire_fast import LoaderBatch, WireResultItem, decode_batch
+from langchain_roe._core._wire_fast import LoaderBatch, WireResultItem, decode_batch
 
 T = TypeVar("T")
 ItemT = TypeVar("ItemT", AgentJobResultItem, AgentJobStatusItem, WireResultItem)

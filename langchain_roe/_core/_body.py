@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from langchain_roe._constants import (
+from langchain_roe._core._constants import (
     ENV_MAX_RESPONSE_BYTES,
     INFLATE_PIECE_BYTES,
     MAX_ERROR_BODY_BYTES,
     REQUEST_ID_HEADER,
 )
-from langchain_roe._exceptions import InvalidResponseError, ResponseTooLargeError
+from langchain_roe._core._exceptions import InvalidResponseError, ResponseTooLargeError
 
 if TYPE_CHECKING:
-    from langchain_roe._http import Call
+    from langchain_roe._core._http import Call
 
 
 class BodyCollector:

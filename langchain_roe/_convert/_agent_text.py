@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from langchain_roe._constants import EXAMPLE_AGENT_JOB_ID
-from langchain_roe._documents import FinishedJob, Output, readable_value
-from langchain_roe._exceptions import (
+from langchain_roe._convert._documents import FinishedJob, Output, readable_value
+from langchain_roe._core._constants import EXAMPLE_AGENT_JOB_ID
+from langchain_roe._core._exceptions import (
     APIConnectionError,
     APIStatusError,
     InvalidAgentJobIdError,
@@ -19,7 +19,7 @@ from langchain_roe._exceptions import (
     RoeError,
     ServerError,
 )
-from langchain_roe._models import AgentJobResult
+from langchain_roe._core._models import AgentJobResult
 
 
 def result_text(

@@ -13,13 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_roe import _clock
-from langchain_roe._client import RoeClient
-from langchain_roe._constants import POLL_BACKOFF, POLL_INITIAL_DELAY, POLL_JITTER, POLL_MAX_DELAY
-from langchain_roe._exceptions import JobNotFinishedError, RoeError
-from langchain_roe._flow import Flow
-from langchain_roe._jobs import job_state_error
-from langchain_roe._models import AgentJobStatusCode
+from langchain_roe._core import _clock
+from langchain_roe._core._client import RoeClient
+from langchain_roe._core._constants import (
+    POLL_BACKOFF,
+    POLL_INITIAL_DELAY,
+    POLL_JITTER,
+    POLL_MAX_DELAY,
+)
+from langchain_roe._core._exceptions import JobNotFinishedError, RoeError
+from langchain_roe._core._flow import Flow
+from langchain_roe._core._jobs import job_state_error
+from langchain_roe._core._models import AgentJobStatusCode
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from langchain_roe._constants import (
+from langchain_roe._core._constants import (
     BEARER_PREFIX,
     DEFAULT_BASE_URL,
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -36,7 +36,7 @@ from langchain_roe._constants import (
     MAX_TIMEOUT,
     MIN_MAX_RESPONSE_BYTES,
 )
-from langchain_roe._exceptions import ConfigurationError
+from langchain_roe._core._exceptions import ConfigurationError
 
 #: Each setting and the environment variable it falls back to.
 SETTING_ENV_VARS: dict[str, str] = {

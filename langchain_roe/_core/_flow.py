@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeVar, cast
 
-from langchain_roe._exceptions import RoeError
+from langchain_roe._core._exceptions import RoeError
 
 StepT = TypeVar("StepT")
 T = TypeVar("T")

@@ -1,0 +1,1 @@
+"""What the surfaces share: a finished job as Documents, and as text for a model."""
