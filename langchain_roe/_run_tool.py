@@ -25,7 +25,14 @@ from langchain_roe._convert._documents import FinishedJob
 from langchain_roe._core import _clock
 from langchain_roe._core._client import RoeClient, build_client
 from langchain_roe._core._config import SETTING_ENV_VARS
-from langchain_roe._core._constants import DEFAULT_RUN_WAIT_TIMEOUT, TOOL_NAME
+from langchain_roe._core._constants import (
+    DEFAULT_RUN_WAIT_TIMEOUT,
+    IDEMPOTENCY_KEY_PREFIX,
+    JOB_STARTED_EVENT,
+    MAX_TOOL_NAME_CHARS,
+    RUN_TOOL_NAME_PREFIX,
+    TOOL_NAME,
+)
 from langchain_roe._core._exceptions import (
     BadRequestError,
     JobNotFinishedError,
@@ -44,7 +51,6 @@ _TOOL_CALL_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 _NOT_A_NAME = re.compile(r"[^A-Za-z0-9_]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")
-_MAX_NAME = 64
 
 
 class RoeRunAgentTool(RoeTool):
@@ -280,7 +286,7 @@ def run_and_read_flow(
             ("skip_cache", skip_cache),
         ),
     )
-    yield Step("report", ({"event": "roe_job_started", "agent_job_id": agent_job_id},))
+    yield Step("report", ({"event": JOB_STARTED_EVENT, "agent_job_id": agent_job_id},))
     deadline = _clock.monotonic() + wait_timeout
     settled = yield from wait_flow([agent_job_id], deadline, wait_timeout, batch=False)
     state = settled[agent_job_id]
@@ -298,14 +304,14 @@ def idempotency_key(agent_id: str, tool_call_id: str | None) -> str:
     if tool_call_id is None:
         return str(uuid.uuid4())
     digest = hashlib.sha256(f"{agent_id}\n{tool_call_id}".encode()).hexdigest()[:32]
-    return f"langchain-roe-{digest}"
+    return IDEMPOTENCY_KEY_PREFIX + digest
 
 
 def tool_name(agent_name: object, agent_id: str) -> str:
     """`roe_run_<agent name>_<first 8 of its id>`: a valid tool name, unique per agent."""
     slug = _NOT_A_NAME.sub("_", str(agent_name or "agent")).strip("_").lower() or "agent"
     suffix = "_" + agent_id.replace("-", "")[:8]
-    return ("roe_run_" + slug)[: _MAX_NAME - len(suffix)].rstrip("_") + suffix
+    return (RUN_TOOL_NAME_PREFIX + slug)[: MAX_TOOL_NAME_CHARS - len(suffix)].rstrip("_") + suffix
 
 
 def tool_description(values: dict[str, Any], definitions: list[AgentInputDefinition]) -> str:

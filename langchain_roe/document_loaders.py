@@ -13,6 +13,7 @@ from langchain_roe._core._client import RoeClient
 from langchain_roe._core._constants import (
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_WAIT_TIMEOUT,
+    IDEMPOTENCY_KEY_PREFIX,
     LOGGER_NAME,
     MAX_IDS_PER_REQUEST,
     MAX_INPUTS_PER_REQUEST,
@@ -268,7 +269,7 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
             version_id=self.version_id,
             metadata=self.metadata,
             skip_cache=self.skip_cache,
-            run_key=f"langchain-roe-{uuid.uuid4()}",  # a load starts its own jobs
+            run_key=f"{IDEMPOTENCY_KEY_PREFIX}{uuid.uuid4()}",  # a load starts its own jobs
             load=LoadOptions(
                 wait_for_completion=True,
                 wait_timeout=self.wait_timeout,

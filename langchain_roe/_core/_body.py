@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from langchain_roe._core._constants import (
+    CONTENT_ENCODING_HEADER,
+    CONTENT_LENGTH_HEADER,
     ENV_MAX_RESPONSE_BYTES,
     INFLATE_PIECE_BYTES,
     MAX_ERROR_BODY_BYTES,
@@ -36,11 +38,11 @@ class BodyCollector:
         self._limit = limit if response.is_success else MAX_ERROR_BODY_BYTES
         # One growing buffer, handed over as it is: no second copy of a large body to join it.
         self._body = bytearray()
-        encoding = response.headers.get("Content-Encoding", "").strip().lower()
+        encoding = response.headers.get(CONTENT_ENCODING_HEADER, "").strip().lower()
         self._inflater = _Inflater.for_encoding(encoding)
         if self._inflater is None and encoding not in ("", "identity"):
             raise self._invalid(f"is encoded as {encoding!r}, which was not asked for")
-        announced = response.headers.get("Content-Length", "")
+        announced = response.headers.get(CONTENT_LENGTH_HEADER, "")
         plain = self._inflater is None
         if response.is_success and plain and announced.isdigit() and int(announced) > limit:
             raise self._too_large(f"announces {int(announced):,} bytes")

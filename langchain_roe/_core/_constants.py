@@ -39,6 +39,13 @@ REQUEST_ID_HEADER: Final = "X-Request-ID"
 RETRY_AFTER_HEADER: Final = "Retry-After"
 IDEMPOTENCY_KEY_HEADER: Final = "Idempotency-Key"
 SKIP_CACHE_HEADER: Final = "X-Skip-Cache"
+ACCEPT_HEADER: Final = "Accept"
+ACCEPT_ENCODING_HEADER: Final = "Accept-Encoding"
+CONTENT_ENCODING_HEADER: Final = "Content-Encoding"
+CONTENT_LENGTH_HEADER: Final = "Content-Length"
+JSON_MEDIA_TYPE: Final = "application/json"
+IDEMPOTENCY_KEY_PREFIX: Final = "langchain-roe-"
+"""Keys this package makes start so: they are told apart from a user's own in the server's logs."""
 
 # Client defaults.
 DEFAULT_TIMEOUT: Final = 60.0
@@ -84,8 +91,17 @@ POLL_JITTER: Final = 0.2
 # The loader's defaults.
 DEFAULT_MAX_CONCURRENCY: Final = 4
 
-# The run tool: how long it waits for the job before answering with the job's id.
+# The run tool: how long it waits for the job before answering with the job's id, what its name
+# is made of, and the progress events it writes to a LangGraph graph's custom stream.
 DEFAULT_RUN_WAIT_TIMEOUT: Final = 120.0
+RUN_TOOL_NAME_PREFIX: Final = "roe_run_"
+MAX_TOOL_NAME_CHARS: Final = 64
+JOB_STARTED_EVENT: Final = "roe_job_started"
+JOB_STATUS_EVENT: Final = "roe_job_status"
+
+# Untrusted JSON: a body too deep to parse has its values past this depth replaced by null.
+MAX_JSON_DEPTH: Final = 200
+WATCHDOG_THREAD_NAME: Final = "langchain-roe-deadlines"
 
 # The tool: its name, and how much text it hands a model at most.
 TOOL_NAME: Final = "roe_get_agent_job_result"

@@ -18,6 +18,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from langchain_roe._core._constants import WATCHDOG_THREAD_NAME
+
 
 class Deadline:
     """The moment one attempt must be over by."""
@@ -104,7 +106,7 @@ class Watchdog:
             heapq.heappush(self._queue, (deadline.at, next(self._order), guard))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
-                    target=self._run, name="langchain-roe-deadlines", daemon=True
+                    target=self._run, name=WATCHDOG_THREAD_NAME, daemon=True
                 )
                 self._thread.start()
             if self._queue[0][2] is guard:  # the new earliest: the thread must wake sooner

@@ -22,9 +22,12 @@ from langchain_roe._core import _json
 from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._constants import (
     ACCEPT_ENCODING,
+    ACCEPT_ENCODING_HEADER,
+    ACCEPT_HEADER,
     AUTHORIZATION_HEADER,
     BEARER_PREFIX,
     ERROR_SNIPPET_CHARS,
+    JSON_MEDIA_TYPE,
     MAX_SANE_RETRY_AFTER,
     ORGANIZATION_ID_PARAM,
     REQUEST_ID_HEADER,
@@ -138,8 +141,8 @@ def request_arguments(settings: RoeSettings, call: Call[Any]) -> dict[str, Any]:
     headers = {
         AUTHORIZATION_HEADER: BEARER_PREFIX + settings.require_api_key(),
         USER_AGENT_HEADER: USER_AGENT,
-        "Accept": "application/json",
-        "Accept-Encoding": ACCEPT_ENCODING,
+        ACCEPT_HEADER: JSON_MEDIA_TYPE,
+        ACCEPT_ENCODING_HEADER: ACCEPT_ENCODING,
     }
     if call.headers:
         headers.update(call.headers)

@@ -13,8 +13,7 @@ from typing import Any
 
 import orjson
 
-#: Values nested deeper than this are replaced by null when a body is too deep to read whole.
-MAX_DEPTH = 200
+from langchain_roe._core._constants import MAX_JSON_DEPTH
 
 #: A JSON string (with escapes) or a bracket: what depth depends on.
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
@@ -36,7 +35,7 @@ def loads(content: bytes | bytearray | str) -> Any:
         return json.loads(prune_deep(content.encode() if isinstance(content, str) else content))
 
 
-def prune_deep(content: bytes | bytearray, max_depth: int = MAX_DEPTH) -> bytes:
+def prune_deep(content: bytes | bytearray, max_depth: int = MAX_JSON_DEPTH) -> bytes:
     """`content` with every array or object nested deeper than `max_depth` replaced by `null`.
 
     Works on the text with a flat loop, so it has no depth limit of its own.

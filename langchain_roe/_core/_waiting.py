@@ -16,6 +16,7 @@ from typing import Any
 from langchain_roe._core import _clock
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._constants import (
+    JOB_STATUS_EVENT,
     POLL_BACKOFF,
     POLL_INITIAL_DELAY,
     POLL_JITTER,
@@ -95,7 +96,7 @@ def wait_flow(
 def progress(agent_job_id: str, status: AgentJobStatusCode | None) -> dict[str, Any]:
     """A progress event, as the run tool writes it to a LangGraph graph's custom stream."""
     name = status.name if status is not None else "UNKNOWN"
-    return {"event": "roe_job_status", "agent_job_id": agent_job_id, "status": name}
+    return {"event": JOB_STATUS_EVENT, "agent_job_id": agent_job_id, "status": name}
 
 
 def about(error: RoeError, agent_job_id: str) -> RoeError:
