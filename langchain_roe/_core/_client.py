@@ -166,45 +166,25 @@ class RoeClient:
         spec to an `InvalidResponseError` for that job alone. Items are returned as the server
         sent them: check each one's `status` before reading its `result`.
         """
-        return drive(
-            batch_flow(
-                unique_job_ids(agent_job_ids), results_call, read_result_item, self.settings
-            ),
-            self._request,
-        )
+        return drive(self._results_flow(agent_job_ids), self._request)
 
     async def aget_results(
         self, agent_job_ids: Iterable[str]
     ) -> dict[str, AgentJobResultItem | RoeError]:
         """Async `get_results`."""
-        return await adrive(
-            batch_flow(
-                unique_job_ids(agent_job_ids), results_call, read_result_item, self.settings
-            ),
-            self._arequest,
-        )
+        return await adrive(self._results_flow(agent_job_ids), self._arequest)
 
     def get_statuses(
         self, agent_job_ids: Iterable[str]
     ) -> dict[str, AgentJobStatusItem | RoeError]:
         """Return many jobs' statuses (`POST /v1/agents/jobs/statuses/`), keyed as `get_results`."""
-        return drive(
-            batch_flow(
-                unique_job_ids(agent_job_ids), statuses_call, read_status_item, self.settings
-            ),
-            self._request,
-        )
+        return drive(self._statuses_flow(agent_job_ids), self._request)
 
     async def aget_statuses(
         self, agent_job_ids: Iterable[str]
     ) -> dict[str, AgentJobStatusItem | RoeError]:
         """Async `get_statuses`."""
-        return await adrive(
-            batch_flow(
-                unique_job_ids(agent_job_ids), statuses_call, read_status_item, self.settings
-            ),
-            self._arequest,
-        )
+        return await adrive(self._statuses_flow(agent_job_ids), self._arequest)
 
     # Agents and runs ---------------------------------------------------------------------------
 
@@ -351,6 +331,20 @@ class RoeClient:
     ) -> dict[str, WireResultItem | RoeError]:
         """Async `_load_results`."""
         return await adrive(self._load_results_flow(agent_job_ids), self._arequest)
+
+    def _results_flow(
+        self, agent_job_ids: Iterable[str]
+    ) -> Flow[Call[Any], dict[str, AgentJobResultItem | RoeError]]:
+        return batch_flow(
+            unique_job_ids(agent_job_ids), results_call, read_result_item, self.settings
+        )
+
+    def _statuses_flow(
+        self, agent_job_ids: Iterable[str]
+    ) -> Flow[Call[Any], dict[str, AgentJobStatusItem | RoeError]]:
+        return batch_flow(
+            unique_job_ids(agent_job_ids), statuses_call, read_status_item, self.settings
+        )
 
     def _load_results_flow(
         self, agent_job_ids: list[str]
