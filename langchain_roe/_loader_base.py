@@ -20,9 +20,7 @@ from langchain_roe._core._calls import result_url
 from langchain_roe._core._client import RoeClient, build_client
 from langchain_roe._core._constants import LOGGER_NAME
 from langchain_roe._core._exceptions import AuthenticationError, ConfigurationError, RoeError
-from langchain_roe._core._flow import Flow
-from langchain_roe._core._waiting import Step
-from langchain_roe._loading import arun_units, run_units
+from langchain_roe._loading import Feed, arun_units, run_units
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -66,7 +64,7 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
     def _total(self) -> int:
         raise NotImplementedError
 
-    def _units(self) -> Iterator[Flow[Step, list[tuple[K, FinishedJob | RoeError]]]]:
+    def _units(self) -> Feed[list[tuple[K, FinishedJob | RoeError]]]:
         raise NotImplementedError
 
     def lazy_load(self) -> Iterator[Document]:

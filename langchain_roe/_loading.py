@@ -10,7 +10,15 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
@@ -188,24 +196,65 @@ def _drive_until(stop: threading.Event, unit: Flow[Step, T], perform: Callable[[
         return drive(unit, perform)
 
 
+#: What a loader hands the runners: its units of work, with the steps that find them between
+#: (a listing's pages, performed on the caller's thread or task as the units are wanted).
+Feed = Generator[Step | Flow[Step, T], Any, None]
+
+
+def _units(feed: Feed[T], perform: Callable[[Step], Any]) -> Iterator[Flow[Step, T]]:
+    """The units a feed yields, each step it yields between them performed and answered."""
+    answer = None
+    while True:
+        try:
+            item = feed.send(answer)
+        except StopIteration:
+            return
+        if isinstance(item, Step):
+            answer = perform(item)
+        else:
+            answer = None
+            yield item
+
+
+async def _aunits(
+    feed: Feed[T], perform: Callable[[Step], Awaitable[Any]]
+) -> AsyncIterator[Flow[Step, T]]:
+    """Async `_units`."""
+    answer = None
+    while True:
+        try:
+            item = feed.send(answer)
+        except StopIteration:
+            return
+        if isinstance(item, Step):
+            answer = await perform(item)
+        else:
+            answer = None
+            yield item
+
+
 def run_units(
-    client: RoeClient, units: Iterable[Flow[Step, T]], max_concurrency: int
+    client: RoeClient,
+    feed: Feed[T],
+    max_concurrency: int,
+    report: Callable[[dict[str, Any]], None] | None = None,
 ) -> Iterator[T]:
     """Drive units with at most `max_concurrency` in flight; yield their results in order.
 
     A unit is started when the oldest is handed over, so no more than `max_concurrency` units'
-    answers are held at once: memory follows the units in flight, not the number of jobs.
+    answers are held at once: memory follows the units in flight, not the number of jobs. The
+    feed's own steps (listing pages) run on this thread as units are wanted.
 
     Leaving early (a `break`, an error, Ctrl-C) returns at once: units not started are dropped,
     running ones stop at their next sleep or request, and only a request already on the wire is
     let finish (within its timeout) in its thread.
     """
-    perform = waiting.perform(client)
+    perform = waiting.perform(client, report)
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_concurrency, thread_name_prefix="langchain-roe")
     window: deque[Any] = deque()
     try:
-        for unit in units:
+        for unit in _units(feed, perform):
             window.append(pool.submit(_drive_until, stop, unit, perform))
             if len(window) >= max_concurrency:
                 yield window.popleft().result()
@@ -217,13 +266,16 @@ def run_units(
 
 
 async def arun_units(
-    client: RoeClient, units: Iterable[Flow[Step, T]], max_concurrency: int
+    client: RoeClient,
+    feed: Feed[T],
+    max_concurrency: int,
+    report: Callable[[dict[str, Any]], None] | None = None,
 ) -> AsyncIterator[T]:
     """Async `run_units`: the units run as tasks on the running loop."""
-    perform = waiting.aperform(client)
+    perform = waiting.aperform(client, report)
     window: deque[asyncio.Task[T]] = deque()
     try:
-        for unit in units:
+        async for unit in _aunits(feed, perform):
             window.append(asyncio.ensure_future(adrive(unit, perform)))
             if len(window) >= max_concurrency:
                 yield await window.popleft()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from langchain_roe._convert._documents import FinishedJob, check_output_keys
@@ -19,16 +19,15 @@ from langchain_roe._core._constants import (
     MAX_INPUTS_PER_REQUEST,
 )
 from langchain_roe._core._exceptions import RoeError
-from langchain_roe._core._flow import Flow
 from langchain_roe._core._ids import canonical_uuid, unique_job_ids
 from langchain_roe._core._inputs import check_inputs
-from langchain_roe._core._waiting import Step
 from langchain_roe._loader_base import (
     JobDocumentsLoader,
     check_int,
     check_wait_timeout,
 )
 from langchain_roe._loading import (
+    Feed,
     LoadOptions,
     Outcome,
     RunOptions,
@@ -146,7 +145,7 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         self.failures: dict[str, RoeError] = {}
         """Each job skipped by the last load (with `continue_on_failure`), with its error."""
 
-    def _units(self) -> Iterator[Flow[Step, list[Outcome]]]:
+    def _units(self) -> Feed[list[Outcome]]:
         if self.use_batch_endpoint:
             for chunk in chunked(self.agent_job_ids, self.batch_size):
                 yield batch_unit(chunk, self.options)
@@ -263,7 +262,7 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
     def _total(self) -> int:
         return len(self.inputs)
 
-    def _units(self) -> Iterator[Flow[Step, list[tuple[int, FinishedJob | RoeError]]]]:
+    def _units(self) -> Feed[list[tuple[int, FinishedJob | RoeError]]]:
         options = RunOptions(
             agent_id=self.agent_id,
             version_id=self.version_id,

@@ -13,11 +13,12 @@ from typing import Protocol
 import orjson
 from langchain_core.documents import Document
 
-from langchain_roe._core._constants import DOCUMENT_ID_NAMESPACE
+from langchain_roe._core._constants import DOCUMENT_ID_NAMESPACE, JOB_METADATA_PREFIX
 from langchain_roe._core._models import (
     AgentJobResult,
     AgentJobResultItem,
     AgentJobStatusCode,
+    AgentJobSummary,
     status_code,
 )
 from langchain_roe._core._wire_fast import WireResultItem
@@ -59,6 +60,8 @@ class FinishedJob:
     """Whether `outputs` are a human reviewer's corrections."""
     input_index: int | None = None
     """The position of the inputs that started the job, when a run loader started it."""
+    listing: Metadata | None = None
+    """What the agent's job listing said of the job (`listing_metadata`), when it was found there."""
 
     @classmethod
     def from_result(cls, agent_job_id: str, result: AgentJobResult) -> FinishedJob:
@@ -96,6 +99,23 @@ class FinishedJob:
             status_code(item.status),
             corrected,
         )
+
+
+def listing_metadata(job: AgentJobSummary) -> Metadata:
+    """What a listed job adds to its Documents' metadata, flat and without None.
+
+    `created_at` (ISO 8601), `agent_version_name`, and each of the job's own metadata entries as
+    `job_metadata_<key>`: a string as it is, any other value as compact JSON.
+    """
+    metadata: Metadata = {}
+    if job.created_at is not None:
+        metadata["created_at"] = job.created_at.isoformat()
+    if job.agent_version_name is not None:
+        metadata["agent_version_name"] = job.agent_version_name
+    for key, value in (job.metadata or {}).items():
+        text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+        metadata[JOB_METADATA_PREFIX + key] = text
+    return metadata
 
 
 def check_output_keys(output_keys: str | Iterable[str] | None) -> frozenset[str] | None:
@@ -184,8 +204,9 @@ def job_documents(
     Metadata holds flat JSON primitives and no `None`: `source`, `agent_job_id`, `agent_id`,
     `agent_version_id`, `key`, `description` (when not empty), `data_type`, `cost` (when given),
     `output_index`, `input_tokens` and `output_tokens` (when given), `status` (when known),
-    `corrected` (when the outputs are a reviewer's) and `input_index` (for a job a run loader
-    started). The job's inputs are left out.
+    `corrected` (when the outputs are a reviewer's), `input_index` (for a job a run loader
+    started) and, for a job found by listing its agent's jobs, `listing_metadata`'s fields. The
+    job's inputs are left out.
     """
     shared: Metadata = {"source": source, "agent_job_id": job.agent_job_id}
     if job.agent_id is not None:
@@ -202,6 +223,8 @@ def job_documents(
         shared["corrected"] = True
     if job.input_index is not None:
         shared["input_index"] = job.input_index
+    if job.listing:
+        shared.update(job.listing)
     documents = []
     job_hash = _job_hash(job.agent_job_id)
     for index, output in enumerate(job.outputs):

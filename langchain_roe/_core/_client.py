@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -32,19 +33,22 @@ from langchain_roe._core._http import (
     transport_error,
 )
 from langchain_roe._core._ids import canonical_job_id, unique_job_ids
+from langchain_roe._core._listing import Pager, job_filters, jobs_call
 from langchain_roe._core._models import (
     Agent,
     AgentJobResult,
     AgentJobResultItem,
     AgentJobStatus,
+    AgentJobStatusCode,
     AgentJobStatusItem,
+    AgentJobSummary,
     AgentVersion,
+    Page,
 )
 from langchain_roe._core._pools import Pools
 from langchain_roe._core._retry import RetryPolicy
 from langchain_roe._core._runs import (
     agents_call,
-    next_page,
     run_call,
     run_flow,
     run_many_calls,
@@ -207,32 +211,117 @@ class RoeClient:
         `next` pages are followed on the configured host only; pages that never end, or link back,
         stop with `InvalidResponseError`.
         """
-        url: str | None = None
-        visited: set[str] = set()
-        seen = 0
-        while True:
-            call = agents_call(url, page_size)
-            page = self._request(call)
-            seen += len(page.results)
-            yield from page.results
-            url = next_page(page, call, self.settings, visited, seen)
-            if url is None:
-                return
+        return self._items(Pager(agents_call(page_size), self.settings))
 
-    async def alist_agents(self, *, page_size: int | None = None) -> AsyncIterator[Agent]:
+    def alist_agents(self, *, page_size: int | None = None) -> AsyncIterator[Agent]:
         """Async `list_agents`."""
-        url: str | None = None
-        visited: set[str] = set()
-        seen = 0
-        while True:
-            call = agents_call(url, page_size)
+        return self._aitems(Pager(agents_call(page_size), self.settings))
+
+    # An agent's jobs ---------------------------------------------------------------------------
+
+    def list_jobs(
+        self,
+        agent_id: str,
+        *,
+        created_from: datetime | str | None = None,
+        created_to: datetime | str | None = None,
+        status: AgentJobStatusCode | int | None = None,
+        version_name: str | None = None,
+        metadata: Mapping[str, str] | str | None = None,
+        search: str | None = None,
+        semantic_string: str | None = None,
+        ordering: str | Sequence[str] | None = None,
+        page_size: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[AgentJobSummary]:
+        """Yield an agent's jobs as summaries, page by page (`GET /v1/agents/{agent_id}/jobs/`).
+
+        Summaries carry no outputs: read those with `get_results` (or load them with
+        `RoeAgentJobResultLoader.from_agent`). Every filter is checked here, before any request.
+
+        Args:
+            agent_id: The agent whose jobs to list.
+            created_from: Only jobs created at or after this time: an aware `datetime` or an ISO
+                8601 string with its offset (a naive time is refused: it is ambiguous).
+            created_to: Only jobs created at or before this time.
+            status: Only jobs in this status (an `AgentJobStatusCode`).
+            version_name: Only jobs run by the agent version of this name.
+            metadata: Only jobs with this metadata: a mapping is sent as a JSON object (assumed;
+                the spec says only "a string"), a string as it is.
+            search: Text the server searches the jobs for.
+            semantic_string: Text the server ranks the jobs by, by meaning (embeddings).
+            ordering: Field names to order by (`created_at`, `-created_at` for newest first, ...);
+                the server's order otherwise.
+            page_size: Jobs per page (1 to 1000); the server's default otherwise.
+            limit: How many recent jobs the server considers (its default 100,000; 0 for all).
+
+        Raises:
+            ValueError: A bad id or filter (before any request).
+            InvalidResponseError: A page that does not match the spec, or pages that leave the
+                configured host, never end or come back on themselves.
+        """
+        filters = job_filters(
+            created_from=created_from,
+            created_to=created_to,
+            status=status,
+            version_name=version_name,
+            metadata=metadata,
+            search=search,
+            semantic_string=semantic_string,
+            ordering=ordering,
+            page_size=page_size,
+            limit=limit,
+        )
+        return self._items(Pager(jobs_call(agent_id, filters), self.settings))
+
+    def alist_jobs(
+        self,
+        agent_id: str,
+        *,
+        created_from: datetime | str | None = None,
+        created_to: datetime | str | None = None,
+        status: AgentJobStatusCode | int | None = None,
+        version_name: str | None = None,
+        metadata: Mapping[str, str] | str | None = None,
+        search: str | None = None,
+        semantic_string: str | None = None,
+        ordering: str | Sequence[str] | None = None,
+        page_size: int | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[AgentJobSummary]:
+        """Async `list_jobs`: an async iterator (`async for job in client.alist_jobs(...)`)."""
+        filters = job_filters(
+            created_from=created_from,
+            created_to=created_to,
+            status=status,
+            version_name=version_name,
+            metadata=metadata,
+            search=search,
+            semantic_string=semantic_string,
+            ordering=ordering,
+            page_size=page_size,
+            limit=limit,
+        )
+        return self._aitems(Pager(jobs_call(agent_id, filters), self.settings))
+
+    def _items(self, pager: Pager[T]) -> Iterator[T]:
+        """A listing's items, page after page, each page asked for when the last is used up."""
+        call: Call[Page[T]] | None = pager.first
+        while call is not None:
+            page = self._request(call)
+            yield from page.results
+            call = pager.after(call, page)
+
+    async def _aitems(self, pager: Pager[T]) -> AsyncIterator[T]:
+        """Async `_items`."""
+        call: Call[Page[T]] | None = pager.first
+        while call is not None:
             page = await self._arequest(call)
-            seen += len(page.results)
-            for agent in page.results:
-                yield agent
-            url = next_page(page, call, self.settings, visited, seen)
-            if url is None:
-                return
+            for item in page.results:
+                yield item
+            call = pager.after(call, page)
+
+    # Runs ---------------------------------------------------------------------------------------
 
     def run_agent(
         self,

@@ -15,9 +15,33 @@ AGENT_VERSION_PATH: Final = "/v1/agents/{agent_id}/versions/{version}/"
 RUN_PATH: Final = "/v1/agents/run/{agent_id}/async/"
 RUN_VERSION_PATH: Final = "/v1/agents/run/{agent_id}/versions/{version_id}/async/"
 RUN_MANY_PATH: Final = "/v1/agents/run/{agent_id}/async/many/"
+AGENT_JOBS_PATH: Final = "/v1/agents/{agent_id}/jobs/"
 CURRENT_VERSION: Final = "current"
 INPUTS_FIELD: Final = "inputs"
 PAGE_SIZE_PARAM: Final = "page_size"
+#: The job listing's query parameters, as the spec names them.
+CREATED_FROM_PARAM: Final = "created_from"
+CREATED_TO_PARAM: Final = "created_to"
+STATUS_CODE_PARAM: Final = "status_code"
+VERSION_NAME_PARAM: Final = "version_name"
+METADATA_PARAM: Final = "metadata"
+SEARCH_PARAM: Final = "search"
+SEMANTIC_STRING_PARAM: Final = "semantic_string"
+ORDERING_PARAM: Final = "ordering"
+LIMIT_PARAM: Final = "limit"
+#: The orderings the job listing accepts (a leading "-" for descending).
+JOB_ORDERING_FIELDS: Final = frozenset(
+    {
+        "agent_version_name",
+        "cost",
+        "created_at",
+        "duration",
+        "grader_score",
+        "id",
+        "last_updated_at",
+        "status_code",
+    }
+)
 ORGANIZATION_ID_PARAM: Final = "organization_id"
 JOB_IDS_FIELD: Final = "job_ids"
 
@@ -90,6 +114,21 @@ POLL_JITTER: Final = 0.2
 
 # The loader's defaults.
 DEFAULT_MAX_CONCURRENCY: Final = 4
+
+# Listing an agent's jobs: pages of this size by default (the spec sets no maximum; this is the
+# most a page is asked for), oldest first so that jobs created while a listing runs land at its
+# end instead of shifting the pages already read.
+DEFAULT_JOBS_PAGE_SIZE: Final = 100
+MAX_JOBS_PAGE_SIZE: Final = 1000
+LISTING_ORDER: Final = ("created_at", "id")
+SERVER_COUNT_CAP: Final = 100_000
+"""The server counts (and, by its spec, considers) only this many recent jobs unless told `limit`."""
+#: Metadata keys a listed job's own metadata is flattened into: `job_metadata_<key>`.
+JOB_METADATA_PREFIX: Final = "job_metadata_"
+
+# The retriever: how many jobs a query returns by default, and at most.
+DEFAULT_RETRIEVER_K: Final = 4
+MAX_RETRIEVER_K: Final = 100
 
 # The run tool: how long it waits for the job before answering with the job's id, what its name
 # is made of, and the progress events it writes to a LangGraph graph's custom stream.

@@ -7,6 +7,7 @@ newer server adds, so an API release does not break a deployed client.
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler
@@ -235,3 +236,67 @@ class Agent(_WireModel):
     """The engine the agent runs on."""
     job_count: Informational[int] = None
     """How many jobs the agent has run, when the server counted them."""
+
+
+class JobStatusEvent(_WireModel):
+    """One change of a listed job's status (`PublicAgentJobStatusEvent` in the spec)."""
+
+    status_code: Informational[int] = None
+    """The status the job moved to, as the API numbers it."""
+    timestamp: Informational[datetime] = None
+    """When it moved."""
+    error_message: Informational[str] = None
+    """Why, for a retry or a failure (sanitised by the server)."""
+
+
+class JobInput(_WireModel):
+    """One input a listed job was given (`JobInput` in the spec)."""
+
+    key: Informational[str] = None
+    """The input's name."""
+    data_type: Informational[str] = None
+    """Its MIME type."""
+    value: Informational[str] = None
+    """Its value, as a string (a file's id or name for a file)."""
+    description: Informational[str] = None
+    """What the input is."""
+    file_name: Informational[str] = None
+    """The file's name, when the input is a file."""
+
+
+class AgentJobSummary(_WireModel):
+    """One job as `GET /v1/agents/{agent_id}/jobs/` lists it (`ListAgentJob`): no outputs.
+
+    Only `id` must be present; every other fact reads as None (or empty) when missing or of the
+    wrong type, so one odd field does not hide a job.
+    """
+
+    id: str
+    """The agent job id."""
+    status_code: Informational[AgentJobStatusCode] = None
+    """The job's current status."""
+    created_at: Informational[datetime] = None
+    """When the job was created."""
+    last_updated_at: Informational[datetime] = None
+    """When the job last changed."""
+    agent_version_name: Informational[str] = None
+    """The name of the agent version that ran it."""
+    duration_ms: Informational[int] = None
+    """How long it ran, in milliseconds; None while it runs."""
+    status_events: Informational[list[JobStatusEvent]] = None
+    """Its status changes, oldest first."""
+    job_inputs: Informational[list[JobInput]] = None
+    """The inputs it was given."""
+    metadata: Informational[dict[str, Any]] = None
+    """The metadata it was started with (string values, by the spec)."""
+
+    @property
+    def status(self) -> AgentJobStatusCode | None:
+        """The job's current status (`status_code`)."""
+        return self.status_code
+
+    @property
+    def error_message(self) -> str | None:
+        """The last status event's error message, if it has one."""
+        events = self.status_events or []
+        return events[-1].error_message if events else None

@@ -11,11 +11,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Generator, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter
 
-from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._constants import (
     AGENT_VERSION_PATH,
     AGENTS_PATH,
@@ -53,10 +51,10 @@ def version_call(agent_id: str, version_id: str | None) -> Call[AgentVersion]:
     return Call("GET", AGENT_VERSION_PATH.format(agent_id=agent_id, version=version), _VERSION)
 
 
-def agents_call(url: str | None, page_size: int | None) -> Call[Page[Agent]]:
-    """`GET /v1/agents/`, or the next page's URL."""
-    params = {PAGE_SIZE_PARAM: str(page_size)} if page_size and url is None else None
-    return Call("GET", AGENTS_PATH, _AGENTS, url=url, params=params)
+def agents_call(page_size: int | None) -> Call[Page[Agent]]:
+    """`GET /v1/agents/` (its first page: a `Pager` follows the rest)."""
+    params = {PAGE_SIZE_PARAM: str(page_size)} if page_size else None
+    return Call("GET", AGENTS_PATH, _AGENTS, params=params)
 
 
 def run_call(
@@ -157,35 +155,6 @@ def run_many_flow(
             raise _unknown(positions, created, InvalidResponseError(str(error))) from error
         created.update(zip(positions, ids, strict=True))
     return [created[position] for position in range(len(created))]
-
-
-def next_page(
-    page: Page[Any], call: Call[Any], settings: RoeSettings, visited: set[str], seen: int
-) -> str | None:
-    """The next page's URL of a listing, or None at its end.
-
-    Raises:
-        InvalidResponseError: The link leaves the configured host, comes back to a page already
-            read, follows an empty page, or the pages hold more items than their count.
-    """
-    if page.next is None:
-        return None
-    base, link = urlsplit(settings.base_url), urlsplit(page.next)
-    if (link.scheme, link.netloc) != (base.scheme, base.netloc):
-        msg = f"the answer to {call.describe()} links its next page to another host: {page.next}"
-        raise InvalidResponseError(msg)
-    problem = None
-    if page.next in visited:
-        problem = "links back to a page already read"
-    elif not page.results:
-        problem = "links an empty page to another"
-    elif page.count is not None and seen > page.count:
-        problem = f"holds more items than its count of {page.count}"
-    if problem:
-        msg = f"the listing at {call.describe()} {problem}: it cannot be a legitimate answer"
-        raise InvalidResponseError(msg)
-    visited.add(page.next)
-    return page.next
 
 
 def _headers(skip_cache: bool, headers: dict[str, str] | None = None) -> dict[str, str]:

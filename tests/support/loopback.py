@@ -27,6 +27,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tests.support.agents import Runs
+from tests.support.listing import JobTable, synthetic_job
+
+#: The agent whose jobs the listing serves.
+LISTED_AGENT_ID = "7ad3c4e5-f6a7-4182-8c9d-0e1f2a3b4c5d"
 
 JOB_IDS_FIELD = "job_ids"  # the wire name; the server imports nothing of the client
 
@@ -64,6 +68,10 @@ class ServerConfig:
     faults_after_acting: float = 0.0
     """Share of the dropped connections and 5xx on run requests that strike after the job was
     created (its answer lost). A 429 never does: a rate limiter turns requests away unprocessed."""
+    listed_jobs: int = 0
+    """Jobs of `LISTED_AGENT_ID` its job listing serves (`job_ids(listed_jobs)`, a minute apart)."""
+    corrected_ids: list[str] = field(default_factory=list)
+    """Jobs whose batch item carries a reviewer's corrected outputs."""
     seed: int = 7
 
 
@@ -100,13 +108,24 @@ def synthetic_item(agent_job_id: str, config: ServerConfig) -> dict[str, Any]:
     return _item(agent_job_id, job_status(agent_job_id, config), config.outputs, config.value_bytes)
 
 
+def corrected_outputs(agent_job_id: str, outputs: int, value_bytes: int) -> list[dict[str, Any]]:
+    """A reviewer's correction of a synthetic job: its first output's value changed."""
+    made = synthetic_outputs(agent_job_id, outputs, value_bytes)
+    made[0] = {**made[0], "value": json.dumps({"job": agent_job_id, "corrected": True})}
+    return made
+
+
 @functools.lru_cache(maxsize=50_000)
-def _item_bytes(agent_job_id: str, status: int | None, outputs: int, value_bytes: int) -> bytes:
+def _item_bytes(
+    agent_job_id: str, status: int | None, outputs: int, value_bytes: int, corrected: bool = False
+) -> bytes:
     """An item's JSON, made once: the server's own cost stays small next to a client's."""
-    return json.dumps(_item(agent_job_id, status, outputs, value_bytes)).encode()
+    return json.dumps(_item(agent_job_id, status, outputs, value_bytes, corrected)).encode()
 
 
-def _item(agent_job_id: str, status: int | None, outputs: int, value_bytes: int) -> dict[str, Any]:
+def _item(
+    agent_job_id: str, status: int | None, outputs: int, value_bytes: int, corrected: bool = False
+) -> dict[str, Any]:
     if status is None:
         return {"id": agent_job_id, "status": None, "result": None}
     succeeded = status == 3
@@ -114,7 +133,11 @@ def _item(agent_job_id: str, status: int | None, outputs: int, value_bytes: int)
         "id": agent_job_id,
         "status": status,
         "result": synthetic_outputs(agent_job_id, outputs, value_bytes) if succeeded else None,
-        "corrected_outputs": None,
+        "corrected_outputs": (
+            corrected_outputs(agent_job_id, outputs, value_bytes)
+            if succeeded and corrected
+            else None
+        ),
         "agent_id": "11111111-2222-4333-8444-555555555555" if succeeded else None,
         "agent_version_id": "66666666-7777-4888-8999-000000000000" if succeeded else None,
         "cost": 0.01 if succeeded else None,
@@ -139,6 +162,13 @@ class LoopbackServer:
         self.requests = 0
         self.runs = Runs(job_seconds=self.config.job_seconds)
         """The agent's started jobs; `runs.created` counts the jobs really created."""
+        self.listing = JobTable(LISTED_AGENT_ID)
+        """The jobs `LISTED_AGENT_ID`'s listing serves; tests may add to it between loads."""
+        for position, agent_job_id in enumerate(job_ids(self.config.listed_jobs)):
+            status = job_status(agent_job_id, self.config)
+            self.listing.add(synthetic_job(agent_job_id, position, 3 if status is None else status))
+        self.corrected = set(self.config.corrected_ids)
+        """Jobs whose batch item carries corrected outputs; tests may add to it between loads."""
         self.port = 0
         self._random = random.Random(self.config.seed)
         self._ready = threading.Event()
@@ -237,6 +267,11 @@ class LoopbackServer:
         answer = self.runs.route(method, parts, body, headers or {})
         if answer is not None:
             return answer
+        if method == "GET" and parts[:2] == ["v1", "agents"] and parts[3:] == ["jobs"]:
+            if parts[2] != self.listing.agent_id:
+                return 404, {"detail": "Not found."}
+            route, _, query = path.partition("?")
+            return self.listing.answer(self.base_url, route, query)
         if method == "GET" and len(parts) == 5 and parts[4] in (_RESULT, _STATUS):
             agent_job_id = parts[3]
             if not _is_uuid(agent_job_id) or agent_job_id in self.config.unknown_ids:
@@ -260,7 +295,10 @@ class LoopbackServer:
             config = self.config
             if path.startswith("/v1/agents/jobs/results/"):
                 encoded = (
-                    _item_bytes(i, self._status(i), config.outputs, config.value_bytes) for i in ids
+                    _item_bytes(
+                        i, self._status(i), config.outputs, config.value_bytes, i in self.corrected
+                    )
+                    for i in ids
                 )
                 return 200, Raw(b"[" + b",".join(encoded) + b"]")
             items = [

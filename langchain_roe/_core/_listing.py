@@ -1,0 +1,225 @@
+"""Listings: an agent's jobs as a `Call` with its filters checked, and how any listing is paged.
+
+`GET /v1/agents/{agent_id}/jobs/` answers pages of job summaries (no outputs). Its filters are
+checked and written here before any request: times must say their time zone, statuses are the
+API's codes, orderings the spec's fields. `Pager` follows a listing's `next` links on the
+configured host only, and stops a listing that never ends or comes back on itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Generic, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import TypeAdapter
+
+from langchain_roe._core._config import RoeSettings
+from langchain_roe._core._constants import (
+    AGENT_JOBS_PATH,
+    CREATED_FROM_PARAM,
+    CREATED_TO_PARAM,
+    JOB_ORDERING_FIELDS,
+    LIMIT_PARAM,
+    MAX_JOBS_PAGE_SIZE,
+    METADATA_PARAM,
+    ORDERING_PARAM,
+    PAGE_SIZE_PARAM,
+    SEARCH_PARAM,
+    SEMANTIC_STRING_PARAM,
+    STATUS_CODE_PARAM,
+    VERSION_NAME_PARAM,
+)
+from langchain_roe._core._exceptions import InvalidResponseError
+from langchain_roe._core._http import Call, decoder
+from langchain_roe._core._ids import canonical_uuid
+from langchain_roe._core._models import AgentJobStatusCode, AgentJobSummary, Page
+
+T = TypeVar("T")
+
+_JOBS = decoder(TypeAdapter(Page[AgentJobSummary]))
+
+#: A time a filter takes: an aware `datetime`, or an ISO 8601 string with its offset.
+When = datetime | str
+
+
+def jobs_call(agent_id: str, params: Mapping[str, str]) -> Call[Page[AgentJobSummary]]:
+    """`GET /v1/agents/{agent_id}/jobs/` with filters `job_filters` checked."""
+    path = AGENT_JOBS_PATH.format(agent_id=canonical_uuid(agent_id, "agent_id"))
+    return Call("GET", path, _JOBS, params=dict(params))
+
+
+def job_filters(
+    *,
+    created_from: When | None = None,
+    created_to: When | None = None,
+    status: AgentJobStatusCode | int | None = None,
+    version_name: str | None = None,
+    metadata: Mapping[str, str] | str | None = None,
+    search: str | None = None,
+    semantic_string: str | None = None,
+    ordering: str | Sequence[str] | None = None,
+    page_size: int | None = None,
+    limit: int | None = None,
+) -> dict[str, str]:
+    """The job listing's query parameters, each checked.
+
+    `metadata` as a mapping is sent as a JSON object (the spec says only "a string": the encoding
+    is assumed; a string is sent as it is).
+
+    Raises:
+        ValueError: A time without a time zone or that does not parse, `created_from` after
+            `created_to`, a status the API does not number, an empty text filter, an ordering the
+            spec does not list, or a page size or limit out of range; the message names the filter.
+    """
+    params: dict[str, str] = {}
+    start = _when(created_from, CREATED_FROM_PARAM)
+    end = _when(created_to, CREATED_TO_PARAM)
+    if start is not None and end is not None and start > end:
+        msg = f"created_from ({start.isoformat()}) is after created_to ({end.isoformat()})"
+        raise ValueError(msg)
+    if start is not None:
+        params[CREATED_FROM_PARAM] = start.isoformat()
+    if end is not None:
+        params[CREATED_TO_PARAM] = end.isoformat()
+    if status is not None:
+        params[STATUS_CODE_PARAM] = str(_status(status))
+    for name, text in (
+        (VERSION_NAME_PARAM, version_name),
+        (SEARCH_PARAM, search),
+        (SEMANTIC_STRING_PARAM, semantic_string),
+    ):
+        if text is not None:
+            params[name] = _text(text, name)
+    if metadata is not None:
+        params[METADATA_PARAM] = _metadata(metadata)
+    if ordering is not None:
+        params[ORDERING_PARAM] = _ordering(ordering)
+    if page_size is not None:
+        params[PAGE_SIZE_PARAM] = str(_whole(page_size, PAGE_SIZE_PARAM, 1, MAX_JOBS_PAGE_SIZE))
+    if limit is not None:
+        params[LIMIT_PARAM] = str(_whole(limit, LIMIT_PARAM, 0, 1_000_000))
+    return params
+
+
+def aware_time(value: When, name: str) -> datetime:
+    """`value` as an aware datetime.
+
+    Raises:
+        ValueError: Naive, not ISO 8601, or neither a datetime nor a string.
+    """
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            msg = f"{name} must be an ISO 8601 time such as '2026-11-30T09:00:00Z', got {value!r}"
+            raise ValueError(msg) from None
+    if not isinstance(value, datetime):
+        msg = f"{name} must be a datetime or an ISO 8601 string, got {type(value).__name__}"
+        raise ValueError(msg)
+    if value.tzinfo is None or value.utcoffset() is None:
+        msg = (
+            f"{name} has no time zone ({value.isoformat()}): say which, as in "
+            "datetime(..., tzinfo=timezone.utc) or '2026-11-30T09:00:00Z'; a naive time could "
+            "be read as the server's zone and skip or repeat jobs"
+        )
+        raise ValueError(msg)
+    return value
+
+
+def _when(value: When | None, name: str) -> datetime | None:
+    return None if value is None else aware_time(value, name)
+
+
+def _status(status: object) -> int:
+    known = {code.value for code in AgentJobStatusCode if not code.name.startswith("UNKNOWN")}
+    if isinstance(status, int) and not isinstance(status, bool) and status in known:
+        return int(status)
+    names = ", ".join(code.name for code in AgentJobStatusCode)
+    msg = f"status must be an AgentJobStatusCode ({names}), got {status!r}"
+    raise ValueError(msg)
+
+
+def _text(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        msg = f"{name} must be a non-empty string, got {value!r}"
+        raise ValueError(msg)
+    return value
+
+
+def _metadata(metadata: object) -> str:
+    if isinstance(metadata, str):
+        return _text(metadata, METADATA_PARAM)
+    if not isinstance(metadata, Mapping) or not metadata:
+        msg = f"metadata must be a non-empty mapping of strings, got {metadata!r}"
+        raise ValueError(msg)
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
+        msg = f"metadata keys and values must be strings, got {dict(metadata)!r}"
+        raise ValueError(msg)
+    return json.dumps(dict(metadata), separators=(",", ":"), ensure_ascii=False)
+
+
+def _ordering(ordering: object) -> str:
+    fields = [ordering] if isinstance(ordering, str) else ordering
+    if not isinstance(fields, Sequence) or not fields:
+        msg = f"ordering must be a field name or a sequence of them, got {ordering!r}"
+        raise ValueError(msg)
+    for name in fields:
+        if not isinstance(name, str) or name.removeprefix("-") not in JOB_ORDERING_FIELDS:
+            allowed = ", ".join(sorted(JOB_ORDERING_FIELDS))
+            msg = f"ordering {name!r} is not one of {allowed} (with '-' for descending)"
+            raise ValueError(msg)
+    return ",".join(fields)
+
+
+def _whole(value: object, name: str, low: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        msg = f"{name} must be a whole number between {low} and {high}, got {value!r}"
+        raise ValueError(msg)
+    return value
+
+
+@dataclass
+class Pager(Generic[T]):
+    """Where a listing goes next: its first call, then each page's `next` link, checked.
+
+    Used as `call = pager.first`, then `call = pager.after(call, page)` until it is None.
+    """
+
+    first: Call[Page[T]]
+    settings: RoeSettings
+    seen: int = 0
+    visited: set[str] = field(default_factory=set)
+
+    def after(self, call: Call[Page[T]], page: Page[T]) -> Call[Page[T]] | None:
+        """The call for the page after `page`, or None at the listing's end.
+
+        Raises:
+            InvalidResponseError: The link leaves the configured host, comes back to a page
+                already read, follows an empty page, or the pages hold more items than their
+                count.
+        """
+        self.seen += len(page.results)
+        if page.next is None:
+            return None
+        base, link = urlsplit(self.settings.base_url), urlsplit(page.next)
+        if (link.scheme, link.netloc) != (base.scheme, base.netloc):
+            msg = (
+                f"the answer to {call.describe()} links its next page to another host: {page.next}"
+            )
+            raise InvalidResponseError(msg)
+        problem = None
+        if page.next in self.visited:
+            problem = "links back to a page already read"
+        elif not page.results:
+            problem = "links an empty page to another"
+        elif page.count is not None and self.seen > page.count:
+            problem = f"holds more items than its count of {page.count}"
+        if problem:
+            msg = f"the listing at {call.describe()} {problem}: it cannot be a legitimate answer"
+            raise InvalidResponseError(msg)
+        self.visited.add(page.next)
+        return replace(self.first, url=page.next, params=None)

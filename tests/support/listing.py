@@ -1,0 +1,201 @@
+"""What the test servers know of an agent's jobs as `GET /v1/agents/{agent_id}/jobs/` lists them.
+
+A `JobTable` holds one agent's jobs (id, creation time, status, version name, metadata and the
+text its search reads) and answers the listing as the spec describes it: DRF page-number
+pagination with absolute `next` links, the filters `created_from`, `created_to`, `status_code`,
+`version_name`, `metadata`, `search`, `semantic_string`, `ordering`, `page` and `page_size`.
+
+Undocumented, so chosen here (and said in the cassette README):
+- `metadata` is a JSON object; a job matches when its metadata holds every pair.
+- `search` matches a job whose id or text contains the string, case ignored.
+- `semantic_string` is a deterministic stand-in for embedding search: jobs sharing at least one
+  word with the query, ranked by how many words they share (then newest first).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+#: The first listed job's creation time; each next one is a minute later.
+EPOCH = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+_ORDER_FIELDS = {
+    "created_at": lambda job: job.created_at,
+    "last_updated_at": lambda job: job.updated_at,
+    "id": lambda job: job.agent_job_id,
+    "status_code": lambda job: job.status,
+    "agent_version_name": lambda job: job.version_name,
+}
+
+
+@dataclass
+class ListedJob:
+    """One job of the agent, as its listing sees it."""
+
+    agent_job_id: str
+    created_at: datetime
+    status: int = 3
+    version_name: str = "version 3"
+    metadata: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+    """What `search` and the semantic stand-in read: the job's inputs, in words."""
+    error_message: str | None = None
+    updated_at: datetime | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """The job as a `ListAgentJob`."""
+        updated = self.updated_at or self.created_at + timedelta(seconds=28)
+        events = [
+            {"timestamp": _iso(self.created_at), "status_code": 0},
+            {"timestamp": _iso(updated), "status_code": self.status},
+        ]
+        if self.error_message is not None:
+            events[-1]["error_message"] = self.error_message
+        return {
+            "id": self.agent_job_id,
+            "agent_version_name": self.version_name,
+            "status_events": events,
+            "status_code": self.status,
+            "created_at": _iso(self.created_at),
+            "last_updated_at": _iso(updated),
+            "duration_ms": 28_000 if self.status in (3, 4, 5, 6) else None,
+            "job_inputs": [
+                {
+                    "key": "question",
+                    "description": "",
+                    "data_type": "text/plain",
+                    "value": self.text,
+                }
+            ],
+            "metadata": self.metadata,
+            "ui_fields": None,
+            "evaluation": None,
+            "feedback_review": None,
+            "creator": None,
+        }
+
+
+@dataclass
+class JobTable:
+    """One agent's jobs; `requests` counts the listing requests answered."""
+
+    agent_id: str
+    jobs: dict[str, ListedJob] = field(default_factory=dict)
+    requests: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, job: ListedJob) -> ListedJob:
+        with self.lock:
+            self.jobs[job.agent_job_id] = job
+        return job
+
+    def answer(self, base_url: str, path: str, query: str) -> tuple[int, Any]:
+        """The answer to `GET <path>?<query>`, the agent's id already matched."""
+        with self.lock:
+            self.requests += 1
+            jobs = list(self.jobs.values())
+        params = {name: values[-1] for name, values in parse_qs(query).items()}
+        try:
+            selected = _select(jobs, params)
+            page = int(params.get("page", "1"))
+            size = min(int(params.get("page_size", DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE)
+        except ValueError as error:
+            return 400, {"detail": [str(error)]}
+        if page < 1 or size < 1 or (page - 1) * size > max(len(selected) - 1, 0):
+            return 404, {"detail": "Invalid page."}
+        results = selected[(page - 1) * size : page * size]
+
+        def link(number: int) -> str | None:
+            if number < 1 or (number - 1) * size >= len(selected):
+                return None
+            return f"{base_url}{path}?{urlencode({**params, 'page': str(number)})}"
+
+        return 200, {
+            "count": len(selected),
+            "next": link(page + 1),
+            "previous": link(page - 1),
+            "results": [job.summary() for job in results],
+        }
+
+
+def _select(jobs: list[ListedJob], params: dict[str, str]) -> list[ListedJob]:
+    """The jobs the filters keep, in the order asked for."""
+    if "created_from" in params:
+        start = _time(params["created_from"], "created_from")
+        jobs = [job for job in jobs if job.created_at >= start]
+    if "created_to" in params:
+        end = _time(params["created_to"], "created_to")
+        jobs = [job for job in jobs if job.created_at <= end]
+    if "status_code" in params:
+        jobs = [job for job in jobs if job.status == int(params["status_code"])]
+    if "version_name" in params:
+        jobs = [job for job in jobs if job.version_name == params["version_name"]]
+    if "metadata" in params:
+        wanted = json.loads(params["metadata"])
+        jobs = [job for job in jobs if wanted.items() <= job.metadata.items()]
+    if "search" in params:
+        needle = params["search"].lower()
+        jobs = [j for j in jobs if needle in j.text.lower() or needle in j.agent_job_id]
+    ordering = params.get("ordering", "-created_at").split(",")
+    for name in reversed(ordering):
+        key = _ORDER_FIELDS[name.removeprefix("-")]
+        jobs.sort(key=key, reverse=name.startswith("-"))
+    if "semantic_string" in params:
+        asked = _words(params["semantic_string"])
+        scored = [(len(asked & _words(job.text)), job) for job in jobs]
+        jobs = [job for score, job in sorted(scored, key=lambda s: -s[0]) if score > 0]
+    return jobs
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower())) - _STOP_WORDS
+
+
+_STOP_WORDS = frozenset({"a", "about", "and", "customer", "for", "is", "of", "question", "the"})
+
+
+def _time(text: str, name: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{name}: Enter a valid date/time.") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+#: Words the synthetic jobs' texts are made of, so semantic queries have something to match.
+TOPICS = (
+    "invoice",
+    "refund",
+    "shipping",
+    "fraud",
+    "sanctions",
+    "onboarding",
+    "counterfeit",
+    "warranty",
+)
+
+
+def synthetic_job(agent_job_id: str, position: int, status: int = 3) -> ListedJob:
+    """A listed job made from its id and position: time, version, metadata and text all derived."""
+    digest = uuid.UUID(agent_job_id).int
+    topics = sorted({TOPICS[digest % 8], TOPICS[(digest >> 8) % 8]})
+    return ListedJob(
+        agent_job_id,
+        EPOCH + timedelta(minutes=position),
+        status=status,
+        version_name="version 2" if position % 4 == 0 else "version 3",
+        metadata={"customer": f"c{position % 5}", "region": "eu" if position % 2 else "us"},
+        text=f"question about {' and '.join(topics)} for customer c{position % 5}",
+    )
