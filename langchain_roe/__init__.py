@@ -1,4 +1,4 @@
-"""LangChain integration for Roe AI agent jobs: a client, a tool for agents and a document loader."""
+"""LangChain integration for Roe AI agent jobs: a client, tools, loaders, a retriever and sync."""
 
 from __future__ import annotations
 
@@ -33,10 +33,15 @@ from langchain_roe._core._models import (
     AgentJobStatus,
     AgentJobStatusCode,
     AgentJobStatusItem,
+    AgentJobSummary,
     AgentVersion,
+    JobInput,
+    JobStatusEvent,
 )
 from langchain_roe._version import __version__
 from langchain_roe.document_loaders import RoeAgentJobResultLoader, RoeAgentRunLoader
+from langchain_roe.indexing import aindex_agent_jobs, index_agent_jobs
+from langchain_roe.retrievers import RoeJobResultRetriever
 from langchain_roe.toolkits import RoeToolkit
 from langchain_roe.tools import RoeAgentJobResultInput, RoeAgentJobResultTool, RoeRunAgentTool
 
@@ -52,6 +57,7 @@ __all__ = [
     "AgentJobStatus",
     "AgentJobStatusCode",
     "AgentJobStatusItem",
+    "AgentJobSummary",
     "AgentVersion",
     "AuthenticationError",
     "BadRequestError",
@@ -59,8 +65,10 @@ __all__ = [
     "InvalidAgentJobIdError",
     "InvalidResponseError",
     "JobFailedError",
+    "JobInput",
     "JobNotFinishedError",
     "JobStateError",
+    "JobStatusEvent",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -71,10 +79,13 @@ __all__ = [
     "RoeAgentRunLoader",
     "RoeClient",
     "RoeError",
+    "RoeJobResultRetriever",
     "RoeRunAgentTool",
     "RoeSettings",
     "RoeToolkit",
     "RunOutcomeUnknownError",
     "ServerError",
     "__version__",
+    "aindex_agent_jobs",
+    "index_agent_jobs",
 ]

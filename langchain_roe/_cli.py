@@ -104,6 +104,23 @@ def parser() -> argparse.ArgumentParser:
         help="many runs: one JSON object of inputs per line ('-' for standard input); a value "
         '"@PATH" uploads that file',
     )
+    listing = cli.add_argument_group("reading an agent's jobs (instead of naming them)")
+    listing.add_argument(
+        "--agent",
+        metavar="AGENT_ID",
+        help="print the outputs of this agent's succeeded jobs, oldest first, found by listing them",
+    )
+    listing.add_argument(
+        "--since",
+        metavar="ISO_TIME",
+        help="with --agent, only jobs created at or after this time, with its zone "
+        "(2026-11-30T00:00:00Z)",
+    )
+    listing.add_argument(
+        "--search",
+        metavar="TEXT",
+        help="with --agent, only the jobs the server's text search finds for TEXT",
+    )
     cli.add_argument(
         "--demo",
         action="store_true",
@@ -169,6 +186,8 @@ def main(
 def _main(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr: TextIO) -> int:
     if args.run is not None:
         return _run(args, stdin, stdout, stderr)
+    if args.agent is not None or args.since is not None or args.search is not None:
+        return _agent(args, stdout, stderr)
     try:
         ids = read_ids(args, stdin)
         replaying = _replaying(args, ids)
@@ -226,6 +245,38 @@ def _run(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr:
         return EXIT_USAGE
     try:
         return _print_jobs(loader, args.format or "text", True, stdout, stderr)
+    except FATAL_ERRORS as error:
+        print(f"roe-job-result: {error}", file=stderr)
+        return EXIT_USAGE
+
+
+def _agent(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """`--agent`: list the agent's jobs (filtered by `--since`, `--search`) and print their outputs."""
+    try:
+        if args.agent is None:
+            raise ValueError("--since and --search filter an agent's jobs: give --agent AGENT_ID")
+        if args.agent_job_ids or args.from_file or args.demo:
+            raise ValueError(
+                "--agent finds the jobs itself: give no job ids, --from-file or --demo"
+            )
+        client = build_client(None, **_settings(args))
+        if client.settings.api_key is None:
+            raise ConfigurationError(f"no Roe API key: set {ENV_API_KEY} or pass --api-key")
+        loader = RoeAgentJobResultLoader.from_agent(
+            args.agent,
+            created_from=args.since,
+            search=args.search,
+            client=client,
+            output_keys=args.output_keys,
+            wait_for_completion=args.wait,
+            wait_timeout=args.wait_timeout,
+            show_progress=stderr.isatty() and _has_tqdm(),
+        )
+    except (ValueError, OSError) as error:
+        print(f"roe-job-result: {error}", file=stderr)
+        return EXIT_USAGE
+    try:
+        return _print_jobs(loader, args.format or "text", args.continue_on_failure, stdout, stderr)
     except FATAL_ERRORS as error:
         print(f"roe-job-result: {error}", file=stderr)
         return EXIT_USAGE
@@ -361,12 +412,11 @@ def _render(
 def _demo(loader: RoeAgentJobResultLoader, stdout: TextIO, stderr: TextIO) -> int:
     documents: list[Document] = []
     failed: dict[str, RoeError] = {}
+    ids = loader.agent_job_ids or []
     for jobs, failures in _units(loader):
         documents += [d for job in jobs for d in loader._documents(job)]
         failed.update(failures)
-    print(
-        f"Loaded {len(documents)} Documents from {len(loader.agent_job_ids)} jobs:\n", file=stdout
-    )
+    print(f"Loaded {len(documents)} Documents from {len(ids)} jobs:\n", file=stdout)
     for document in documents:
         meta = document.metadata
         preview = " ".join(document.page_content.split())
@@ -378,7 +428,7 @@ def _demo(loader: RoeAgentJobResultLoader, stdout: TextIO, stderr: TextIO) -> in
             file=stdout,
         )
     tool = RoeAgentJobResultTool(client=loader.client, max_output_chars=DEFAULT_MAX_OUTPUT_CHARS)
-    first_job = loader.agent_job_ids[0]
+    first_job = ids[0]
     message = tool.invoke(
         {
             "type": "tool_call",

@@ -8,7 +8,7 @@ sync or async, turns each finished job into Documents and records or raises the 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Generic, TypeVar
 
@@ -18,7 +18,7 @@ from langchain_core.documents import Document
 from langchain_roe._convert._documents import FinishedJob, job_documents
 from langchain_roe._core._calls import result_url
 from langchain_roe._core._client import RoeClient, build_client
-from langchain_roe._core._constants import LOGGER_NAME
+from langchain_roe._core._constants import JOBS_LISTED_EVENT, LOGGER_NAME, SERVER_COUNT_CAP
 from langchain_roe._core._exceptions import AuthenticationError, ConfigurationError, RoeError
 from langchain_roe._loading import Feed, arun_units, run_units
 
@@ -61,7 +61,8 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         self.client = build_client(client, **settings)
 
     @property
-    def _total(self) -> int:
+    def _total(self) -> int | None:
+        """How many units of progress the load has, when known before it starts."""
         raise NotImplementedError
 
     def _units(self) -> Feed[list[tuple[K, FinishedJob | RoeError]]]:
@@ -107,7 +108,8 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         """Each unit's jobs, loaded or failed, in order; `failures` is reset first."""
         self.failures = {}
         with self._progress() as progress:
-            for outcomes in run_units(self.client, self._units(), self.max_concurrency):
+            report = _listing_reporter(progress)
+            for outcomes in run_units(self.client, self._units(), self.max_concurrency, report):
                 yield outcomes
                 if progress is not None:
                     progress.update(len(outcomes))
@@ -116,7 +118,9 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         """Async `_outcomes`."""
         self.failures = {}
         with self._progress() as progress:
-            async for outcomes in arun_units(self.client, self._units(), self.max_concurrency):
+            report = _listing_reporter(progress)
+            units = arun_units(self.client, self._units(), self.max_concurrency, report)
+            async for outcomes in units:
                 yield outcomes
                 if progress is not None:
                     progress.update(len(outcomes))
@@ -154,6 +158,31 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
             return nullcontext()
         tqdm = require_tqdm()
         return tqdm(total=self._total, unit=self._unit, desc="Roe " + self._unit + "s")  # type: ignore[no-any-return]
+
+
+def _listing_reporter(progress: Any) -> Callable[[dict[str, Any]], None]:
+    """What a load does with a listing's page reports: the bar's total and the jobs skipped."""
+
+    def report(event: dict[str, Any]) -> None:
+        if event.get("event") != JOBS_LISTED_EVENT:
+            return  # status changes of waited-for jobs: the bar counts jobs loaded, not polls
+        first = event["page"] == 1
+        if first and event["capped"]:
+            logger.warning(
+                "the agent has at least %d jobs: the server lists only its most recent %d unless "
+                "asked otherwise; load older ones with created_to",
+                SERVER_COUNT_CAP,
+                SERVER_COUNT_CAP,
+            )
+        if progress is None:
+            return
+        if first and event["count"] is not None:
+            progress.total = event["count"]
+            progress.refresh()
+        progress.update(event["skipped"])
+        progress.set_postfix(page=event["page"], refresh=False)
+
+    return report
 
 
 def check_int(name: str, value: object, low: int, high: int | None) -> None:

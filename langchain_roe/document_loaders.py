@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from langchain_roe._convert._documents import FinishedJob, check_output_keys
 from langchain_roe._core._calls import chunked
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._constants import (
+    DEFAULT_JOBS_PAGE_SIZE,
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_WAIT_TIMEOUT,
     IDEMPOTENCY_KEY_PREFIX,
+    LISTING_ORDER,
     LOGGER_NAME,
     MAX_IDS_PER_REQUEST,
     MAX_INPUTS_PER_REQUEST,
@@ -21,6 +24,8 @@ from langchain_roe._core._constants import (
 from langchain_roe._core._exceptions import RoeError
 from langchain_roe._core._ids import canonical_uuid, unique_job_ids
 from langchain_roe._core._inputs import check_inputs
+from langchain_roe._core._listing import Pager, job_filters, jobs_call
+from langchain_roe._finding import Listing, listing_feed
 from langchain_roe._loader_base import (
     JobDocumentsLoader,
     check_int,
@@ -37,6 +42,9 @@ from langchain_roe._loading import (
 )
 
 logger = logging.getLogger(LOGGER_NAME)
+
+#: What `from_agent` gives the constructor in place of ids (the listing replaces them).
+_NO_IDS = "00000000-0000-0000-0000-000000000000"
 
 
 class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
@@ -118,7 +126,10 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         given: Iterable[object] = (
             [agent_job_ids] if isinstance(agent_job_ids, str | uuid.UUID) else agent_job_ids
         )
-        self.agent_job_ids = unique_job_ids(given)
+        self.agent_job_ids: list[str] | None = unique_job_ids(given)
+        """The jobs to load; None for a loader `from_agent` made (its listing finds them)."""
+        self.listing: Listing | None = None
+        """The agent's job listing a `from_agent` loader reads its jobs from."""
         check_int("batch_size", batch_size, 1, MAX_IDS_PER_REQUEST)
         check_wait_timeout(wait_timeout)
         self.output_keys = check_output_keys(output_keys)
@@ -145,7 +156,83 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         self.failures: dict[str, RoeError] = {}
         """Each job skipped by the last load (with `continue_on_failure`), with its error."""
 
+    @classmethod
+    def from_agent(
+        cls,
+        agent_id: str,
+        *,
+        created_from: datetime | str | None = None,
+        created_to: datetime | str | None = None,
+        version_name: str | None = None,
+        metadata: Mapping[str, str] | str | None = None,
+        search: str | None = None,
+        only_succeeded: bool = True,
+        page_size: int = DEFAULT_JOBS_PAGE_SIZE,
+        **loader_options: Any,
+    ) -> RoeAgentJobResultLoader:
+        """A loader of an agent's jobs, found by listing them instead of given by id.
+
+        The listing (`GET /v1/agents/{agent_id}/jobs/`, oldest first) is read a page at a time as
+        the load goes, and its jobs' outputs are read through the batch results endpoint in
+        chunks of `batch_size`: memory stays flat however many jobs the agent has. Documents are
+        exactly those of a loader given the same ids, plus `created_at` (ISO 8601),
+        `agent_version_name` and the job's own metadata as `job_metadata_<key>` strings.
+
+        Example:
+            ```python
+            from langchain_roe import RoeAgentJobResultLoader
+
+            loader = RoeAgentJobResultLoader.from_agent(
+                "7ad3c4e5-f6a7-4182-8c9d-0e1f2a3b4c5d",
+                created_from="2026-11-29T00:00:00Z",
+                continue_on_failure=True,
+            )
+            for document in loader.lazy_load():
+                print(document.metadata["created_at"], document.metadata["key"])
+            ```
+
+        Args:
+            agent_id: The agent whose jobs to load.
+            created_from: Only jobs created at or after this time (aware `datetime` or ISO 8601
+                string with its offset; a naive time is refused).
+            created_to: Only jobs created at or before this time.
+            version_name: Only jobs run by the agent version of this name.
+            metadata: Only jobs started with this metadata (see `RoeClient.list_jobs`).
+            search: Only jobs the server's text search finds for this string.
+            only_succeeded: Load only the jobs the listing shows as succeeded (SUCCESS or CACHED);
+                off, every listed job is asked for, and the unfinished or failed ones are errors
+                (recorded in `failures` with `continue_on_failure`, waited for with
+                `wait_for_completion`).
+            page_size: Jobs per listing page (1 to 1000).
+            **loader_options: Any other option of `RoeAgentJobResultLoader` (client settings,
+                `output_keys`, `batch_size`, `max_concurrency`, `continue_on_failure`, ...).
+
+        Raises:
+            ValueError: A bad id, filter or option, before any request.
+        """
+        filters = job_filters(
+            created_from=created_from,
+            created_to=created_to,
+            version_name=version_name,
+            metadata=metadata,
+            search=search,
+            ordering=LISTING_ORDER,
+            page_size=page_size,
+        )
+        first = jobs_call(agent_id, filters)
+        loader = cls(_NO_IDS, **loader_options)
+        settings = loader.client.settings
+        loader.agent_job_ids = None
+        loader.listing = Listing(lambda: Pager(first, settings), only_succeeded=only_succeeded)
+        return loader
+
     def _units(self) -> Feed[list[Outcome]]:
+        if self.listing is not None:
+            yield from listing_feed(
+                self.listing, self.batch_size, self.options, batch=self.use_batch_endpoint
+            )
+            return
+        assert self.agent_job_ids is not None  # one of the two is set  # noqa: S101
         if self.use_batch_endpoint:
             for chunk in chunked(self.agent_job_ids, self.batch_size):
                 yield batch_unit(chunk, self.options)
@@ -154,8 +241,8 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
                 yield single_unit(agent_job_id, self.options)
 
     @property
-    def _total(self) -> int:
-        return len(self.agent_job_ids)
+    def _total(self) -> int | None:
+        return None if self.agent_job_ids is None else len(self.agent_job_ids)
 
 
 class RoeAgentRunLoader(JobDocumentsLoader[int]):

@@ -129,6 +129,8 @@ JOB_METADATA_PREFIX: Final = "job_metadata_"
 # The retriever: how many jobs a query returns by default, and at most.
 DEFAULT_RETRIEVER_K: Final = 4
 MAX_RETRIEVER_K: Final = 100
+MAX_SEARCH_PAGES: Final = 5
+"""How many pages a retriever query reads at most to find `k` finished jobs."""
 
 # The run tool: how long it waits for the job before answering with the job's id, what its name
 # is made of, and the progress events it writes to a LangGraph graph's custom stream.
@@ -137,6 +139,8 @@ RUN_TOOL_NAME_PREFIX: Final = "roe_run_"
 MAX_TOOL_NAME_CHARS: Final = 64
 JOB_STARTED_EVENT: Final = "roe_job_started"
 JOB_STATUS_EVENT: Final = "roe_job_status"
+JOBS_LISTED_EVENT: Final = "roe_jobs_listed"
+"""Reported after each page of an agent's job listing (the loaders' progress bar reads it)."""
 
 # Untrusted JSON: a body too deep to parse has its values past this depth replaced by null.
 MAX_JSON_DEPTH: Final = 200

@@ -1,0 +1,155 @@
+"""Finding jobs instead of holding ids: an agent's job listing fed into the loaders' units.
+
+`listing_feed` pages through an agent's jobs and hands the loader chunks of them as units, so only
+a page and the units in flight are held however many jobs the agent has. `search_flow` is the
+retriever's query: one or a few pages of the listing in the server's ranking order, then the
+chosen jobs' outputs in one batch. Both add what the listing says of each job to its Documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from langchain_roe._convert._documents import FinishedJob, Metadata, listing_metadata
+from langchain_roe._core._constants import JOBS_LISTED_EVENT, MAX_SEARCH_PAGES, SERVER_COUNT_CAP
+from langchain_roe._core._exceptions import InvalidResponseError, RoeError
+from langchain_roe._core._flow import Flow
+from langchain_roe._core._http import Call
+from langchain_roe._core._ids import canonical_job_id
+from langchain_roe._core._listing import Pager
+from langchain_roe._core._models import AgentJobSummary, Page
+from langchain_roe._core._waiting import Step
+from langchain_roe._loading import Feed, LoadOptions, Outcome, batch_unit, single_unit
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """Which of an agent's jobs a loader loads.
+
+    A fresh pager per load, and whether to skip the jobs the listing does not show as succeeded.
+    """
+
+    pager: Callable[[], Pager[AgentJobSummary]]
+    only_succeeded: bool
+
+
+def listing_feed(
+    listing: Listing, chunk_size: int, options: LoadOptions, *, batch: bool = True
+) -> Feed[list[Outcome]]:
+    """The listed jobs as units of `chunk_size` (batch) or one job each, in listing order.
+
+    A job listed twice (pages shift when jobs are created or removed during a listing) is loaded
+    once: each page is checked against the page before it and the chunk being filled.
+    """
+    pager = listing.pager()
+    call: Call[Page[AgentJobSummary]] | None = pager.first
+    chunk: dict[str, Metadata] = {}
+    previous: set[str] = set()
+    pages = 0
+    while call is not None:
+        page: Page[AgentJobSummary] = yield Step("_request", (call,))
+        pages += 1
+        current: set[str] = set()
+        skipped = 0
+        for job in page.results:
+            agent_job_id = _listed_id(job, call)
+            if agent_job_id in previous or agent_job_id in current or agent_job_id in chunk:
+                continue
+            current.add(agent_job_id)
+            status = job.status_code
+            if listing.only_succeeded and (status is None or not status.succeeded):
+                skipped += 1
+                continue
+            chunk[agent_job_id] = listing_metadata(job)
+            if len(chunk) >= chunk_size or not batch:
+                yield listed_unit(chunk, options, batch=batch)
+                chunk = {}
+        yield Step("report", (_listed(pages, page, skipped),))
+        previous = current
+        call = pager.after(call, page)
+    if chunk:
+        yield listed_unit(chunk, options, batch=batch)
+
+
+def search_flow(
+    pager: Pager[AgentJobSummary],
+    wanted: int,
+    options: LoadOptions,
+    output_keys: frozenset[str] | None,
+) -> Flow[Step, list[Outcome]]:
+    """The listing's succeeded jobs in its ranking order, loaded, until they hold `wanted` outputs.
+
+    Each page's new jobs are read in one batch request; a further page is read only when the jobs
+    so far have fewer than `wanted` outputs (with the `output_keys` asked for), and at most
+    `MAX_SEARCH_PAGES` pages are. Each job's listing metadata gains its `rank` (1 = best).
+    """
+    found: list[Outcome] = []
+    ranked: set[str] = set()
+    outputs = 0
+    call: Call[Page[AgentJobSummary]] | None = pager.first
+    pages = 0
+    while call is not None and outputs < wanted and pages < MAX_SEARCH_PAGES:
+        page: Page[AgentJobSummary] = yield Step("_request", (call,))
+        pages += 1
+        chosen: dict[str, Metadata] = {}
+        for job in page.results:
+            agent_job_id = _listed_id(job, call)
+            status = job.status_code
+            if agent_job_id in ranked or status is None or not status.succeeded:
+                continue
+            ranked.add(agent_job_id)
+            chosen[agent_job_id] = {**listing_metadata(job), "rank": len(ranked)}
+        if chosen:
+            loaded = yield from listed_unit(chosen, options, batch=True)
+            found += loaded
+            outputs += sum(_kept(outcome, output_keys) for _, outcome in loaded)
+        call = pager.after(call, page)
+    return found
+
+
+def _kept(outcome: FinishedJob | RoeError, output_keys: frozenset[str] | None) -> int:
+    """How many Documents a loaded job makes with `output_keys` (none for an error)."""
+    if isinstance(outcome, RoeError):
+        return 0
+    if output_keys is None:
+        return len(outcome.outputs)
+    return sum(output.key in output_keys for output in outcome.outputs)
+
+
+def listed_unit(
+    jobs: dict[str, Metadata], options: LoadOptions, *, batch: bool
+) -> Flow[Step, list[Outcome]]:
+    """Load the listed jobs and add what the listing said of each to its outputs' metadata."""
+    if batch:
+        outcomes = yield from batch_unit(list(jobs), options)
+    else:
+        (agent_job_id,) = jobs
+        outcomes = yield from single_unit(agent_job_id, options)
+    return [(i, _with_listing(outcome, jobs[i])) for i, outcome in outcomes]
+
+
+def _with_listing(outcome: FinishedJob | RoeError, listed: Metadata) -> FinishedJob | RoeError:
+    return replace(outcome, listing=listed) if isinstance(outcome, FinishedJob) else outcome
+
+
+def _listed_id(job: AgentJobSummary, call: Call[Any]) -> str:
+    try:
+        return canonical_job_id(job.id)
+    except ValueError:
+        msg = (
+            f"the listing at {call.describe()} names a job whose id is not a UUID: {job.id[:80]!r}"
+        )
+        raise InvalidResponseError(msg) from None
+
+
+def _listed(pages: int, page: Page[AgentJobSummary], skipped: int) -> dict[str, Any]:
+    """The progress event for a page read: its number, the listing's count, the jobs skipped."""
+    return {
+        "event": JOBS_LISTED_EVENT,
+        "page": pages,
+        "count": page.count,
+        "skipped": skipped,
+        "capped": page.count is not None and page.count >= SERVER_COUNT_CAP,
+    }

@@ -1,0 +1,55 @@
+"""The client settings a pydantic surface (a tool, the retriever) takes, and its client.
+
+Settings are checked when the surface is made, before pydantic sees them: pydantic's errors would
+quote the key. The client is built through `build_client`, like the loaders' and the command
+line's, so every surface reads the same settings the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from langchain_roe._core._client import RoeClient, build_client
+from langchain_roe._core._config import SETTING_ENV_VARS
+
+
+class RoeSettingsFields(BaseModel):
+    """Client settings as fields, and the client built from them (or given ready)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    api_key: SecretStr | None = None
+    """Organization API key; from `ROE_API_KEY` when not given."""
+    organization_id: str | None = None
+    """Organization UUID; from `ROE_ORGANIZATION_ID` when not given."""
+    base_url: str | None = None
+    """API root; from `ROE_BASE_URL`, else `https://api.roe-ai.com`."""
+    timeout: float | None = None
+    """Seconds one attempt may take in all; from `ROE_TIMEOUT`, else 60."""
+    max_retries: int | None = None
+    """Retries per request; from `ROE_MAX_RETRIES`, else 3."""
+    max_response_bytes: int | None = None
+    """Largest answer body read; from `ROE_MAX_RESPONSE_BYTES`, else 256 MiB."""
+    allow_insecure_http: bool | None = None
+    """Allow `http://` off loopback; from `ROE_ALLOW_INSECURE_HTTP`, else False."""
+    client: RoeClient = Field(default_factory=RoeClient, exclude=True)
+    """A ready client, instead of the settings above."""
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**with_client(values))
+
+
+def with_client(values: dict[str, Any]) -> dict[str, Any]:
+    """Constructor arguments with the client built and the settings it resolved filled in.
+
+    Raises:
+        ConfigurationError: A setting is invalid, or both a client and settings were given;
+            nothing quotes the key.
+    """
+    settings = {name: values.get(name) for name in SETTING_ENV_VARS}
+    if isinstance(settings["api_key"], SecretStr):
+        settings["api_key"] = settings["api_key"].get_secret_value()
+    client = build_client(values.get("client"), **settings)
+    return {**values, **dict(client.settings), "client": client}
