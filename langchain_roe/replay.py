@@ -21,18 +21,27 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import yaml
 
 from langchain_roe._core._client import RoeClient
-from langchain_roe._core._constants import JOB_IDS_FIELD, RESULTS_PATH, STATUSES_PATH
+from langchain_roe._core._constants import (
+    JOB_IDS_FIELD,
+    ORGANIZATION_ID_PARAM,
+    RESULTS_PATH,
+    STATUSES_PATH,
+)
 
 __all__ = [
     "DEMO_SESSION",
     "RUN_SESSION",
     "RUN_SESSION_AGENT_ID",
     "RUN_SESSION_TEXT",
+    "SYNC_SESSION",
+    "SYNC_SESSION_AGENT_ID",
+    "SYNC_SESSION_SINCE",
     "ReplayTransport",
     "recorded_job_ids",
     "replay_client",
@@ -48,6 +57,11 @@ RUN_SESSION = DEMO_SESSION.parent / "run_session.yaml"
 #: The agent that session runs, and the text it was given.
 RUN_SESSION_AGENT_ID = "123e4567-e89b-12d3-a456-426614174000"
 RUN_SESSION_TEXT = "Roe AI runs agents over unstructured data: PDFs, web pages and images."
+#: A recorded sync of an agent's jobs and searches over them, for `examples/sync_agent.py`.
+SYNC_SESSION = DEMO_SESSION.parent / "sync_session.yaml"
+#: The agent that session lists, and the `created_from` of its second, incremental sync.
+SYNC_SESSION_AGENT_ID = "7ad3c4e5-f6a7-4182-8c9d-0e1f2a3b4c5d"
+SYNC_SESSION_SINCE = "2026-11-02T09:04:00+00:00"
 #: The key the replayed client sends; the recorded session never held a real one.
 REPLAY_API_KEY = "offline-replay"
 
@@ -149,11 +163,14 @@ def replay_client(path: Path = DEMO_SESSION, **settings: Any) -> RoeClient:
 
 
 def _key(method: str, url: httpx.URL, body: str) -> tuple[str, str, str]:
+    """What a request is matched by: method, URL without the organization, and JSON body."""
     try:
         canonical_body = json.dumps(json.loads(body), sort_keys=True) if body else ""
     except ValueError:
         canonical_body = body
-    return method.upper(), f"{url.scheme}://{url.host}{url.path}", canonical_body
+    query = sorted((k, v) for k, v in url.params.multi_items() if k != ORGANIZATION_ID_PARAM)
+    where = f"{url.scheme}://{url.host}{url.path}" + (f"?{urlencode(query)}" if query else "")
+    return method.upper(), where, canonical_body
 
 
 def _interactions(path: Path) -> list[dict[str, Any]]:

@@ -64,6 +64,7 @@ def main(argv: list[str]) -> int:
                 http_client=httpx.Client(transport=transport),
                 async_http_client=httpx.AsyncClient(transport=transport),
             )
+        scenario.path.unlink(missing_ok=True)  # a re-recording holds only what was asked now
         with recorder.use_cassette(str(scenario.path)):
             scenario.run(client, ids)
         client.close()

@@ -22,9 +22,11 @@ from langchain_roe import (
     RoeError,
     RoeToolkit,
 )
-from langchain_roe.replay import DEMO_SESSION, RUN_SESSION_TEXT
+from langchain_roe.replay import DEMO_SESSION, RUN_SESSION_TEXT, SYNC_SESSION_SINCE
+from langchain_roe.retrievers import RoeJobResultRetriever
 from tests.support import example_jobs as jobs
 from tests.support.fake_api import RUN_AGENT_ID
+from tests.support.listing import LISTED_AGENT_ID
 
 CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
 
@@ -143,6 +145,42 @@ def _run_and_read(client: RoeClient, ids: Ids) -> None:
     run_tool.invoke({"type": "tool_call", "id": "run-1", "name": run_tool.name, "args": call})
 
 
+def _listed(**options: Any) -> Run:
+    """Load the listed agent's jobs with `RoeAgentJobResultLoader.from_agent(..., **options)`."""
+
+    def run(client: RoeClient, ids: Ids) -> None:
+        agent_id = ids.get("LISTED_AGENT", LISTED_AGENT_ID)
+        RoeAgentJobResultLoader.from_agent(agent_id, client=client, **options).load()
+
+    return run
+
+
+def _retrieve(query: str, *ks: int, **options: Any) -> Run:
+    """Ask `RoeJobResultRetriever` over the listed agent for `query`, once per `k`."""
+
+    def run(client: RoeClient, ids: Ids) -> None:
+        agent_id = ids.get("LISTED_AGENT", LISTED_AGENT_ID)
+        retriever = RoeJobResultRetriever(agent_id=agent_id, client=client, **options)
+        for k in ks:
+            retriever.invoke(query, k=k)
+
+    return run
+
+
+#: The queries the retriever cassettes and the sync session ask.
+SEMANTIC_QUERY = "cash deposits and the data they output"
+TEXT_QUERY = "Louis Vuitton"
+
+
+def _sync(client: RoeClient, ids: Ids) -> None:
+    """What `examples/sync_agent.py` asks offline: a first sync of the listed agent's jobs (pages
+    of 4), a second one from `SYNC_SESSION_SINCE`, then a semantic and a text search."""
+    _listed(page_size=4)(client, ids)
+    _listed(page_size=4, created_from=SYNC_SESSION_SINCE)(client, ids)
+    _retrieve(SEMANTIC_QUERY, 3)(client, ids)
+    _retrieve(TEXT_QUERY, 2, search_type="text")(client, ids)
+
+
 #: The example ids by role; a live recording maps the same roles to real jobs.
 EXAMPLE_IDS: dict[str, str] = {
     "WEB": jobs.WEB,
@@ -251,6 +289,37 @@ SCENARIOS: list[Scenario] = [
         "tool calls as an agent makes them: a finished, a running and an unknown job "
         "(GET result, GET status)",
         _tool_calls("WEB", "RUNNING", "UNKNOWN"),
+    ),
+    Scenario(
+        "loader_from_agent",
+        "loader over an agent's listed jobs: GET the listing 3 jobs a page (9 example jobs, 3 "
+        "pages; the failed, running and pending ones skipped), POST results per page",
+        _listed(page_size=3, batch_size=3),
+    ),
+    Scenario(
+        "loader_from_agent_since",
+        "loader over the agent's jobs created since a time, oldest first (one page, one POST "
+        "results)",
+        _listed(created_from=SYNC_SESSION_SINCE),
+    ),
+    Scenario(
+        "retriever_semantic",
+        "retriever, semantic search (semantic_string; the ranking is the fake API's stand-in, "
+        "see above): k = 1, 3 and 4 (GET the listing with page_size=k, POST results)",
+        _retrieve(SEMANTIC_QUERY, 1, 3, 4),
+    ),
+    Scenario(
+        "retriever_text",
+        "retriever, text search (search=...): k = 1, 2 and 4",
+        _retrieve(TEXT_QUERY, 1, 2, 4, search_type="text"),
+    ),
+    Scenario(
+        "sync_session",
+        "an agent's jobs synced and searched, shipped in the package for examples/sync_agent.py: "
+        "the listing read 4 a page with their results, again from a time, then a semantic and a "
+        "text search",
+        _sync,
+        folder=DEMO_SESSION.parent,
     ),
     Scenario(
         "session",

@@ -12,12 +12,14 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from langchain_roe._core._constants import JOB_IDS_FIELD
+from tests.support.listing import EPOCH, LISTED_AGENT_ID, JobTable, ListedJob
 
 _PAYLOADS = Path(__file__).resolve().parent.parent / "fixtures" / "payloads"
 
@@ -35,6 +37,7 @@ _BATCH_PATHS = {"/v1/agents/jobs/results/": "results", "/v1/agents/jobs/statuses
 _VERSION_PATH = re.compile(r"^/v1/agents/(?P<agent_id>[^/]+)/versions/current/$")
 _RUN_PATH = re.compile(r"^/v1/agents/run/(?P<agent_id>[^/]+)/async/(?P<many>many/)?$")
 
+_BASE_URL = "https://api.roe-ai.com"
 #: The spec's example agent (its current version is the spec's example too).
 RUN_AGENT_ID = "123e4567-e89b-12d3-a456-426614174000"
 #: Jobs started here get ids derived in this namespace from their order: a recording is repeatable.
@@ -84,14 +87,23 @@ class FakeRoeAPI:
 
     def __init__(self, jobs: Iterable[FakeJob]) -> None:
         self.jobs = {job.agent_job_id: job for job in jobs}
+        self.listing = example_listing(self.jobs.values())
+        """`LISTED_AGENT_ID`'s jobs: the example jobs, listed (see `example_listing`)."""
         self.requests: list[tuple[str, str]] = []
         self.keys: dict[str, str] = {}
         """Idempotency keys of the runs started, each with its job (a repeat answers that job)."""
 
     def handle(
-        self, method: str, path: str, body: bytes, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        query: str = "",
     ) -> Answer:
         self.requests.append((method, path))
+        if method == "GET" and path == f"/v1/agents/{self.listing.agent_id}/jobs/":
+            return json_answer(*self.listing.answer(_BASE_URL, path, query))
         if method == "GET" and path == "/v1/agents/":
             agent = payload("agent_version_current")["base_agent"]
             return json_answer(
@@ -133,7 +145,9 @@ class FakeRoeAPI:
     def respond(self, request: httpx.Request) -> httpx.Response:
         """Answer an httpx request (a handler for `httpx.MockTransport`)."""
         headers = {name.lower(): value for name, value in request.headers.items()}
-        answer = self.handle(request.method, request.url.path, request.read(), headers)
+        answer = self.handle(
+            request.method, request.url.path, request.read(), headers, request.url.query.decode()
+        )
         return httpx.Response(answer.status_code, headers=answer.headers, content=answer.body)
 
     def transport(self) -> httpx.MockTransport:
@@ -235,6 +249,33 @@ class FakeRoeAPI:
             "timestamp": job.timestamp,
             "error_message": job.error_message if status in (2, 4) else None,
         }
+
+
+def example_listing(jobs: Iterable[FakeJob]) -> JobTable:
+    """The example jobs as one agent's listing, a minute apart in their table order.
+
+    Built from the payloads: each job keeps the agent id its payload names (a live agent's jobs
+    share one); its text, which search and the semantic stand-in read, is its inputs' values and
+    its outputs' keys and descriptions; its metadata names a team.
+    """
+    table = JobTable(LISTED_AGENT_ID)
+    for position, job in enumerate(jobs):
+        item = job.item
+        words = [str(i.get("value", "")) for i in item.get("inputs") or [] if isinstance(i, dict)]
+        for output in item.get("result") or []:
+            words += [output["key"].replace("_", " "), output.get("description") or ""]
+        table.add(
+            ListedJob(
+                job.agent_job_id,
+                EPOCH + timedelta(minutes=position),
+                status=job.current_status() or 0,
+                version_name="version 1",
+                metadata={"team": "risk" if "alert_data" in str(item.get("inputs")) else "ops"},
+                text=" ".join(words),
+                error_message=job.error_message,
+            )
+        )
+    return table
 
 
 def _canonical(raw: str) -> str | None:

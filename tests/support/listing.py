@@ -23,6 +23,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+#: The agent whose jobs the test servers list (the loopback's synthetic jobs, the fake API's
+#: example jobs).
+LISTED_AGENT_ID = "7ad3c4e5-f6a7-4182-8c9d-0e1f2a3b4c5d"
 #: The first listed job's creation time; each next one is a minute later.
 EPOCH = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 DEFAULT_PAGE_SIZE = 100

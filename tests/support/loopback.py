@@ -27,12 +27,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tests.support.agents import Runs
-from tests.support.listing import JobTable, synthetic_job
-
-#: The agent whose jobs the listing serves.
-LISTED_AGENT_ID = "7ad3c4e5-f6a7-4182-8c9d-0e1f2a3b4c5d"
+from tests.support.listing import LISTED_AGENT_ID, JobTable, synthetic_job
 
 JOB_IDS_FIELD = "job_ids"  # the wire name; the server imports nothing of the client
+__all__ = ["LISTED_AGENT_ID", "LoopbackServer", "ServerConfig", "job_ids", "synthetic_outputs"]
 
 _RESULT, _STATUS = "result", "status"
 _JSON = "application/json"
