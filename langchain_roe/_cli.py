@@ -280,6 +280,9 @@ def _agent(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     except FATAL_ERRORS as error:
         print(f"roe-job-result: {error}", file=stderr)
         return EXIT_USAGE
+    except RoeError as error:  # the listing itself failed: no job can be named
+        print(f"roe-job-result: listing the agent's jobs failed: {error}", file=stderr)
+        return EXIT_SOME_FAILED
 
 
 def run_inputs(args: argparse.Namespace, stdin: TextIO | None) -> list[dict[str, Any]]:

@@ -87,6 +87,8 @@ class RoeJobResultRetriever(RoeSettingsFields, BaseRetriever):
 
     def __init__(self, **values: Any) -> None:
         values["agent_id"] = canonical_uuid(values.get("agent_id"), "agent_id")
+        if isinstance(values.get("output_keys"), str):
+            values["output_keys"] = [values["output_keys"]]
         check_int("k", values.get("k", DEFAULT_RETRIEVER_K), 1, MAX_RETRIEVER_K)
         check_output_keys(values.get("output_keys"))
         if values.get("search_type", "semantic") not in ("semantic", "text"):

@@ -54,11 +54,11 @@ class Index:
         self.store = InMemoryVectorStore(DeterministicFakeEmbedding(size=8))
         self.how, self.batch_size = how, batch_size
 
-    def sync(self, **filters: Any) -> dict[str, int]:
+    def sync(self, **filters: Any) -> Any:
         loader = RoeAgentJobResultLoader.from_agent(
             LISTED_AGENT_ID, client=self.client, prefer_corrected_outputs=True, **filters
         )
-        options = {"batch_size": self.batch_size, "key_encoder": "sha256"}
+        options: dict[str, Any] = {"batch_size": self.batch_size, "key_encoder": "sha256"}
         if self.how == "index_agent_jobs":
             return dict(index_agent_jobs(loader, self.records, self.store, **options))
         if self.how == "aindex_agent_jobs":
@@ -76,7 +76,9 @@ class Index:
     def contents(self) -> dict[str, str]:
         """Each stored Document's (job, key) and text."""
         stored = self.store.store.values()
-        return {f"{d['metadata']['agent_job_id']}/{d['metadata']['key']}": d["text"] for d in stored}
+        return {
+            f"{d['metadata']['agent_job_id']}/{d['metadata']['key']}": d["text"] for d in stored
+        }
 
 
 def counts(added: int, deleted: int, skipped: int) -> dict[str, int]:

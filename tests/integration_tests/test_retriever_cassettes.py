@@ -53,7 +53,8 @@ def test_semantic_results_come_in_the_servers_ranking_with_their_rank(mode: str)
     assert len(documents) == 4
     assert documents[0].metadata["agent_job_id"] == jobs.AML  # its alert names cash deposits
     ranks = [d.metadata["rank"] for d in documents]
-    assert ranks == sorted(ranks) and ranks[0] == 1
+    assert ranks == sorted(ranks)
+    assert ranks[0] == 1
     assert all(d.metadata["job_metadata_team"] for d in documents)
     assert documents[0].metadata["job_metadata_team"] == "risk"
 

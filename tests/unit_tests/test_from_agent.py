@@ -161,7 +161,9 @@ def test_jobs_created_during_a_listing_are_loaded_once(server: LoopbackServer, m
         return answered
 
     table.answer = answer  # type: ignore[method-assign]
-    loader = RoeAgentJobResultLoader.from_agent(LISTED_AGENT_ID, client=client_for(server), page_size=4)
+    loader = RoeAgentJobResultLoader.from_agent(
+        LISTED_AGENT_ID, client=client_for(server), page_size=4
+    )
     documents = load(loader, mode)
     listed = [d.metadata["agent_job_id"] for d in documents[::2]]
     assert listed[-1] == late
@@ -179,9 +181,7 @@ def test_a_server_whose_pages_shift_does_not_double_a_job(mode: str) -> None:
 
     def handler(request: Any) -> Any:
         if request.url.path.endswith("/jobs/"):
-            query = "&".join(
-                f"{k}={v}" for k, v in request.url.params.items() if k != "ordering"
-            )
+            query = "&".join(f"{k}={v}" for k, v in request.url.params.items() if k != "ordering")
             answered = table.answer("https://api.roe-ai.com", request.url.path, query)
             if late not in table.jobs:
                 table.add(synthetic_job(late, 10))
@@ -203,7 +203,7 @@ def test_a_server_whose_pages_shift_does_not_double_a_job(mode: str) -> None:
 def test_job_metadata_values_are_flattened_to_strings(mode: str) -> None:
     summary = synthetic_job(job_ids(1)[0], 0).summary()
     summary["metadata"] = {"ticket": "T-1", "priority": 2, "tags": ["a", "b"], "empty": ""}
-    listing = {"count": 1, "next": None, "previous": None, "results": [summary]}
+    listing: dict[str, Any] = {"count": 1, "next": None, "previous": None, "results": [summary]}
     item = {
         "id": job_ids(1)[0],
         "status": 3,
@@ -225,7 +225,7 @@ def test_job_metadata_values_are_flattened_to_strings(mode: str) -> None:
 def test_a_listing_at_the_servers_count_cap_is_warned_about(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    listing = {"count": 100_000, "next": None, "previous": None, "results": []}
+    listing: dict[str, Any] = {"count": 100_000, "next": None, "previous": None, "results": []}
     script = Script([json_response(200, listing)])
     loader = RoeAgentJobResultLoader.from_agent(LISTED_AGENT_ID, client=mock_client(script))
     with caplog.at_level(logging.WARNING, logger="langchain_roe"):

@@ -72,7 +72,8 @@ def test_pages_are_followed_and_summaries_typed(mode: str) -> None:
     assert jobs[0].agent_version_name == "version 2"
     assert jobs[0].metadata == {"customer": "c0", "region": "us"}
     assert jobs[0].duration_ms == 28_000
-    assert jobs[0].job_inputs is not None and jobs[0].job_inputs[0].key == "question"
+    assert jobs[0].job_inputs is not None
+    assert jobs[0].job_inputs[0].key == "question"
 
 
 def test_filters_reach_the_server_as_the_spec_names_them(mode: str) -> None:
@@ -224,8 +225,12 @@ def test_summary_fields_of_the_wrong_type_read_as_unknown(mode: str) -> None:
     script = Script([json_response(200, page([odd], None, count=1))])
     (job,) = collect(mock_client(script), mode)
     assert job.id == job_ids(1)[0]
-    assert job.status is None and job.created_at is None and job.agent_version_name is None
-    assert job.duration_ms is None and job.error_message is None and job.metadata is None
+    assert job.status is None
+    assert job.created_at is None
+    assert job.agent_version_name is None
+    assert job.duration_ms is None
+    assert job.error_message is None
+    assert job.metadata is None
 
 
 def test_a_summary_without_an_id_makes_the_page_invalid(mode: str) -> None:
