@@ -22,6 +22,7 @@ PAGES = [
     ROOT / "docs" / "tools.md",
     ROOT / "docs" / "document_loaders.md",
     ROOT / "docs" / "toolkits.md",
+    ROOT / "docs" / "retrievers.md",
 ]
 BLOCK = re.compile(r"(<!-- not run:[^>]*-->\n)?```python\n(.*?)```", re.DOTALL)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from examples import agent, quickstart, rag_ingest, run_and_read
+from examples import agent, quickstart, rag_ingest, run_and_read, sync_agent
 from tests.support import example_jobs as jobs
 
 
@@ -38,3 +38,18 @@ def test_run_and_read_runs_an_agent_offline_and_reads_its_job(
     assert "arguments: ['text']" in out
     assert message.artifact["outputs"][0]["key"] == "output"
     assert "What it does: Current version of the agent." in out
+
+
+def test_sync_agent_syncs_twice_and_searches(capsys: pytest.CaptureFixture[str]) -> None:
+    outcome = sync_agent.main()
+    succeeded = [jobs.WEB, jobs.CACHED, jobs.DOCS, jobs.PDF, jobs.MULTIMODAL, jobs.AML]
+    assert outcome["first"]["num_added"] == len(succeeded)  # one output each
+    assert outcome["later"] == {
+        "num_added": 0,
+        "num_updated": 0,
+        "num_skipped": 4,
+        "num_deleted": 0,
+    }
+    assert [d.metadata["agent_job_id"] for d in outcome["found"]] == [jobs.MULTIMODAL]
+    out = capsys.readouterr().out
+    assert f"rank 1: job {jobs.AML}" in out
