@@ -34,6 +34,8 @@ class RoeSettingsFields(BaseModel):
     """Largest answer body read; from `ROE_MAX_RESPONSE_BYTES`, else 256 MiB."""
     allow_insecure_http: bool | None = None
     """Allow `http://` off loopback; from `ROE_ALLOW_INSECURE_HTTP`, else False."""
+    max_reference_bytes: int | None = None
+    """Largest reference file read; from `ROE_MAX_REFERENCE_BYTES`, else 32 MiB."""
     client: RoeClient = Field(default_factory=RoeClient, exclude=True)
     """A ready client, instead of the settings above."""
 

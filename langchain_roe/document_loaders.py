@@ -79,6 +79,7 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         max_retries: Retries per request (`ROE_MAX_RETRIES`).
         max_response_bytes: Largest answer body read (`ROE_MAX_RESPONSE_BYTES`).
         allow_insecure_http: Allow `http://` off loopback (`ROE_ALLOW_INSECURE_HTTP`).
+        max_reference_bytes: Largest reference file read (`ROE_MAX_REFERENCE_BYTES`).
         client: A ready `RoeClient`, instead of the settings above.
         output_keys: Load only the outputs with these keys.
         max_concurrency: Requests in flight at once.
@@ -112,6 +113,7 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         max_retries: int | None = None,
         max_response_bytes: int | None = None,
         allow_insecure_http: bool | None = None,
+        max_reference_bytes: int | None = None,
         client: RoeClient | None = None,
         output_keys: str | Sequence[str] | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
@@ -152,6 +154,7 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
             max_retries=max_retries,
             max_response_bytes=max_response_bytes,
             allow_insecure_http=allow_insecure_http,
+            max_reference_bytes=max_reference_bytes,
         )
         self.failures: dict[str, RoeError] = {}
         """Each job skipped by the last load (with `continue_on_failure`), with its error."""
@@ -315,6 +318,7 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
         max_retries: int | None = None,
         max_response_bytes: int | None = None,
         allow_insecure_http: bool | None = None,
+        max_reference_bytes: int | None = None,
     ) -> None:
         self.agent_id = canonical_uuid(agent_id, "agent_id")
         self.version_id = None if version_id is None else canonical_uuid(version_id, "version_id")
@@ -341,6 +345,7 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
             max_retries=max_retries,
             max_response_bytes=max_response_bytes,
             allow_insecure_http=allow_insecure_http,
+            max_reference_bytes=max_reference_bytes,
         )
         self.failures: dict[int, RoeError] = {}
         """Each input of the last load that produced no outputs, by position, with why."""

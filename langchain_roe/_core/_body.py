@@ -31,10 +31,16 @@ class BodyCollector:
     costs at most the cap and one piece in memory however far it would inflate.
     """
 
-    __slots__ = ("_body", "_call", "_inflater", "_limit", "_response")
+    __slots__ = ("_body", "_call", "_inflater", "_limit", "_response", "_setting")
 
-    def __init__(self, response: httpx.Response, call: Call[Any], limit: int) -> None:
-        self._response, self._call = response, call
+    def __init__(
+        self,
+        response: httpx.Response,
+        call: Call[Any],
+        limit: int,
+        setting: tuple[str, str] = ("max_response_bytes", ENV_MAX_RESPONSE_BYTES),
+    ) -> None:
+        self._response, self._call, self._setting = response, call, setting
         self._limit = limit if response.is_success else MAX_ERROR_BODY_BYTES
         # One growing buffer, handed over as it is: no second copy of a large body to join it.
         self._body = bytearray()
@@ -90,10 +96,11 @@ class BodyCollector:
         raise self._too_large(f"grew past {self._limit:,} bytes")
 
     def _too_large(self, what: str) -> ResponseTooLargeError:
+        name, env_var = self._setting
         msg = (
-            f"the answer to {self._call.describe()} {what}, more than max_response_bytes="
-            f"{self._limit:,} allows (raise it with max_response_bytes=... or "
-            f"{ENV_MAX_RESPONSE_BYTES} if the answer is legitimate)"
+            f"the answer to {self._call.describe()} {what}, more than {name}="
+            f"{self._limit:,} allows (raise it with {name}=... or {env_var} if the answer is "
+            "legitimate)"
         )
         return ResponseTooLargeError(
             msg,

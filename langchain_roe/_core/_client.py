@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
+from urllib.parse import unquote
 
 import httpx
+from langchain_core.documents.base import Blob
 
 from langchain_roe._core._body import BodyCollector
 from langchain_roe._core._calls import (
@@ -28,6 +30,7 @@ from langchain_roe._core._exceptions import ConfigurationError, RoeError
 from langchain_roe._core._flow import Flow, adrive, drive
 from langchain_roe._core._http import (
     Call,
+    body_limit,
     read_response,
     request_arguments,
     transport_error,
@@ -46,6 +49,12 @@ from langchain_roe._core._models import (
     Page,
 )
 from langchain_roe._core._pools import Pools
+from langchain_roe._core._references import (
+    artifact_call,
+    artifact_flow,
+    reference_call,
+    reference_flow,
+)
 from langchain_roe._core._retry import RetryPolicy
 from langchain_roe._core._runs import (
     agents_call,
@@ -64,7 +73,8 @@ class RoeClient:
     """Client for the Roe agent-job endpoints, with the same methods sync and async.
 
     Settings not given are read from `ROE_API_KEY`, `ROE_ORGANIZATION_ID`, `ROE_BASE_URL`,
-    `ROE_TIMEOUT`, `ROE_MAX_RETRIES`, `ROE_MAX_RESPONSE_BYTES` and `ROE_ALLOW_INSECURE_HTTP`, and
+    `ROE_TIMEOUT`, `ROE_MAX_RETRIES`, `ROE_MAX_RESPONSE_BYTES`, `ROE_ALLOW_INSECURE_HTTP` and
+    `ROE_MAX_REFERENCE_BYTES`, and
     checked here: a bad one is a `ConfigurationError` before any request. Retryable failures (no
     answer, 408, 429, 5xx, a garbled body) are retried up to `max_retries` times, honouring
     `Retry-After`. Each attempt ends within `timeout` seconds in all, body included, and reads at
@@ -93,6 +103,8 @@ class RoeClient:
             default 256 MiB.
         allow_insecure_http: Allow `http://` to a host that is not loopback
             (`ROE_ALLOW_INSECURE_HTTP`), default False: the key would travel in clear text.
+        max_reference_bytes: Largest reference file read by `get_reference`
+            (`ROE_MAX_REFERENCE_BYTES`), default 32 MiB.
         http_client: An `httpx.Client` of your own (proxies, mTLS, tests); you close it.
         async_http_client: An `httpx.AsyncClient` of your own; you close it.
     """
@@ -107,6 +119,7 @@ class RoeClient:
         max_retries: int | None = None,
         max_response_bytes: int | None = None,
         allow_insecure_http: bool | None = None,
+        max_reference_bytes: int | None = None,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -118,6 +131,7 @@ class RoeClient:
             max_retries=max_retries,
             max_response_bytes=max_response_bytes,
             allow_insecure_http=allow_insecure_http,
+            max_reference_bytes=max_reference_bytes,
         )
         self._retry = RetryPolicy(self.settings.max_retries)
         self._pools = Pools(http_client, async_http_client)
@@ -321,6 +335,52 @@ class RoeClient:
                 yield item
             call = pager.after(call, page)
 
+    # What a job cites ---------------------------------------------------------------------------
+
+    def get_reference(self, agent_job_id: str, reference: str | Mapping[str, Any]) -> Blob:
+        """Read a file a job cites (`GET /v1/agents/jobs/{agent_job_id}/references/{id}/`).
+
+        `reference` is a resource id, or a reference URL as an output holds it (or an object with
+        `resource_id`). A URL must be this API's own (the configured scheme, host and port) and
+        the job's: any other is refused before a request is made, since it would carry the key.
+        The body is read within `max_reference_bytes`.
+
+        Returns:
+            A `Blob`: the bytes, `mimetype` as the server sent it (without parameters; its charset
+            as `encoding`), and the reference URL as `source` in its metadata (with
+            `agent_job_id`, `resource_id` and the full `content_type`).
+
+        Raises:
+            InvalidReferenceError: Not a reference of this job on this API (nothing sent).
+            NotFoundError: No such job or resource.
+            ResponseTooLargeError: The file is larger than `max_reference_bytes`.
+        """
+        call, url = reference_call(agent_job_id, reference, self.settings)
+        return drive(reference_flow(call, url, _resource_id(url)), self._request)
+
+    async def aget_reference(self, agent_job_id: str, reference: str | Mapping[str, Any]) -> Blob:
+        """Async `get_reference`."""
+        call, url = reference_call(agent_job_id, reference, self.settings)
+        return await adrive(reference_flow(call, url, _resource_id(url)), self._arequest)
+
+    def get_artifact(self, agent_job_id: str, artifact_key: str) -> Any:
+        """Read an artifact a job names (`GET .../artifacts/result/?artifact_key=...`): its `result`.
+
+        Artifact keys (such as `agent-job-<id>/extraction_123.json`) appear in investigation
+        outputs (`evidence_data`); `find_references` finds them.
+
+        Raises:
+            InvalidReferenceError: An empty or unprintable key (nothing sent).
+            NotFoundError: No such job or artifact.
+        """
+        return drive(artifact_flow(artifact_call(agent_job_id, artifact_key)), self._request)
+
+    async def aget_artifact(self, agent_job_id: str, artifact_key: str) -> Any:
+        """Async `get_artifact`."""
+        return await adrive(
+            artifact_flow(artifact_call(agent_job_id, artifact_key)), self._arequest
+        )
+
     # Runs ---------------------------------------------------------------------------------------
 
     def run_agent(
@@ -506,7 +566,7 @@ class RoeClient:
             response = http.send(request, stream=True)
             try:
                 guard.watch(response.extensions.get("network_stream"))
-                body = BodyCollector(response, call, self.settings.max_response_bytes)
+                body = BodyCollector(response, call, *body_limit(self.settings, call))
                 if not body.took_content():
                     for chunk in response.iter_raw():
                         if not body.add(chunk) or deadline.expired:
@@ -531,7 +591,7 @@ class RoeClient:
             async with asyncio.timeout(deadline.seconds):
                 response = await http.send(request, stream=True)
                 try:
-                    body = BodyCollector(response, call, self.settings.max_response_bytes)
+                    body = BodyCollector(response, call, *body_limit(self.settings, call))
                     if not body.took_content():
                         async for chunk in response.aiter_raw():
                             if not body.add(chunk):
@@ -549,6 +609,11 @@ class RoeClient:
 
     async def _async_http_client(self) -> httpx.AsyncClient:
         return await self._pools.for_this_loop()
+
+
+def _resource_id(url: str) -> str:
+    """The resource id at the end of a reference URL this module built (percent-decoded)."""
+    return unquote(url.rstrip("/").rsplit("/", 1)[-1])
 
 
 def build_client(client: RoeClient | None = None, **settings: Any) -> RoeClient:

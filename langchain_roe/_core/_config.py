@@ -21,12 +21,14 @@ from pydantic import (
 from langchain_roe._core._constants import (
     BEARER_PREFIX,
     DEFAULT_BASE_URL,
+    DEFAULT_MAX_REFERENCE_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     ENV_ALLOW_INSECURE_HTTP,
     ENV_API_KEY,
     ENV_BASE_URL,
+    ENV_MAX_REFERENCE_BYTES,
     ENV_MAX_RESPONSE_BYTES,
     ENV_MAX_RETRIES,
     ENV_ORGANIZATION_ID,
@@ -47,6 +49,7 @@ SETTING_ENV_VARS: dict[str, str] = {
     "max_retries": ENV_MAX_RETRIES,
     "max_response_bytes": ENV_MAX_RESPONSE_BYTES,
     "allow_insecure_http": ENV_ALLOW_INSECURE_HTTP,
+    "max_reference_bytes": ENV_MAX_REFERENCE_BYTES,
 }
 
 
@@ -55,8 +58,9 @@ class RoeSettings(BaseModel):
 
     Each field not given is read from its environment variable (`ROE_API_KEY`, `ROE_ORGANIZATION_ID`,
     `ROE_BASE_URL`, `ROE_TIMEOUT`, `ROE_MAX_RETRIES`, `ROE_MAX_RESPONSE_BYTES`,
-    `ROE_ALLOW_INSECURE_HTTP`), else takes its default. Every value is checked here, once: a bad one
-    is a `ConfigurationError` naming the setting (or its variable) and never quoting the key.
+    `ROE_ALLOW_INSECURE_HTTP`, `ROE_MAX_REFERENCE_BYTES`), else takes its default. Every value is
+    checked here, once: a bad one is a `ConfigurationError` naming the setting (or its variable)
+    and never quoting the key.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -77,6 +81,8 @@ class RoeSettings(BaseModel):
     """Largest answer body read, counted after decompression; a larger one is an error."""
     allow_insecure_http: bool = False
     """Allow `http://` to a host that is not loopback: the key then crosses the network in clear."""
+    max_reference_bytes: int = Field(default=DEFAULT_MAX_REFERENCE_BYTES, ge=MIN_MAX_RESPONSE_BYTES)
+    """Largest reference file read (a job's screenshot, HTML or markdown); a larger one is an error."""
 
     def __init__(self, _sources: dict[str, str] | None = None, **values: Any) -> None:
         try:

@@ -16,6 +16,10 @@ RUN_PATH: Final = "/v1/agents/run/{agent_id}/async/"
 RUN_VERSION_PATH: Final = "/v1/agents/run/{agent_id}/versions/{version_id}/async/"
 RUN_MANY_PATH: Final = "/v1/agents/run/{agent_id}/async/many/"
 AGENT_JOBS_PATH: Final = "/v1/agents/{agent_id}/jobs/"
+REFERENCE_PATH: Final = "/v1/agents/jobs/{agent_job_id}/references/{resource_id}/"
+ARTIFACT_PATH: Final = "/v1/agents/jobs/{agent_job_id}/artifacts/result/"
+ARTIFACT_KEY_PARAM: Final = "artifact_key"
+ARTIFACT_RESULT_FIELD: Final = "result"
 CURRENT_VERSION: Final = "current"
 INPUTS_FIELD: Final = "inputs"
 PAGE_SIZE_PARAM: Final = "page_size"
@@ -53,6 +57,7 @@ ENV_TIMEOUT: Final = "ROE_TIMEOUT"
 ENV_MAX_RETRIES: Final = "ROE_MAX_RETRIES"
 ENV_MAX_RESPONSE_BYTES: Final = "ROE_MAX_RESPONSE_BYTES"
 ENV_ALLOW_INSECURE_HTTP: Final = "ROE_ALLOW_INSECURE_HTTP"
+ENV_MAX_REFERENCE_BYTES: Final = "ROE_MAX_REFERENCE_BYTES"
 
 # Headers.
 AUTHORIZATION_HEADER: Final = "Authorization"
@@ -67,6 +72,8 @@ ACCEPT_HEADER: Final = "Accept"
 ACCEPT_ENCODING_HEADER: Final = "Accept-Encoding"
 CONTENT_ENCODING_HEADER: Final = "Content-Encoding"
 CONTENT_LENGTH_HEADER: Final = "Content-Length"
+CONTENT_TYPE_HEADER: Final = "Content-Type"
+ANY_MEDIA_TYPE: Final = "*/*"
 JSON_MEDIA_TYPE: Final = "application/json"
 IDEMPOTENCY_KEY_PREFIX: Final = "langchain-roe-"
 """Keys this package makes start so: they are told apart from a user's own in the server's logs."""
@@ -84,6 +91,8 @@ MAX_MAX_RETRIES: Final = 100
 # Bodies are read as streams and never held past these sizes (decoded bytes).
 DEFAULT_MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
 MIN_MAX_RESPONSE_BYTES: Final = 1024
+DEFAULT_MAX_REFERENCE_BYTES: Final = 32 * 1024 * 1024
+"""A reference file (a screenshot, a page's HTML or markdown) is read only this far."""
 MAX_ERROR_BODY_BYTES: Final = 64 * 1024
 """An error answer is read only this far: its message is near the start, the rest is dropped."""
 
@@ -154,6 +163,18 @@ EXAMPLE_AGENT_JOB_ID: Final = "0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10"
 
 # Documents: the namespace their ids are derived in (uuid5 of "<agent_job_id>/<output_index>").
 DOCUMENT_ID_NAMESPACE: Final = "6b1f2c3e-7d0a-5e4b-9c8d-1a2b3c4d5e6f"
+#: A reference's Document id: uuid5 of "<agent_job_id>/references/<resource_id>" in the same space.
+
+# References and artifacts: what a resource id may look like, and how much of a job's outputs is
+# searched for them (a value nesting deeper, or holding more, is not searched further).
+MAX_RESOURCE_ID_CHARS: Final = 512
+MAX_ARTIFACT_KEY_CHARS: Final = 1024
+MAX_REFERENCE_SCAN_NODES: Final = 100_000
+REFERENCE_TOOL_NAME: Final = "roe_read_agent_job_reference"
+#: Text types a reference's bytes are read as (besides any `text/*`).
+TEXT_LIKE_MEDIA_TYPES: Final = frozenset(
+    {"application/json", "application/xhtml+xml", "application/xml", "application/x-ndjson"}
+)
 
 # How much of an unreadable error body is quoted in a message.
 ERROR_SNIPPET_CHARS: Final = 200

@@ -3,6 +3,8 @@
 RoeError                         anything this package raises about the API
 ├── ConfigurationError           a setting is missing or invalid (also a ValueError)
 ├── InvalidAgentJobIdError       an agent job id that is not a UUID (also a ValueError)
+├── InvalidReferenceError        a reference that is not one of the job's, or points off the API host
+│                                (also a ValueError; nothing was sent)
 ├── APIConnectionError           no answer: the connection failed or dropped
 │   └── APITimeoutError          no answer within the timeout
 ├── APIStatusError               the server answered 4xx or 5xx
@@ -13,7 +15,7 @@ RoeError                         anything this package raises about the API
 │   ├── RateLimitError           429
 │   └── ServerError              5xx
 ├── InvalidResponseError         a 2xx body that does not match the API spec
-│   └── ResponseTooLargeError    a body past `max_response_bytes` (not retried)
+│   └── ResponseTooLargeError    a body past `max_response_bytes` or `max_reference_bytes`
 ├── RunOutcomeUnknownError       a request starting jobs failed; whether they exist is unknown
 └── JobStateError                the job exists but has no outputs to give
     ├── JobNotFinishedError      PENDING, STARTED or RETRY
@@ -88,6 +90,14 @@ def _rebuild(cls: type[RoeError], state: dict[str, object]) -> RoeError:
 
 class InvalidAgentJobIdError(RoeError, ValueError):
     """An agent job id that is not a UUID; raised before any request, quoting the value."""
+
+
+class InvalidReferenceError(RoeError, ValueError):
+    """A reference that cannot be asked for, raised before any request.
+
+    Not a resource id, another job's, or a URL off the configured API host (scheme, host and
+    port): the key goes nowhere else.
+    """
 
 
 class ConfigurationError(RoeError, ValueError):
@@ -175,7 +185,10 @@ class InvalidResponseError(RoeError):
 
 
 class ResponseTooLargeError(InvalidResponseError):
-    """An answer body larger than `max_response_bytes`; asking again would not shrink it."""
+    """An answer body past its cap (`max_response_bytes`; a reference's `max_reference_bytes`).
+
+    Asking again would not shrink it, so it is not retried.
+    """
 
 
 class RunOutcomeUnknownError(RoeError):

@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from urllib.parse import quote
 
 import httpx
@@ -24,8 +24,12 @@ from langchain_roe._core._constants import (
     ACCEPT_ENCODING,
     ACCEPT_ENCODING_HEADER,
     ACCEPT_HEADER,
+    ANY_MEDIA_TYPE,
     AUTHORIZATION_HEADER,
     BEARER_PREFIX,
+    CONTENT_TYPE_HEADER,
+    ENV_MAX_REFERENCE_BYTES,
+    ENV_MAX_RESPONSE_BYTES,
     ERROR_SNIPPET_CHARS,
     JSON_MEDIA_TYPE,
     MAX_SANE_RETRY_AFTER,
@@ -72,6 +76,21 @@ _NEVER_SENT = (
     httpx.PoolTimeout,
     httpx.UnsupportedProtocol,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    """A file's bytes as the server sent them, with its `Content-Type`."""
+
+    content: bytes
+    content_type: str | None
+
+
+def body_limit(settings: RoeSettings, call: Call[Any]) -> tuple[int, tuple[str, str]]:
+    """How much of `call`'s answer may be read, and the setting (and variable) that says so."""
+    if call.binary:
+        return settings.max_reference_bytes, ("max_reference_bytes", ENV_MAX_REFERENCE_BYTES)
+    return settings.max_response_bytes, ("max_response_bytes", ENV_MAX_RESPONSE_BYTES)
 
 
 Decode = Callable[[bytes | bytearray], T]
@@ -121,6 +140,9 @@ class Call(Generic[T]):
     files: Sequence[tuple[str, tuple[str, bytes, str]]] | None = None
     """File parts of a multipart body: (field, (file name, bytes, MIME type))."""
     retry: Retry = Retry.READ
+    binary: bool = False
+    """The answer is a file, not JSON: it comes back as a `Binary` (`decode` is not used), any
+    media type accepted, its size capped by `max_reference_bytes`."""
 
     def describe(self) -> str:
         """Name the call for logs and messages, without query parameters or credentials."""
@@ -141,7 +163,7 @@ def request_arguments(settings: RoeSettings, call: Call[Any]) -> dict[str, Any]:
     headers = {
         AUTHORIZATION_HEADER: BEARER_PREFIX + settings.require_api_key(),
         USER_AGENT_HEADER: USER_AGENT,
-        ACCEPT_HEADER: JSON_MEDIA_TYPE,
+        ACCEPT_HEADER: ANY_MEDIA_TYPE if call.binary else JSON_MEDIA_TYPE,
         ACCEPT_ENCODING_HEADER: ACCEPT_ENCODING,
     }
     if call.headers:
@@ -172,6 +194,9 @@ def read_response(response: httpx.Response, content: bytes | bytearray, call: Ca
     """
     if not response.is_success:
         raise status_error(response, content, call)
+    if call.binary:
+        media_type = response.headers.get(CONTENT_TYPE_HEADER)
+        return cast("T", Binary(bytes(content), media_type))
     try:
         return call.decode(content)
     except ValueError as exc:  # not JSON, or pydantic's ValidationError (a ValueError too)

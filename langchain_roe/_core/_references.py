@@ -1,0 +1,212 @@
+"""What a job cites: its reference files and its artifacts, as `Call`s and flows.
+
+A reference is named by a resource id or by its URL as an output holds it. A URL is followed only
+when it is one of the configured API's own reference URLs for the same job (scheme, host, port
+and path checked) and never otherwise: the request carries the key. Reference bodies are files,
+read within `max_reference_bytes`; an artifact is JSON, `{"result": ...}`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator, Mapping
+from typing import Any
+from urllib.parse import quote, unquote
+
+import httpx
+from langchain_core.documents.base import Blob
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+from langchain_roe._core._config import RoeSettings
+from langchain_roe._core._constants import (
+    ARTIFACT_KEY_PARAM,
+    ARTIFACT_PATH,
+    MAX_ARTIFACT_KEY_CHARS,
+    MAX_RESOURCE_ID_CHARS,
+    REFERENCE_PATH,
+)
+from langchain_roe._core._exceptions import InvalidReferenceError
+from langchain_roe._core._http import Binary, Call, decoder, job_path
+from langchain_roe._core._ids import canonical_job_id
+
+#: A reference URL's path after the API root: the job it belongs to and its resource id.
+_REFERENCE_PATH = re.compile(
+    r"/v1/agents/jobs/(?P<agent_job_id>[^/]+)/references/(?P<resource_id>[^/]+)/?"
+)
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+class _ArtifactResult(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    result: Any
+    """The artifact's content (required: an answer without it is an `InvalidResponseError`)."""
+
+
+_ARTIFACT = decoder(TypeAdapter(_ArtifactResult))
+
+
+def reference_call(
+    agent_job_id: str, reference: str | Mapping[str, Any], settings: RoeSettings
+) -> tuple[Call[Binary], str]:
+    """`GET .../references/{resource_id}/` for a reference, with the URL it stands for.
+
+    Raises:
+        InvalidAgentJobIdError: The job id is not a UUID.
+        InvalidReferenceError: Not a resource id, another job's reference, or a URL off the
+            configured API; nothing is sent.
+    """
+    agent_job_id = canonical_job_id(agent_job_id)
+    resource_id = resource_id_of(agent_job_id, reference, settings)
+    path = REFERENCE_PATH.format(
+        agent_job_id=quote(agent_job_id, safe=""), resource_id=quote(resource_id, safe="")
+    )
+    call = Call("GET", path, _no_decode, agent_job_id=agent_job_id, binary=True)
+    return call, settings.base_url + path
+
+
+def artifact_call(agent_job_id: str, artifact_key: str) -> Call[_ArtifactResult]:
+    """`GET .../artifacts/result/?artifact_key=...`.
+
+    Raises:
+        InvalidAgentJobIdError: The job id is not a UUID.
+        InvalidReferenceError: The key is empty, too long or not printable text.
+    """
+    agent_job_id = canonical_job_id(agent_job_id)
+    if (
+        not isinstance(artifact_key, str)
+        or not artifact_key.strip()
+        or len(artifact_key) > MAX_ARTIFACT_KEY_CHARS
+        or not artifact_key.isprintable()
+    ):
+        example = "'agent-job-<id>/extraction_1.json'"
+        msg = f"artifact_key must be an artifact key such as {example}, got {artifact_key!r:.120}"
+        raise InvalidReferenceError(msg, agent_job_id=agent_job_id)
+    return Call(
+        "GET",
+        job_path(ARTIFACT_PATH, agent_job_id),
+        _ARTIFACT,
+        agent_job_id=agent_job_id,
+        params={ARTIFACT_KEY_PARAM: artifact_key},
+    )
+
+
+def reference_flow(
+    call: Call[Binary], url: str, resource_id: str
+) -> Generator[Call[Any], Any, Blob]:
+    """Read a reference: its bytes, its media type, and its URL as the Blob's source."""
+    answer: Binary = yield call
+    media_type, charset = split_content_type(answer.content_type)
+    metadata = {
+        "source": url,
+        "agent_job_id": call.agent_job_id,
+        "resource_id": resource_id,
+        "content_type": answer.content_type or "",
+    }
+    return Blob(
+        data=answer.content,
+        mimetype=media_type,
+        encoding=charset or "utf-8",
+        metadata=metadata,
+    )
+
+
+def artifact_flow(call: Call[_ArtifactResult]) -> Generator[Call[Any], Any, Any]:
+    """Read an artifact: the `result` of its answer."""
+    answer: _ArtifactResult = yield call
+    return answer.result
+
+
+def resource_id_of(
+    agent_job_id: str, reference: str | Mapping[str, Any], settings: RoeSettings
+) -> str:
+    """The resource id `reference` names.
+
+    Given as one, as a reference URL, or as an object with `resource_id` (or `url`).
+
+    Raises:
+        InvalidReferenceError: As `reference_call` says.
+    """
+    if isinstance(reference, Mapping):
+        named = reference.get("resource_id") or reference.get("url")
+        if not isinstance(named, str):
+            msg = f"a reference object needs a 'resource_id' or 'url' string, got {dict(reference)!r:.200}"
+            raise InvalidReferenceError(msg, agent_job_id=agent_job_id)
+        reference = named
+    if not isinstance(reference, str):
+        msg = f"reference must be a resource id or a reference URL, got {type(reference).__name__}"
+        raise InvalidReferenceError(msg, agent_job_id=agent_job_id)
+    reference = reference.strip()
+    if "://" in reference or reference.startswith("//"):
+        return _from_url(agent_job_id, reference, settings)
+    return _checked(agent_job_id, reference)
+
+
+def split_content_type(content_type: str | None) -> tuple[str | None, str | None]:
+    """A `Content-Type` as its media type (lower case, no parameters) and its charset."""
+    if not content_type:
+        return None, None
+    media_type, *parameters = (part.strip() for part in content_type.split(";"))
+    charset = None
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip('"')
+    return media_type.lower() or None, charset
+
+
+def _from_url(agent_job_id: str, reference: str, settings: RoeSettings) -> str:
+    try:
+        url = httpx.URL(reference)
+    except httpx.InvalidURL:
+        msg = f"the reference {reference!r:.200} is not a valid URL"
+        raise InvalidReferenceError(msg, agent_job_id=agent_job_id) from None
+    base = httpx.URL(settings.base_url)
+    if _origin(url) != _origin(base) or url.userinfo:
+        msg = (
+            f"the reference {reference!r:.200} does not point at the configured Roe API "
+            f"({settings.base_url}): it is not fetched, since the request would carry the API key"
+        )
+        raise InvalidReferenceError(msg, agent_job_id=agent_job_id)
+    root = base.path.rstrip("/")
+    path = url.path
+    match = _REFERENCE_PATH.fullmatch(path[len(root) :]) if path.startswith(root) else None
+    if match is None:
+        shape = ".../v1/agents/jobs/<id>/references/<resource id>/"
+        msg = f"the URL {reference!r:.200} is not a Roe reference URL ({shape})"
+        raise InvalidReferenceError(msg, agent_job_id=agent_job_id)
+    try:
+        cited_by = canonical_job_id(unquote(match["agent_job_id"]))
+    except ValueError:
+        cited_by = match["agent_job_id"]
+    if cited_by != agent_job_id:
+        msg = (
+            f"the reference {reference!r:.200} belongs to agent job {cited_by}, not {agent_job_id}"
+        )
+        raise InvalidReferenceError(msg, agent_job_id=agent_job_id)
+    return _checked(agent_job_id, unquote(match["resource_id"]))
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    scheme = url.scheme.lower()
+    return scheme, url.host.lower(), url.port or _DEFAULT_PORTS.get(scheme)
+
+
+def _checked(agent_job_id: str, resource_id: str) -> str:
+    if (
+        not resource_id
+        or len(resource_id) > MAX_RESOURCE_ID_CHARS
+        or resource_id in (".", "..")
+        or "/" in resource_id
+        or "\\" in resource_id
+        or not resource_id.isascii()
+        or not resource_id.isprintable()
+        or any(character.isspace() for character in resource_id)
+    ):
+        msg = f"{resource_id!r:.120} is not a reference's resource id (such as '3a5c7e9b-....md')"
+        raise InvalidReferenceError(msg, agent_job_id=agent_job_id)
+    return resource_id
+
+
+def _no_decode(content: bytes | bytearray) -> Binary:
+    raise AssertionError("a binary call's answer is read by read_response")  # pragma: no cover
