@@ -12,15 +12,22 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Generic, TypeVar
 
-from langchain_core.document_loaders import BaseLoader
+from langchain_core.document_loaders import BaseBlobParser, BaseLoader
 from langchain_core.documents import Document
+from langchain_core.documents.base import Blob
 
-from langchain_roe._convert._documents import FinishedJob, job_documents
+from langchain_roe._convert._documents import FinishedJob, Metadata, job_documents
+from langchain_roe._convert._references import (
+    JobReference,
+    find_references,
+    is_text_like,
+    reference_documents,
+)
 from langchain_roe._core._calls import result_url
 from langchain_roe._core._client import RoeClient, build_client
 from langchain_roe._core._constants import JOBS_LISTED_EVENT, LOGGER_NAME, SERVER_COUNT_CAP
 from langchain_roe._core._exceptions import AuthenticationError, ConfigurationError, RoeError
-from langchain_roe._loading import Feed, arun_units, run_units
+from langchain_roe._loading import Feed, arun_units, reference_unit, run_units
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -34,6 +41,8 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
     """Base of the Roe loaders: units of jobs in, Documents out, in order, with failures kept."""
 
     client: RoeClient
+    load_references: bool
+    reference_parser: BaseBlobParser | None
     output_keys: frozenset[str] | None
     max_concurrency: int
     continue_on_failure: bool
@@ -49,10 +58,19 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         max_concurrency: int,
         continue_on_failure: bool,
         show_progress: bool,
+        load_references: bool = False,
+        reference_parser: BaseBlobParser | None = None,
         **settings: Any,
     ) -> None:
         """What every loader's constructor sets up: checked, then its client built."""
         check_int("max_concurrency", max_concurrency, 1, None)
+        if reference_parser is not None and not isinstance(reference_parser, BaseBlobParser):
+            msg = (
+                f"reference_parser must be a BaseBlobParser, got {type(reference_parser).__name__}"
+            )
+            raise ValueError(msg)
+        self.load_references = bool(load_references)
+        self.reference_parser = reference_parser
         self.max_concurrency = max_concurrency
         self.continue_on_failure = continue_on_failure
         self.show_progress = show_progress
@@ -69,18 +87,32 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         raise NotImplementedError
 
     def lazy_load(self) -> Iterator[Document]:
-        """Yield Documents job by job, in the order the ids were given, as their requests answer."""
+        """Yield Documents job by job, in the order the ids were given, as their requests answer.
+
+        With `load_references`, each output's Document is followed by its references' Documents.
+        """
+        if self.load_references:
+            for outcomes in self._outcomes():
+                yield from self._with_references(list(self._accept(outcomes)))
+            return
         for job in self._finished_jobs():
             yield from self._documents(job)
 
     async def alazy_load(self) -> AsyncIterator[Document]:
         """Async `lazy_load`, on httpx's async client; no event loop is run inside."""
+        if self.load_references:
+            async for outcomes in self._aoutcomes():
+                async for document in self._awith_references(list(self._accept(outcomes))):
+                    yield document
+            return
         async for job in self._afinished_jobs():
             for document in self._documents(job):
                 yield document
 
     def load(self) -> list[Document]:
         """Load every Document into a list (`lazy_load` streams them instead)."""
+        if self.load_references:
+            return list(self.lazy_load())
         documents: list[Document] = []
         for job in self._finished_jobs():
             documents.extend(self._documents(job))
@@ -88,10 +120,97 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
 
     async def aload(self) -> list[Document]:
         """Async `load`."""
+        if self.load_references:
+            return [document async for document in self.alazy_load()]
         documents: list[Document] = []
         async for job in self._afinished_jobs():
             documents.extend(self._documents(job))
         return documents
+
+    # References: fetched per unit of jobs, `max_concurrency` at a time, in citing order.
+
+    def _with_references(self, jobs: list[FinishedJob]) -> Iterator[Document]:
+        plans = [self._plan(job) for job in jobs]
+        fetched = run_units(self.client, _reference_units(jobs, plans), self.max_concurrency)
+        try:
+            for job, plan in zip(jobs, plans, strict=True):
+                for document, references in self._cited_by(job, plan):
+                    yield document
+                    for reference in references:
+                        yield from self._reference_documents(job, reference, next(fetched))
+        finally:
+            fetched.close()
+
+    async def _awith_references(self, jobs: list[FinishedJob]) -> AsyncIterator[Document]:
+        """Async `_with_references`."""
+        plans = [self._plan(job) for job in jobs]
+        fetched = arun_units(self.client, _reference_units(jobs, plans), self.max_concurrency)
+        try:
+            for job, plan in zip(jobs, plans, strict=True):
+                for document, references in self._cited_by(job, plan):
+                    yield document
+                    for reference in references:
+                        outcome = await anext(fetched)
+                        for cited in self._reference_documents(job, reference, outcome):
+                            yield cited
+        finally:
+            await fetched.aclose()
+
+    def _plan(self, job: FinishedJob) -> list[JobReference]:
+        """The references of `job`'s loaded outputs worth fetching, in order.
+
+        One whose name says it is not text (a `.png`) is skipped unasked when no
+        `reference_parser` could read it.
+        """
+        chosen = [
+            output
+            for output in job.outputs
+            if self.output_keys is None or output.key in self.output_keys
+        ]
+        planned = []
+        for reference in find_references(job.outputs):
+            if reference.kind != "reference" or job.outputs[reference.output_index] not in chosen:
+                continue
+            guessed = reference.guessed_type
+            if self.reference_parser is None and guessed is not None and not is_text_like(guessed):
+                _log_skipped(job.agent_job_id, reference, guessed)
+                continue
+            planned.append(reference)
+        return planned
+
+    def _cited_by(
+        self, job: FinishedJob, plan: list[JobReference]
+    ) -> Iterator[tuple[Document, list[JobReference]]]:
+        for document in self._documents(job):
+            index = document.metadata["output_index"]
+            yield document, [r for r in plan if r.output_index == index]
+
+    def _reference_documents(
+        self, job: FinishedJob, reference: JobReference, outcome: Blob | RoeError
+    ) -> list[Document]:
+        if isinstance(outcome, RoeError):
+            if isinstance(outcome, FATAL_ERRORS):
+                raise outcome
+            self.failures.setdefault(self._failure_key(job), outcome)
+            logger.warning(
+                "agent job %s: reference %s not loaded (its outputs were): %s",
+                job.agent_job_id,
+                reference.resource_id,
+                outcome,
+            )
+            return []
+        shared: Metadata = {"agent_job_id": job.agent_job_id}
+        if job.agent_id is not None:
+            shared["agent_id"] = job.agent_id
+        documents = reference_documents(outcome, reference, shared, self.reference_parser)
+        if documents is None:
+            _log_skipped(job.agent_job_id, reference, outcome.mimetype)
+            return []
+        return documents
+
+    def _failure_key(self, job: FinishedJob) -> Any:
+        """What `failures` names a job by: its id (the run loader: its input's position)."""
+        return job.agent_job_id
 
     def _finished_jobs(self) -> Iterator[FinishedJob]:
         """Each loadable job in order; the others raise or are recorded in `failures`."""
@@ -158,6 +277,23 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
             return nullcontext()
         tqdm = require_tqdm()
         return tqdm(total=self._total, unit=self._unit, desc="Roe " + self._unit + "s")  # type: ignore[no-any-return]
+
+
+def _reference_units(
+    jobs: list[FinishedJob], plans: list[list[JobReference]]
+) -> Feed[Blob | RoeError]:
+    for job, plan in zip(jobs, plans, strict=True):
+        for reference in plan:
+            yield reference_unit(job.agent_job_id, reference.value)
+
+
+def _log_skipped(agent_job_id: str, reference: JobReference, media_type: str | None) -> None:
+    logger.info(
+        "agent job %s: reference %s skipped: %s is not text, and no reference_parser was given",
+        agent_job_id,
+        reference.resource_id,
+        media_type or "its type",
+    )
 
 
 def _listing_reporter(progress: Any) -> Callable[[dict[str, Any]], None]:

@@ -11,6 +11,7 @@ import asyncio
 import threading
 from collections import deque
 from collections.abc import (
+    AsyncGenerator,
     AsyncIterator,
     Awaitable,
     Callable,
@@ -22,6 +23,8 @@ from collections.abc import (
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
+
+from langchain_core.documents.base import Blob
 
 from langchain_roe._convert._documents import FinishedJob
 from langchain_roe._core import _clock
@@ -169,6 +172,15 @@ def single_unit(agent_job_id: str, options: LoadOptions) -> Flow[Step, list[Outc
             return [(agent_job_id, FinishedJob.from_result(agent_job_id, result))]
 
 
+def reference_unit(agent_job_id: str, reference: str) -> Flow[Step, Blob | RoeError]:
+    """Fetch one reference a job cites; its error, if it fails, instead of raising."""
+    try:
+        blob: Blob = yield Step("get_reference", (agent_job_id, reference))
+    except RoeError as error:
+        return error
+    return blob
+
+
 def _failures_explained(ids: list[str]) -> Flow[Step, dict[str, RoeError]]:
     """Failed jobs' errors with the server's message, read from the statuses endpoint."""
     try:
@@ -238,7 +250,7 @@ def run_units(
     feed: Feed[T],
     max_concurrency: int,
     report: Callable[[dict[str, Any]], None] | None = None,
-) -> Iterator[T]:
+) -> Generator[T, None, None]:
     """Drive units with at most `max_concurrency` in flight; yield their results in order.
 
     A unit is started when the oldest is handed over, so no more than `max_concurrency` units'
@@ -270,7 +282,7 @@ async def arun_units(
     feed: Feed[T],
     max_concurrency: int,
     report: Callable[[dict[str, Any]], None] | None = None,
-) -> AsyncIterator[T]:
+) -> AsyncGenerator[T, None]:
     """Async `run_units`: the units run as tasks on the running loop."""
     perform = waiting.aperform(client, report)
     window: deque[asyncio.Task[T]] = deque()

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from langchain_core.document_loaders import BaseBlobParser
+
 from langchain_roe._convert._documents import FinishedJob, check_output_keys
 from langchain_roe._core._calls import chunked
 from langchain_roe._core._client import RoeClient
@@ -94,6 +96,13 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         prefer_corrected_outputs: Use a human reviewer's corrected outputs where the batch answer has
             them, marking those Documents `corrected: True` (batch path only).
         show_progress: Show a progress bar over jobs (needs `tqdm`: `langchain-roe[progress]`).
+        load_references: After each output's Document, Documents for the files it cites (a
+            web extraction's markdown, HTML, screenshots), fetched `max_concurrency` at a time.
+            Text-like ones (`text/*`, JSON, markup) become `page_content` as they are; any other
+            needs `reference_parser` and is otherwise skipped with one log line. A reference that
+            fails is recorded in `failures` under its job, whose outputs still load.
+        reference_parser: A LangChain `BaseBlobParser` for references that are not text (a PDF
+            or image parser of your choice).
 
     Raises:
         ValueError: An id is not a UUID, there are none, or an option is out of range; raised here,
@@ -124,6 +133,8 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
         prefer_corrected_outputs: bool = False,
         show_progress: bool = False,
+        load_references: bool = False,
+        reference_parser: BaseBlobParser | None = None,
     ) -> None:
         given: Iterable[object] = (
             [agent_job_ids] if isinstance(agent_job_ids, str | uuid.UUID) else agent_job_ids
@@ -147,6 +158,8 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
             max_concurrency=max_concurrency,
             continue_on_failure=continue_on_failure,
             show_progress=show_progress,
+            load_references=load_references,
+            reference_parser=reference_parser,
             api_key=api_key,
             organization_id=organization_id,
             base_url=base_url,
@@ -286,6 +299,8 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
         batch_size: Inputs per many-inputs request (and per results request), at most 1000.
         output_keys: Load only the outputs with these keys.
         show_progress: A progress bar over inputs (needs `tqdm`).
+        load_references: As `RoeAgentJobResultLoader`'s: the files each output cites, after it.
+        reference_parser: As `RoeAgentJobResultLoader`'s.
         client: A ready `RoeClient`; else the settings below, as `RoeClient` takes them.
 
     Starting jobs costs credits: a request that may have started jobs is never repeated without
@@ -310,6 +325,8 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
         batch_size: int = MAX_INPUTS_PER_REQUEST,
         output_keys: str | Sequence[str] | None = None,
         show_progress: bool = False,
+        load_references: bool = False,
+        reference_parser: BaseBlobParser | None = None,
         client: RoeClient | None = None,
         api_key: str | None = None,
         organization_id: str | None = None,
@@ -338,6 +355,8 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
             max_concurrency=max_concurrency,
             continue_on_failure=continue_on_failure,
             show_progress=show_progress,
+            load_references=load_references,
+            reference_parser=reference_parser,
             api_key=api_key,
             organization_id=organization_id,
             base_url=base_url,
@@ -353,6 +372,9 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
     @property
     def _total(self) -> int:
         return len(self.inputs)
+
+    def _failure_key(self, job: FinishedJob) -> Any:
+        return job.input_index
 
     def _units(self) -> Feed[list[tuple[int, FinishedJob | RoeError]]]:
         options = RunOptions(

@@ -28,6 +28,7 @@ from typing import Any
 
 from tests.support.agents import Runs
 from tests.support.listing import LISTED_AGENT_ID, JobTable, synthetic_job
+from tests.support.references import File, artifact_answer, cited, reference_answer
 
 JOB_IDS_FIELD = "job_ids"  # the wire name; the server imports nothing of the client
 __all__ = ["LISTED_AGENT_ID", "LoopbackServer", "ServerConfig", "job_ids", "synthetic_outputs"]
@@ -70,6 +71,15 @@ class ServerConfig:
     """Jobs of `LISTED_AGENT_ID` its job listing serves (`job_ids(listed_jobs)`, a minute apart)."""
     corrected_ids: list[str] = field(default_factory=list)
     """Jobs whose batch item carries a reviewer's corrected outputs."""
+    references: int = 0
+    """Reference URLs each synthetic job's first output cites (markdown, HTML, PNG, JSON in turn)."""
+    reference_bytes: int = 300
+    """Size of each reference file."""
+    large_reference_ids: list[str] = field(default_factory=list)
+    """Jobs that also cite `large.md`, a file of `large_reference_bytes`."""
+    large_reference_bytes: int = 4 * 1024 * 1024
+    foreign_reference_ids: list[str] = field(default_factory=list)
+    """Jobs that also cite a reference URL on another host (which must never be asked)."""
     seed: int = 7
 
 
@@ -158,6 +168,8 @@ class LoopbackServer:
     def __init__(self, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
         self.requests = 0
+        self.log: list[str] = []
+        """Each request answered without a fault, as `METHOD /path?query`."""
         self.runs = Runs(job_seconds=self.config.job_seconds)
         """The agent's started jobs; `runs.created` counts the jobs really created."""
         self.listing = JobTable(LISTED_AGENT_ID)
@@ -245,6 +257,12 @@ class LoopbackServer:
             await _write(writer, 429, b'{"detail": "Rate limit exceeded"}', {"Retry-After": "1"})
             return True
         status, payload = self.route(method, path, body, headers)
+        self.log.append(f"{method} {path}")
+        if isinstance(payload, File):
+            await _write(
+                writer, status, payload.body, payload.headers, content_type=payload.content_type
+            )
+            return True
         encoded = payload.body if isinstance(payload, Raw) else json.dumps(payload).encode()
         if fault == "malformed":
             cut = encoded[: len(encoded) // 2]
@@ -265,6 +283,11 @@ class LoopbackServer:
         answer = self.runs.route(method, parts, body, headers or {})
         if answer is not None:
             return answer
+        if method == "GET" and parts[:3] == ["v1", "agents", "jobs"] and len(parts) == 6:
+            if parts[4] == "references":
+                return reference_answer(parts[3], parts[5], self.config, headers or {})
+            if parts[4:] == ["artifacts", "result"]:
+                return artifact_answer(parts[3], path.partition("?")[2])
         if method == "GET" and parts[:2] == ["v1", "agents"] and parts[3:] == ["jobs"]:
             if parts[2] != self.listing.agent_id:
                 return 404, {"detail": "Not found."}
@@ -296,6 +319,22 @@ class LoopbackServer:
                     _item_bytes(
                         i, self._status(i), config.outputs, config.value_bytes, i in self.corrected
                     )
+                    if not config.references
+                    else json.dumps(
+                        cited(
+                            json.loads(
+                                _item_bytes(
+                                    i,
+                                    self._status(i),
+                                    config.outputs,
+                                    config.value_bytes,
+                                    i in self.corrected,
+                                )
+                            ),
+                            self.base_url,
+                            config,
+                        )
+                    ).encode()
                     for i in ids
                 )
                 return 200, Raw(b"[" + b",".join(encoded) + b"]")
@@ -366,11 +405,12 @@ async def _write(
     *,
     length: int | None = None,
     slow: bool = False,
+    content_type: str = _JSON,
 ) -> None:
     reason = {200: "OK", 404: "Not Found", 429: "Too Many Requests", 503: "Service Unavailable"}
     lines = [
         f"HTTP/1.1 {status} {reason.get(status, 'Status')}",
-        f"Content-Type: {_JSON}",
+        f"Content-Type: {content_type}",
         f"Content-Length: {length if length is not None else len(body)}",
     ]
     lines += [f"{k}: {v}" for k, v in (headers or {}).items()]

@@ -1,0 +1,184 @@
+"""What a job's outputs cite, found; and a fetched reference as Documents.
+
+`find_references` is pure: it reads outputs and never asks the API. It finds reference URLs
+(`.../v1/agents/jobs/<id>/references/<resource id>/`), `{"resource_id": ...}` objects and artifact
+keys (`agent-job-<id>/<name>`) anywhere in an output's JSON value (or its text), in order, each once
+per output. Which of them may be fetched is `RoeClient.get_reference`'s decision, not this one's.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import re
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import orjson
+from langchain_core.document_loaders import BaseBlobParser
+from langchain_core.documents import Document
+from langchain_core.documents.base import Blob
+
+from langchain_roe._convert._documents import Metadata, Output, is_json_type
+from langchain_roe._core._constants import (
+    DOCUMENT_ID_NAMESPACE,
+    MAX_REFERENCE_SCAN_NODES,
+    TEXT_LIKE_MEDIA_TYPES,
+)
+from langchain_roe._core._references import split_content_type
+
+__all__ = ["JobReference", "find_references"]
+
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_REFERENCE_URL = re.compile(
+    rf"https?://[^\s\"'<>]+?/v1/agents/jobs/{_UUID}/references/(?P<resource_id>[^/\s\"'<>?#]+)/?"
+)
+_ARTIFACT_KEY = re.compile(rf"agent-job-{_UUID}/[^\s\"'<>]+")
+_NAMESPACE = uuid.UUID(DOCUMENT_ID_NAMESPACE)
+
+
+@dataclass(frozen=True, slots=True)
+class JobReference:
+    """One thing an output cites: a reference file or an artifact."""
+
+    kind: Literal["reference", "artifact"]
+    """`reference`: a file (`RoeClient.get_reference`); `artifact`: JSON (`get_artifact`)."""
+    value: str
+    """What to ask for: the reference URL (or resource id) as the output gives it, or the
+    artifact key."""
+    output_key: str
+    """The key of the output that cites it."""
+    output_index: int
+    """That output's position among the job's outputs."""
+    resource_id: str | None = None
+    """A reference's resource id; None for an artifact."""
+
+    @property
+    def guessed_type(self) -> str | None:
+        """The media type a reference's name suggests (`.md`, `.html`, `.png`, ...), if any."""
+        if self.resource_id is None:
+            return None
+        return mimetypes.guess_type(self.resource_id, strict=False)[0] or (
+            "text/markdown" if self.resource_id.lower().endswith(".md") else None
+        )
+
+
+def find_references(outputs: Sequence[Output]) -> list[JobReference]:
+    """The references and artifact keys a job's outputs cite, in output order, each once per output.
+
+    Both shapes the API's examples show are found: reference URL strings (in a `references` list
+    or anywhere else) and objects with a `resource_id` (and perhaps a `url`). JSON values are read
+    as JSON (up to `MAX_REFERENCE_SCAN_NODES` values each); other values are searched as text.
+    """
+    found: list[JobReference] = []
+    for index, output in enumerate(outputs):
+        seen: set[tuple[str, str]] = set()
+        for kind, value, resource_id in _cited(output):
+            if (kind, resource_id or value) in seen:
+                continue
+            seen.add((kind, resource_id or value))
+            found.append(JobReference(kind, value, output.key, index, resource_id))
+    return found
+
+
+def _cited(output: Output) -> Iterator[tuple[Literal["reference", "artifact"], str, str | None]]:
+    parsed = _json(output.value) if is_json_type(output.data_type) else None
+    if parsed is None:
+        yield from _in_text(output.value)
+        return
+    stack: list[Any] = [parsed]
+    visited = 0
+    while stack and visited < MAX_REFERENCE_SCAN_NODES:
+        node = stack.pop()
+        visited += 1
+        if isinstance(node, str):
+            yield from _in_text(node)
+        elif isinstance(node, dict):
+            named = node.get("resource_id")
+            if isinstance(named, str) and named:
+                url = node.get("url")
+                yield "reference", url if isinstance(url, str) and url else named, named
+                continue
+            stack.extend(reversed(list(node.values())))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+
+
+def _in_text(text: str) -> Iterator[tuple[Literal["reference", "artifact"], str, str | None]]:
+    if "/references/" in text:
+        for match in _REFERENCE_URL.finditer(text):
+            yield "reference", match.group(0), match["resource_id"]
+    if "agent-job-" in text:
+        for match in _ARTIFACT_KEY.finditer(text):
+            yield "artifact", match.group(0).rstrip(".,;:)]}"), None
+
+
+def _json(value: str) -> Any:
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(value)
+        except (ValueError, RecursionError):
+            return None
+
+
+def is_text_like(media_type: str | None) -> bool:
+    """Whether a reference of this type is text a Document holds as it is (text, JSON, markup)."""
+    if media_type is None:
+        return False
+    media_type = media_type.split(";", 1)[0].strip().lower()
+    return (
+        media_type.startswith("text/")
+        or media_type in TEXT_LIKE_MEDIA_TYPES
+        or media_type.endswith(("+json", "+xml"))
+    )
+
+
+def reference_documents(
+    blob: Blob,
+    reference: JobReference,
+    shared: Metadata,
+    parser: BaseBlobParser | None,
+) -> list[Document] | None:
+    """A fetched reference as Documents: its text as given, or what `parser` makes of it.
+
+    None when it is neither text-like nor parseable (no parser): the caller skips it. Metadata is
+    flat: the citing output's job and `key`, `output_index`, `resource_id`, `data_type` (as the
+    server sent it), `source` (the reference URL) and `reference: True`; ids are stable per job and
+    resource (`"<job>/references/<resource id>"`, with `#<n>` for a parser's n-th Document past the
+    first).
+    """
+    media_type, _ = split_content_type(str(blob.metadata.get("content_type") or "") or None)
+    media_type = media_type or blob.mimetype
+    metadata: Metadata = {
+        **shared,
+        "source": str(blob.source),
+        "key": reference.output_key,
+        "output_index": reference.output_index,
+        "resource_id": str(reference.resource_id),
+        "data_type": str(blob.metadata.get("content_type") or media_type or ""),
+        "reference": True,
+    }
+    base = f"{shared['agent_job_id']}/references/{reference.resource_id}"
+    if parser is None or is_text_like(media_type):
+        if not is_text_like(media_type):
+            return None
+        text = blob.as_bytes().decode(blob.encoding or "utf-8", errors="replace")
+        return [
+            Document(id=str(uuid.uuid5(_NAMESPACE, base)), page_content=text, metadata=metadata)
+        ]
+    documents = []
+    for n, parsed in enumerate(parser.lazy_parse(blob)):
+        flat = {k: v for k, v in parsed.metadata.items() if isinstance(v, str | int | float | bool)}
+        name = base if n == 0 else f"{base}#{n}"
+        documents.append(
+            Document(
+                id=str(uuid.uuid5(_NAMESPACE, name)),
+                page_content=parsed.page_content,
+                metadata={**flat, **metadata},
+            )
+        )
+    return documents
