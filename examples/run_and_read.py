@@ -29,7 +29,7 @@ def main() -> ToolMessage:
         client, agent_id = replay_client(RUN_SESSION), RUN_SESSION_AGENT_ID
 
     # One run tool per agent (its arguments are the agent's inputs) and the result tool.
-    run_tool, read_tool = RoeToolkit.from_agents([agent_id], client=client).get_tools()
+    run_tool, read_tool, _ = RoeToolkit.from_agents([agent_id], client=client).get_tools()
     print(f"{run_tool.name}: {run_tool.description}\n")
     print(f"arguments: {list(run_tool.args)}\n")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from langchain_roe._convert._references import JobReference, find_references
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._exceptions import (
@@ -12,6 +13,7 @@ from langchain_roe._core._exceptions import (
     BadRequestError,
     ConfigurationError,
     InvalidAgentJobIdError,
+    InvalidReferenceError,
     InvalidResponseError,
     JobFailedError,
     JobNotFinishedError,
@@ -43,7 +45,13 @@ from langchain_roe.document_loaders import RoeAgentJobResultLoader, RoeAgentRunL
 from langchain_roe.indexing import aindex_agent_jobs, index_agent_jobs
 from langchain_roe.retrievers import RoeJobResultRetriever
 from langchain_roe.toolkits import RoeToolkit
-from langchain_roe.tools import RoeAgentJobResultInput, RoeAgentJobResultTool, RoeRunAgentTool
+from langchain_roe.tools import (
+    RoeAgentJobResultInput,
+    RoeAgentJobResultTool,
+    RoeReadJobReferenceInput,
+    RoeReadJobReferenceTool,
+    RoeRunAgentTool,
+)
 
 __all__ = [
     "APIConnectionError",
@@ -63,10 +71,12 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "InvalidAgentJobIdError",
+    "InvalidReferenceError",
     "InvalidResponseError",
     "JobFailedError",
     "JobInput",
     "JobNotFinishedError",
+    "JobReference",
     "JobStateError",
     "JobStatusEvent",
     "NotFoundError",
@@ -80,6 +90,8 @@ __all__ = [
     "RoeClient",
     "RoeError",
     "RoeJobResultRetriever",
+    "RoeReadJobReferenceInput",
+    "RoeReadJobReferenceTool",
     "RoeRunAgentTool",
     "RoeSettings",
     "RoeToolkit",
@@ -87,5 +99,6 @@ __all__ = [
     "ServerError",
     "__version__",
     "aindex_agent_jobs",
+    "find_references",
     "index_agent_jobs",
 ]

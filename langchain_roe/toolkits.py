@@ -1,4 +1,4 @@
-"""`RoeToolkit`: a run tool per Roe agent, and the result tool, on one shared client."""
+"""`RoeToolkit`: a run tool per Roe agent, the result tool and the reference tool, on one client."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pydantic import ConfigDict
 from langchain_roe._core._client import RoeClient, build_client
 from langchain_roe._core._config import SETTING_ENV_VARS
 from langchain_roe._core._ids import canonical_uuid
-from langchain_roe.tools import RoeAgentJobResultTool, RoeRunAgentTool
+from langchain_roe.tools import RoeAgentJobResultTool, RoeReadJobReferenceTool, RoeRunAgentTool
 
 
 class RoeToolkit(BaseToolkit):
@@ -22,14 +22,14 @@ class RoeToolkit(BaseToolkit):
         from langchain_roe import RoeToolkit
 
         toolkit = RoeToolkit.from_agents(["5eb1a2c3-d4e5-4f60-8a7b-9c0d1e2f3a4b"], wait_timeout=120)
-        tools = toolkit.get_tools()  # roe_run_<agent>_<id> ..., then roe_get_agent_job_result
+        tools = toolkit.get_tools()  # roe_run_<agent>_<id> ..., the result and reference tools
         ```
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     tools: list[BaseTool]
-    """One `RoeRunAgentTool` per agent, then a `RoeAgentJobResultTool`."""
+    """One `RoeRunAgentTool` per agent, then the result tool and the reference tool."""
 
     def get_tools(self) -> list[BaseTool]:
         """The toolkit's tools."""
@@ -39,14 +39,14 @@ class RoeToolkit(BaseToolkit):
     def from_agents(
         cls, agent_ids: Iterable[str] | str, *, client: RoeClient | None = None, **options: Any
     ) -> RoeToolkit:
-        """A run tool per agent (each reads its agent's current version once) and the result tool.
+        """A run tool per agent (each reads its version once), then the result and reference tools.
 
         `options`: client settings when no `client` is given, and the run tools' options
         (`wait_timeout`, `max_output_chars`, `skip_cache`). All tools share one client.
         """
         client, options = _shared_client(client, options)
         runs = [RoeRunAgentTool.from_agent(i, client=client, **options) for i in _ids(agent_ids)]
-        return cls(tools=[*runs, _result_tool(client, options)])
+        return cls(tools=[*runs, *_reading_tools(client, options)])
 
     @classmethod
     async def afrom_agents(
@@ -57,7 +57,7 @@ class RoeToolkit(BaseToolkit):
         runs = [
             await RoeRunAgentTool.afrom_agent(i, client=client, **options) for i in _ids(agent_ids)
         ]
-        return cls(tools=[*runs, _result_tool(client, options)])
+        return cls(tools=[*runs, *_reading_tools(client, options)])
 
 
 def _ids(agent_ids: Iterable[str] | str) -> list[str]:
@@ -76,6 +76,11 @@ def _shared_client(
     return build_client(client, **settings), options
 
 
-def _result_tool(client: RoeClient, options: dict[str, Any]) -> RoeAgentJobResultTool:
+def _reading_tools(client: RoeClient, options: dict[str, Any]) -> list[BaseTool]:
+    """The result tool and the reference tool, on the toolkit's client and text budget."""
     budget = options.get("max_output_chars")
-    return RoeAgentJobResultTool(client=client, **({"max_output_chars": budget} if budget else {}))
+    given = {"max_output_chars": budget} if budget else {}
+    return [
+        RoeAgentJobResultTool(client=client, **given),
+        RoeReadJobReferenceTool(client=client, **given),
+    ]

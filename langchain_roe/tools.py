@@ -1,4 +1,4 @@
-"""The Roe tools for LLM agents: read a job's outputs, run an agent (`RoeRunAgentTool`)."""
+"""The Roe tools for LLM agents: read a job's outputs, run an agent, read what a job cites."""
 
 from __future__ import annotations
 
@@ -14,10 +14,17 @@ from langchain_roe._core._constants import EXAMPLE_AGENT_JOB_ID, TOOL_NAME
 from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError
 from langchain_roe._core._ids import canonical_job_id
 from langchain_roe._core._models import AgentJobResult
+from langchain_roe._reference_tool import RoeReadJobReferenceInput, RoeReadJobReferenceTool
 from langchain_roe._run_tool import RoeRunAgentTool
 from langchain_roe._tool_base import FOR_THE_DEVELOPER, RoeTool, keys_asked, resolve_run_annotations
 
-__all__ = ["RoeAgentJobResultInput", "RoeAgentJobResultTool", "RoeRunAgentTool"]
+__all__ = [
+    "RoeAgentJobResultInput",
+    "RoeAgentJobResultTool",
+    "RoeReadJobReferenceInput",
+    "RoeReadJobReferenceTool",
+    "RoeRunAgentTool",
+]
 
 TOOL_DESCRIPTION = (
     "Read the outputs of a Roe AI agent job (document, web or multimodal extraction, fraud or AML "

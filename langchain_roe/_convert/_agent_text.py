@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from typing import Any
 
+from langchain_core.documents.base import Blob
+
 from langchain_roe._convert._documents import FinishedJob, Output, readable_value
-from langchain_roe._core._constants import EXAMPLE_AGENT_JOB_ID
+from langchain_roe._convert._references import JobReference, find_references, is_text_like
+from langchain_roe._core._constants import EXAMPLE_AGENT_JOB_ID, REFERENCE_TOOL_NAME
 from langchain_roe._core._exceptions import (
     APIConnectionError,
     APIStatusError,
     InvalidAgentJobIdError,
+    InvalidReferenceError,
     InvalidResponseError,
     JobFailedError,
     JobNotFinishedError,
     NotFoundError,
     RateLimitError,
+    ResponseTooLargeError,
     RoeError,
     ServerError,
 )
@@ -34,8 +40,13 @@ def result_text(
     then a line of totals. When the whole does not fit, the sections are cut and a marker says how
     many characters were left out; the totals line always stays.
     """
+    cites = find_references(job.outputs)
+    sections = [
+        _output_section(output, [c for c in cites if c.output_index == index])
+        for index, output in enumerate(job.outputs)
+        if output_keys is None or output.key in output_keys
+    ]
     chosen = [o for o in job.outputs if output_keys is None or o.key in output_keys]
-    sections = [_output_section(output) for output in chosen]
     if output_keys is not None:
         missing = sorted(set(output_keys).difference(o.key for o in job.outputs))
         if missing:
@@ -89,21 +100,95 @@ def error_text(error: BaseException, agent_job_id: object) -> str:
     return f"Reading Roe agent job {agent_job_id} failed: {message}."
 
 
+def reference_text(agent_job_id: str, blob: Blob, *, max_chars: int) -> str:
+    """A fetched reference as a model reads it, within `max_chars`.
+
+    Its text; or, for a file that is not text, what it is (type and size) instead of its bytes.
+    """
+    content_type = str(blob.metadata.get("content_type") or blob.mimetype or "unknown type")
+    size = len(blob.as_bytes())
+    name = blob.metadata.get("resource_id")
+    if not is_text_like(blob.mimetype):
+        return (
+            f"Roe agent job {agent_job_id}, reference {name}: a {content_type} file of {size:,} "
+            "bytes, not text, so its content is not shown here."
+        )
+    header = f"Roe agent job {agent_job_id}, reference {name} ({content_type}, {size:,} bytes):\n\n"
+    text = blob.as_bytes().decode(blob.encoding or "utf-8", errors="replace")
+    return header + _within(text, max_chars - len(header))
+
+
+def artifact_text(agent_job_id: str, artifact_key: str, result: Any, *, max_chars: int) -> str:
+    """An artifact's result as a model reads it: JSON laid out, within `max_chars`."""
+    header = f"Roe agent job {agent_job_id}, artifact {artifact_key}:\n\n"
+    try:
+        text = json.dumps(result, indent=2, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        text = str(result)
+    return header + _within(text, max_chars - len(header))
+
+
+def reference_error_text(error: BaseException, agent_job_id: object, reference: str) -> str:
+    """What a model should read when a reference or artifact cannot be read."""
+    if isinstance(error, InvalidReferenceError):
+        return (
+            f"{reference!r:.200} cannot be read for job {agent_job_id}: {error.message}. Use a "
+            "reference URL, resource id or artifact key exactly as the job's output shows it."
+        )
+    if isinstance(error, NotFoundError):
+        return (
+            f"Roe agent job {agent_job_id} has no reference or artifact {reference!r:.200} visible "
+            "to this API key; use a value exactly as the job's output shows it."
+        )
+    if isinstance(error, ResponseTooLargeError):
+        return f"The reference {reference!r:.200} of job {agent_job_id} is too large to read: {error.message}."
+    return error_text(error, agent_job_id)
+
+
+def _within(text: str, room: int) -> str:
+    if len(text) <= room:
+        return text
+    marker = "\n\n[... {} characters left out to stay within the budget ...]"
+    keep = max(room - len(marker.format(len(text))), 0)
+    return text[:keep] + marker.format(f"{len(text) - keep:,}")
+
+
 def result_artifact(agent_job_id: str, result: AgentJobResult) -> dict[str, Any]:
     """The whole result as plain JSON-serialisable data, with the job id."""
     return {"agent_job_id": agent_job_id, **result.model_dump(mode="json")}
 
 
-def _output_section(output: Output) -> str:
+def _output_section(output: Output, cites: list[JobReference]) -> str:
     lines = [f"## {output.key}"]
     if output.description:
         lines.append(f"description: {output.description}")
     lines.append(f"data type: {output.data_type}")
     if output.cost is not None:
         lines.append(f"cost: {output.cost:g}")
+    if cites:
+        lines.append(_cites_line(cites))
     lines.append("value:")
     lines.append(readable_value(output))
     return "\n".join(lines)
+
+
+def _cites_line(cites: list[JobReference]) -> str:
+    """How much evidence an output cites, counted (the ids are in its value), and how to read it."""
+    references = [c for c in cites if c.kind == "reference"]
+    artifacts = len(cites) - len(references)
+    parts = []
+    if references:
+        kinds = sorted(
+            {(c.resource_id or "").rsplit(".", 1)[-1].lower() for c in references} - {""}
+        )
+        named = f" ({', '.join(kinds)})" if kinds and all(len(k) <= 5 for k in kinds) else ""
+        parts.append(f"{len(references)} reference{'s' if len(references) != 1 else ''}{named}")
+    if artifacts:
+        parts.append(f"{artifacts} artifact{'s' if artifacts != 1 else ''}")
+    return (
+        f"cites: {' and '.join(parts)}; read one with {REFERENCE_TOOL_NAME} "
+        "(its URL, resource id or artifact key as the value shows it)"
+    )
 
 
 def _totals(job: FinishedJob, shown: int) -> str:

@@ -22,6 +22,7 @@ from langchain_roe import (
     PermissionDeniedError,
     RoeAgentJobResultTool,
     RoeClient,
+    RoeReadJobReferenceTool,
     RoeRunAgentTool,
     RoeToolkit,
 )
@@ -259,7 +260,11 @@ RUN_TOOL_NAME = "roe_run_web_insights_company_facts_5eb1a2c3"
 def test_an_agent_runs_a_job_hears_it_is_running_then_reads_it(server: LoopbackServer) -> None:
     client = RoeClient(api_key="loopback-key", base_url=server.base_url)
     toolkit = RoeToolkit.from_agents([AGENT_ID], client=client, wait_timeout=0.3)
-    assert [t.name for t in toolkit.get_tools()] == [RUN_TOOL_NAME, "roe_get_agent_job_result"]
+    assert [t.name for t in toolkit.get_tools()] == [
+        RUN_TOOL_NAME,
+        "roe_get_agent_job_result",
+        "roe_read_agent_job_reference",
+    ]
     agent = create_agent(RunThenRead(), toolkit.get_tools())
     state = agent.invoke({"messages": [{"role": "user", "content": "What does the page say?"}]})
     tool_messages = [m for m in state["messages"] if isinstance(m, ToolMessage)]
@@ -271,10 +276,12 @@ def test_an_agent_runs_a_job_hears_it_is_running_then_reads_it(server: LoopbackS
 
 def test_the_toolkit_shares_one_client(server: LoopbackServer) -> None:
     toolkit = RoeToolkit.from_agents([AGENT_ID], api_key="k", base_url=server.base_url)
-    run, read = toolkit.get_tools()
+    run, read, cited = toolkit.get_tools()
     assert isinstance(run, RoeRunAgentTool)
     assert isinstance(read, RoeAgentJobResultTool)
+    assert isinstance(cited, RoeReadJobReferenceTool)
     assert run.client is read.client
+    assert cited.client is read.client
 
 
 async def test_async_from_agent_and_run(server: LoopbackServer) -> None:
@@ -284,7 +291,7 @@ async def test_async_from_agent_and_run(server: LoopbackServer) -> None:
     assert message.status == "success"
     assert server.runs.created == 1
     toolkit = await RoeToolkit.afrom_agents([AGENT_ID], client=client)
-    assert len(toolkit.get_tools()) == 2
+    assert len(toolkit.get_tools()) == 3
 
 
 def test_bad_agent_ids_fail_at_construction_before_any_request() -> None:
@@ -302,4 +309,4 @@ def test_bad_agent_ids_fail_at_construction_before_any_request() -> None:
 
 def test_one_agent_id_as_a_string_is_one_agent(server: LoopbackServer) -> None:
     toolkit = RoeToolkit.from_agents(AGENT_ID, api_key="k", base_url=server.base_url)
-    assert len(toolkit.get_tools()) == 2
+    assert len(toolkit.get_tools()) == 3

@@ -74,6 +74,8 @@ def test_content_lists_each_output_then_totals() -> None:
     assert text.startswith(f"Roe agent job {JOB}: outputs")
     section = (
         "## output\ndescription: Output JSON data\ndata type: application/json\ncost: 0.0213\n"
+        "cites: 3 references (html, md, png); read one with roe_read_agent_job_reference (its URL, "
+        "resource id or artifact key as the value shows it)\n"
         'value:\n{\n  "company_name": "Roe AI",'
     )
     assert section in text

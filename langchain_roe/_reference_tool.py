@@ -1,0 +1,141 @@
+"""`RoeReadJobReferenceTool`: a model reads one piece of evidence a job cites.
+
+The result tool's text says how many references and artifacts each output cites; this tool reads
+one of them by the value the output shows (a reference URL, its resource id, or an artifact key):
+text within `max_output_chars`, a file that is not text described by its type and size instead of
+its bytes, an artifact's JSON laid out. A reference URL off the configured API is refused before
+any request, and the model is told why.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
+from langchain_core.documents.base import Blob
+from langchain_core.tools import ToolException
+from pydantic import BaseModel, Field
+
+from langchain_roe._convert._agent_text import artifact_text, reference_error_text, reference_text
+from langchain_roe._core._constants import EXAMPLE_AGENT_JOB_ID, REFERENCE_TOOL_NAME
+from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError
+from langchain_roe._core._ids import canonical_job_id
+from langchain_roe._tool_base import FOR_THE_DEVELOPER, RoeTool, resolve_run_annotations
+
+#: An artifact key as investigation outputs show them: `agent-job-<job id>/<name>`.
+_ARTIFACT_KEY = re.compile(r"agent-job-[0-9a-fA-F-]{36}/\S+")
+
+REFERENCE_TOOL_DESCRIPTION = (
+    "Read one piece of evidence a Roe agent job cites: a reference file (a page's markdown or "
+    "HTML, a screenshot) or an artifact (an investigation's extraction or query result). Give the "
+    "job id and the reference exactly as the job's output shows it: a reference URL, its resource "
+    "id, or an artifact key such as agent-job-<id>/extraction_1.json. Text comes back as text; a "
+    "file that is not text is described by its type and size."
+)
+
+
+class RoeReadJobReferenceInput(BaseModel):
+    """Arguments of `roe_read_agent_job_reference`."""
+
+    agent_job_id: str = Field(
+        description=f"The Roe agent job id whose output cites it, a UUID such as {EXAMPLE_AGENT_JOB_ID}."
+    )
+    reference: str = Field(
+        description="A reference URL or resource id, or an artifact key (agent-job-<id>/<name>), "
+        "exactly as the job's output shows it."
+    )
+
+
+class RoeReadJobReferenceTool(RoeTool):
+    """Give an LLM agent one reference or artifact a Roe job cites, as text it can check a claim by.
+
+    Called with a `ToolCall`, it returns a `ToolMessage` whose content is the reference's text (or,
+    for a file that is not text, its type and size; for an artifact, its JSON laid out) within
+    `max_output_chars`, and whose `artifact` says what was read (`kind`, `source`, `media_type`,
+    `size`; an artifact's `result` too). A value the job does not cite, or a URL off the configured
+    Roe API, comes back as an error `ToolMessage`; nothing is sent for it.
+
+    Example:
+        ```python
+        from langchain_roe import RoeReadJobReferenceTool
+
+        tool = RoeReadJobReferenceTool()  # reads ROE_API_KEY
+        print(
+            tool.invoke(
+                {
+                    "agent_job_id": "7d9f1b3d-5f7a-4c9e-8b1d-3f5a7c9e1b3d",
+                    "reference": "agent-job-7d9f1b3d-5f7a-4c9e-8b1d-3f5a7c9e1b3d/extraction_123.json",
+                }
+            )
+        )
+        ```
+    """
+
+    name: str = REFERENCE_TOOL_NAME
+    description: str = REFERENCE_TOOL_DESCRIPTION
+    args_schema: type[BaseModel] = RoeReadJobReferenceInput
+
+    def _run(
+        self,
+        agent_job_id: str,
+        reference: str,
+        run_manager: CallbackManagerForToolRun | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        try:
+            if is_artifact_key(reference):
+                result = self.client.get_artifact(agent_job_id, reference.strip())
+                return self._artifact(agent_job_id, reference.strip(), result)
+            return self._reference(agent_job_id, self.client.get_reference(agent_job_id, reference))
+        except (InvalidAgentJobIdError, RoeError) as error:
+            if isinstance(error, FOR_THE_DEVELOPER):
+                raise
+            raise ToolException(reference_error_text(error, agent_job_id, reference)) from error
+
+    async def _arun(
+        self,
+        agent_job_id: str,
+        reference: str,
+        run_manager: AsyncCallbackManagerForToolRun | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        try:
+            if is_artifact_key(reference):
+                result = await self.client.aget_artifact(agent_job_id, reference.strip())
+                return self._artifact(agent_job_id, reference.strip(), result)
+            blob = await self.client.aget_reference(agent_job_id, reference)
+            return self._reference(agent_job_id, blob)
+        except (InvalidAgentJobIdError, RoeError) as error:
+            if isinstance(error, FOR_THE_DEVELOPER):
+                raise
+            raise ToolException(reference_error_text(error, agent_job_id, reference)) from error
+
+    def _reference(self, agent_job_id: str, blob: Blob) -> tuple[str, dict[str, Any]]:
+        agent_job_id = canonical_job_id(agent_job_id)
+        text = reference_text(agent_job_id, blob, max_chars=self.max_output_chars)
+        artifact = {
+            "kind": "reference",
+            "agent_job_id": agent_job_id,
+            "resource_id": blob.metadata.get("resource_id"),
+            "source": blob.metadata.get("source"),
+            "media_type": blob.metadata.get("content_type") or blob.mimetype,
+            "size": len(blob.as_bytes()),
+        }
+        return text, artifact
+
+    def _artifact(self, agent_job_id: str, key: str, result: Any) -> tuple[str, dict[str, Any]]:
+        agent_job_id = canonical_job_id(agent_job_id)
+        text = artifact_text(agent_job_id, key, result, max_chars=self.max_output_chars)
+        return text, {
+            "kind": "artifact",
+            "agent_job_id": agent_job_id,
+            "artifact_key": key,
+            "result": result,
+        }
+
+
+def is_artifact_key(reference: str) -> bool:
+    """Whether the model named an artifact (`agent-job-<id>/<name>`) rather than a reference."""
+    return isinstance(reference, str) and _ARTIFACT_KEY.fullmatch(reference.strip()) is not None
+
+
+resolve_run_annotations(RoeReadJobReferenceTool)
