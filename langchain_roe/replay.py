@@ -36,6 +36,8 @@ from langchain_roe._core._constants import (
 
 __all__ = [
     "DEMO_SESSION",
+    "EVIDENCE_SESSION",
+    "EVIDENCE_SESSION_JOB_ID",
     "RUN_SESSION",
     "RUN_SESSION_AGENT_ID",
     "RUN_SESSION_TEXT",
@@ -62,6 +64,9 @@ SYNC_SESSION = DEMO_SESSION.parent / "sync_session.yaml"
 #: The agent that session lists, and the `created_from` of its second, incremental sync.
 SYNC_SESSION_AGENT_ID = "7ad3c4e5-f6a7-4182-8c9d-0e1f2a3b4c5d"
 SYNC_SESSION_SINCE = "2026-11-02T09:04:00+00:00"
+#: An AML job read, then one artifact it cites, for `examples/evidence.py`.
+EVIDENCE_SESSION = DEMO_SESSION.parent / "evidence_session.yaml"
+EVIDENCE_SESSION_JOB_ID = "7d9f1b3d-5f7a-4c9e-8b1d-3f5a7c9e1b3d"
 #: The key the replayed client sends; the recorded session never held a real one.
 REPLAY_API_KEY = "offline-replay"
 

@@ -146,11 +146,12 @@ def reference_error_text(error: BaseException, agent_job_id: object, reference: 
 
 
 def _within(text: str, room: int) -> str:
+    """`text`, cut to `room` characters with a marker saying how many were left out."""
     if len(text) <= room:
         return text
-    marker = "\n\n[... {} characters left out to stay within the budget ...]"
-    keep = max(room - len(marker.format(len(text))), 0)
-    return text[:keep] + marker.format(f"{len(text) - keep:,}")
+    marker = "\n\n[... {:,} characters left out to stay within the budget ...]"
+    keep = max(room - len(marker.format(len(text))), 0)  # the count shown is never longer
+    return text[:keep] + marker.format(len(text) - keep)
 
 
 def result_artifact(agent_job_id: str, result: AgentJobResult) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from langchain_roe import (
 )
 from langchain_roe.replay import DEMO_SESSION, RUN_SESSION_TEXT, SYNC_SESSION_SINCE
 from langchain_roe.retrievers import RoeJobResultRetriever
+from langchain_roe.tools import RoeReadJobReferenceTool
 from tests.support import example_jobs as jobs
 from tests.support.fake_api import RUN_AGENT_ID
 from tests.support.listing import LISTED_AGENT_ID
@@ -181,6 +182,35 @@ def _sync(client: RoeClient, ids: Ids) -> None:
     _retrieve(TEXT_QUERY, 2, search_type="text")(client, ids)
 
 
+def _read_cited(*calls: tuple[str, str]) -> Run:
+    """Call `RoeReadJobReferenceTool` for each (role, reference), as a model would."""
+
+    def run(client: RoeClient, ids: Ids) -> None:
+        tool = RoeReadJobReferenceTool(client=client)
+        for n, (role, reference) in enumerate(calls):
+            args = {"agent_job_id": ids[role], "reference": reference.replace("{id}", ids[role])}
+            tool.invoke({"type": "tool_call", "id": f"cite-{n}", "name": tool.name, "args": args})
+
+    return run
+
+
+#: What the web-extraction example cites, and the AML example's artifacts ({id}: the job's id).
+WEB_MARKDOWN = (
+    "https://api.roe-ai.com/v1/agents/jobs/{id}/references/3a5c7e9b-1d3f-4a5c-8e7a-9b1d3f5a7c9e.md/"
+)
+WEB_SCREENSHOT = "5d1e9a7c-2b4f-4c6e-8a0d-1f3b5c7e9a2d.png"
+AML_EXTRACTION = "agent-job-{id}/extraction_123.json"
+AML_MISSING = "agent-job-{id}/no_such_artifact.json"
+FOREIGN = "https://files.example.com/v1/agents/jobs/{id}/references/3a5c7e9b.md/"
+
+
+def _evidence(client: RoeClient, ids: Ids) -> None:
+    """What `examples/evidence.py` asks offline: the AML job's outputs through the result tool,
+    then one of the artifacts they cite through the reference tool."""
+    _tool_calls("AML")(client, ids)
+    _read_cited(("AML", AML_EXTRACTION))(client, ids)
+
+
 #: The example ids by role; a live recording maps the same roles to real jobs.
 EXAMPLE_IDS: dict[str, str] = {
     "WEB": jobs.WEB,
@@ -319,6 +349,33 @@ SCENARIOS: list[Scenario] = [
         "the listing read 4 a page with their results, again from a time, then a semantic and a "
         "text search",
         _sync,
+        folder=DEMO_SESSION.parent,
+    ),
+    Scenario(
+        "loader_references",
+        "loader with load_references: the web-extraction and AML jobs (POST results), then the "
+        "web job's markdown and HTML references (GET each; its screenshot is skipped unasked, "
+        "no parser given). The files are constructed: see above",
+        _load("WEB", "AML", load_references=True),
+    ),
+    Scenario(
+        "tool_reference_calls",
+        "the reference tool as a model calls it: the web job's markdown by URL and screenshot by "
+        "resource id, an AML artifact, a missing artifact (404) and a URL on another host (no "
+        "request)",
+        _read_cited(
+            ("WEB", WEB_MARKDOWN),
+            ("WEB", WEB_SCREENSHOT),
+            ("AML", AML_EXTRACTION),
+            ("AML", AML_MISSING),
+            ("WEB", FOREIGN),
+        ),
+    ),
+    Scenario(
+        "evidence_session",
+        "evidence, shipped in the package for examples/evidence.py: the AML job read by the result "
+        "tool (GET result), then one artifact it cites (GET artifacts/result)",
+        _evidence,
         folder=DEMO_SESSION.parent,
     ),
     Scenario(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 
@@ -33,6 +34,10 @@ SUCCEEDED = frozenset({3, 6})
 TERMINAL = frozenset({3, 4, 5, 6})
 
 _JOB_PATH = re.compile(r"^/v1/agents/jobs/(?P<agent_job_id>[^/]+)/(?P<what>result|status)/$")
+_REFERENCE = re.compile(
+    r"^/v1/agents/jobs/(?P<agent_job_id>[^/]+)/references/(?P<resource_id>[^/]+)/$"
+)
+_ARTIFACT = re.compile(r"^/v1/agents/jobs/(?P<agent_job_id>[^/]+)/artifacts/result/$")
 _BATCH_PATHS = {"/v1/agents/jobs/results/": "results", "/v1/agents/jobs/statuses/": "statuses"}
 _VERSION_PATH = re.compile(r"^/v1/agents/(?P<agent_id>[^/]+)/versions/current/$")
 _RUN_PATH = re.compile(r"^/v1/agents/run/(?P<agent_id>[^/]+)/async/(?P<many>many/)?$")
@@ -125,6 +130,20 @@ class FakeRoeAPI:
             return refused or json_answer(200, [json.loads(a.body) for a in started])
         if method == "POST" and run:
             return self._start(run["agent_id"], body, (headers or {}).get("idempotency-key"))
+        cited = _REFERENCE.match(path)
+        if method == "GET" and cited:
+            found = example_reference(cited["agent_job_id"], cited["resource_id"])
+            if found is None:
+                return NOT_FOUND
+            content_type, content = found
+            return Answer(200, content, {"Content-Type": content_type})
+        artifact = _ARTIFACT.match(path)
+        if method == "GET" and artifact:
+            keys = parse_qs(query).get("artifact_key")
+            if not keys:
+                return json_answer(400, ["artifact_key is required"])
+            result = example_artifact(artifact["agent_job_id"], keys[0])
+            return NOT_FOUND if result is None else json_answer(200, {"result": result})
         match = _JOB_PATH.match(path)
         if method == "GET" and match:
             job = self.jobs.get(_canonical(match["agent_job_id"]) or "")
@@ -276,6 +295,61 @@ def example_listing(jobs: Iterable[FakeJob]) -> JobTable:
             )
         )
     return table
+
+
+def example_reference(agent_job_id: str, resource_id: str) -> tuple[str, bytes] | None:
+    """The files the web-extraction example job cites, constructed (the API shows no such bytes):
+    its page as markdown and as HTML, from the output's own description, and a screenshot."""
+    if agent_job_id != _WEB_JOB:
+        return None
+    output = json.loads(payload("result_web_insights_references")["outputs"][0]["value"])
+    text = output["description"]
+    products = "\n".join(f"- {name}" for name in output["products"])
+    extension = resource_id.rsplit(".", 1)[-1]
+    if resource_id not in _WEB_REFERENCES:
+        return None
+    if extension == "md":
+        page = f"# Roe AI\n\n{text}\n\n## Products\n\n{products}\n"
+        return "text/markdown; charset=utf-8", page.encode()
+    if extension == "html":
+        items = "".join(f"<li>{name}</li>" for name in output["products"])
+        html = f"<html><head><title>Roe AI</title></head><body><p>{text}</p><ul>{items}</ul></body></html>"
+        return "text/html; charset=utf-8", html.encode()
+    return "image/png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+
+
+def example_artifact(agent_job_id: str, artifact_key: str) -> Any:
+    """The artifacts the AML example job names, constructed to match its findings."""
+    if agent_job_id != _AML_JOB or not artifact_key.startswith(f"agent-job-{_AML_JOB}/"):
+        return None
+    name = artifact_key.split("/", 1)[1]
+    if name == "extraction_123.json":
+        deposits = [
+            {"date": f"2026-08-{day:02d}", "amount": 9500, "branch": branch}
+            for day, branch in (
+                (3, "Main St"),
+                (3, "Harbor"),
+                (4, "Elm Ave"),
+                (5, "Main St"),
+                (5, "Airport"),
+            )
+        ]
+        return {"customer_id": "CUST-9182", "cash_deposits": deposits, "ctr_threshold": 10000}
+    if name == "sql_query_124.json":
+        return {
+            "query": "SELECT count(*) FROM cash_transactions WHERE customer_id = 'CUST-9182' AND date < '2026-08-01'",
+            "rows": [{"count": 0}],
+        }
+    return None
+
+
+_WEB_JOB = "0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10"
+_AML_JOB = "7d9f1b3d-5f7a-4c9e-8b1d-3f5a7c9e1b3d"
+_WEB_REFERENCES = (
+    "5d1e9a7c-2b4f-4c6e-8a0d-1f3b5c7e9a2d.png",
+    "8c2f4a6e-0b1d-4e3f-9a5c-7e9b1d3f5a7c.html",
+    "3a5c7e9b-1d3f-4a5c-8e7a-9b1d3f5a7c9e.md",
+)
 
 
 def _canonical(raw: str) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from examples import agent, quickstart, rag_ingest, run_and_read, sync_agent
+from examples import agent, evidence, quickstart, rag_ingest, run_and_read, sync_agent
 from tests.support import example_jobs as jobs
 
 
@@ -53,3 +53,12 @@ def test_sync_agent_syncs_twice_and_searches(capsys: pytest.CaptureFixture[str])
     assert [d.metadata["agent_job_id"] for d in outcome["found"]] == [jobs.MULTIMODAL]
     out = capsys.readouterr().out
     assert f"rank 1: job {jobs.AML}" in out
+
+
+def test_evidence_reads_the_job_then_one_artifact_it_cites() -> None:
+    read_job, read_evidence = evidence.main()
+    assert read_job.status == "success"
+    assert "cites: 2 artifacts" in read_job.content
+    assert read_evidence.status == "success"
+    assert read_evidence.artifact["kind"] == "artifact"
+    assert len(read_evidence.artifact["result"]["cash_deposits"]) == 5
