@@ -164,3 +164,20 @@ def test_the_run_loader_loads_references_keyed_by_input(server: LoopbackServer) 
 def test_a_bad_parser_is_refused_when_the_loader_is_made(server: LoopbackServer) -> None:
     with pytest.raises(ValueError, match="reference_parser must be a BaseBlobParser"):
         RoeAgentJobResultLoader(IDS, client=client_for(server), reference_parser=object())  # type: ignore[arg-type]
+
+
+def test_the_test_server_honours_range_requests_as_the_spec_says(server: LoopbackServer) -> None:
+    import httpx
+
+    job = IDS[0]
+    url = f"{server.base_url}/v1/agents/jobs/{job}/references/0-{job[:8]}.md/"
+    whole = content(job, f"0-{job[:8]}.md", 300)
+    with httpx.Client() as http:
+        first = http.get(url, headers={"Range": "bytes=0-9"})
+        tail = http.get(url, headers={"Range": "bytes=-5"})
+        past = http.get(url, headers={"Range": f"bytes={len(whole)}-"})
+    assert first.status_code == 206
+    assert first.content == whole[:10]
+    assert first.headers["content-range"] == f"bytes 0-9/{len(whole)}"
+    assert tail.content == whole[-5:]
+    assert past.status_code == 416
