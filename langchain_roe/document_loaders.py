@@ -97,7 +97,7 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
             them, marking those Documents `corrected: True` (batch path only).
         show_progress: Show a progress bar over jobs (needs `tqdm`: `langchain-roe[progress]`).
         load_references: After each output's Document, Documents for the files it cites (a
-            web extraction's markdown, HTML, screenshots), fetched `max_concurrency` at a time.
+            web extraction's markdown, HTML, screenshots), at most `max_concurrency` at a time.
             Text-like ones (`text/*`, JSON, markup) become `page_content` as they are; any other
             needs `reference_parser` and is otherwise skipped with one log line. A reference that
             fails is recorded in `failures` under its job, whose outputs still load.

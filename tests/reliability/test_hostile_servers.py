@@ -134,3 +134,25 @@ def test_an_endless_error_body_is_read_only_for_its_message(invoke: Invoke) -> N
     assert len(caught.value.message) <= 200
     assert isinstance(caught.value.body, str)
     assert len(caught.value.body) <= 64 * 1024
+
+
+@pytest.mark.parametrize(("behaviour", "what"), BIG_BODIES.values(), ids=BIG_BODIES.keys())
+def test_a_reference_past_its_own_cap_is_a_typed_error_with_memory_near_the_cap(
+    invoke: Invoke, behaviour: Behaviour, what: str
+) -> None:
+    """A reference file is capped by `max_reference_bytes`, whatever `max_response_bytes` allows."""
+    with hostile(behaviour) as server:
+        client = client_for(
+            server.base_url, max_reference_bytes=CAP, max_response_bytes=64 * CAP, timeout=20
+        )
+        tracemalloc.start()
+        try:
+            with pytest.raises(ResponseTooLargeError) as caught:
+                invoke(client.get_reference, JOB, "page.md")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert what in caught.value.message
+    assert "max_reference_bytes" in caught.value.message
+    assert server.requests == 1
+    assert peak < CAP + 128 * CAP
