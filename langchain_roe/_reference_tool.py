@@ -3,12 +3,14 @@
 The result tool's text says how many references and artifacts each output cites; this tool reads
 one of them by the value the output shows (a reference URL, its resource id, or an artifact key):
 text within `max_output_chars`, a file that is not text described by its type and size instead of
-its bytes, an artifact's JSON laid out. A reference URL off the configured API is refused before
+its bytes (one whose name says so is asked for its first byte only: `Content-Range` gives the
+size), an artifact's JSON laid out. A reference URL off the configured API is refused before
 any request, and the model is told why.
 """
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from typing import Any
 
@@ -17,10 +19,17 @@ from langchain_core.documents.base import Blob
 from langchain_core.tools import ToolException
 from pydantic import BaseModel, Field
 
-from langchain_roe._convert._agent_text import artifact_text, reference_error_text, reference_text
+from langchain_roe._convert._agent_text import (
+    artifact_text,
+    file_text,
+    reference_error_text,
+    reference_text,
+)
+from langchain_roe._convert._references import is_text_like
 from langchain_roe._core._constants import EXAMPLE_AGENT_JOB_ID, REFERENCE_TOOL_NAME
 from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError
 from langchain_roe._core._ids import canonical_job_id
+from langchain_roe._core._references import ReferenceInfo
 from langchain_roe._tool_base import FOR_THE_DEVELOPER, RoeTool, resolve_run_annotations
 
 #: An artifact key as investigation outputs show them: `agent-job-<job id>/<name>`.
@@ -86,6 +95,10 @@ class RoeReadJobReferenceTool(RoeTool):
             if is_artifact_key(reference):
                 result = self.client.get_artifact(agent_job_id, reference.strip())
                 return self._artifact(agent_job_id, reference.strip(), result)
+            if not_text_by_name(reference):  # ask what it is before reading it
+                info = self.client.get_reference_info(agent_job_id, reference)
+                if not is_text_like(info.media_type):
+                    return self._described(agent_job_id, info)
             return self._reference(agent_job_id, self.client.get_reference(agent_job_id, reference))
         except (InvalidAgentJobIdError, RoeError) as error:
             if isinstance(error, FOR_THE_DEVELOPER):
@@ -102,6 +115,10 @@ class RoeReadJobReferenceTool(RoeTool):
             if is_artifact_key(reference):
                 result = await self.client.aget_artifact(agent_job_id, reference.strip())
                 return self._artifact(agent_job_id, reference.strip(), result)
+            if not_text_by_name(reference):  # ask what it is before reading it
+                info = await self.client.aget_reference_info(agent_job_id, reference)
+                if not is_text_like(info.media_type):
+                    return self._described(agent_job_id, info)
             blob = await self.client.aget_reference(agent_job_id, reference)
             return self._reference(agent_job_id, blob)
         except (InvalidAgentJobIdError, RoeError) as error:
@@ -122,6 +139,19 @@ class RoeReadJobReferenceTool(RoeTool):
         }
         return text, artifact
 
+    def _described(self, agent_job_id: str, info: ReferenceInfo) -> tuple[str, dict[str, Any]]:
+        agent_job_id = canonical_job_id(agent_job_id)
+        text = file_text(agent_job_id, info.resource_id, info.content_type, info.size)
+        artifact = {
+            "kind": "reference",
+            "agent_job_id": agent_job_id,
+            "resource_id": info.resource_id,
+            "source": info.source,
+            "media_type": info.content_type,
+            "size": info.size,
+        }
+        return text, artifact
+
     def _artifact(self, agent_job_id: str, key: str, result: Any) -> tuple[str, dict[str, Any]]:
         agent_job_id = canonical_job_id(agent_job_id)
         text = artifact_text(agent_job_id, key, result, max_chars=self.max_output_chars)
@@ -131,6 +161,13 @@ class RoeReadJobReferenceTool(RoeTool):
             "artifact_key": key,
             "result": result,
         }
+
+
+def not_text_by_name(reference: str) -> bool:
+    """Whether a reference's name already says it is not text (`.png`, `.pdf`, ...)."""
+    name = reference.strip().rstrip("/").rsplit("/", 1)[-1] if isinstance(reference, str) else ""
+    guessed = mimetypes.guess_type(name, strict=False)[0]
+    return guessed is not None and not is_text_like(guessed)
 
 
 def is_artifact_key(reference: str) -> bool:

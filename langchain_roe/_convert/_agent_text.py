@@ -109,13 +109,20 @@ def reference_text(agent_job_id: str, blob: Blob, *, max_chars: int) -> str:
     size = len(blob.as_bytes())
     name = blob.metadata.get("resource_id")
     if not is_text_like(blob.mimetype):
-        return (
-            f"Roe agent job {agent_job_id}, reference {name}: a {content_type} file of {size:,} "
-            "bytes, not text, so its content is not shown here."
-        )
+        return file_text(agent_job_id, str(name), content_type, size)
     header = f"Roe agent job {agent_job_id}, reference {name} ({content_type}, {size:,} bytes):\n\n"
     text = blob.as_bytes().decode(blob.encoding or "utf-8", errors="replace")
     return header + _within(text, max_chars - len(header))
+
+
+def file_text(agent_job_id: str, name: str, content_type: str | None, size: int | None) -> str:
+    """What a model reads of a reference that is not text: what it is, never its bytes."""
+    what = content_type or "file of unknown type"
+    bytes_ = f"{size:,} bytes" if size is not None else "unknown size"
+    return (
+        f"Roe agent job {agent_job_id}, reference {name}: a {what} file of {bytes_}, not text, "
+        "so its content is not shown here."
+    )
 
 
 def artifact_text(agent_job_id: str, artifact_key: str, result: Any, *, max_chars: int) -> str:

@@ -50,8 +50,10 @@ from langchain_roe._core._models import (
 )
 from langchain_roe._core._pools import Pools
 from langchain_roe._core._references import (
+    ReferenceInfo,
     artifact_call,
     artifact_flow,
+    probe_flow,
     reference_call,
     reference_flow,
 )
@@ -362,6 +364,24 @@ class RoeClient:
         """Async `get_reference`."""
         call, url = reference_call(agent_job_id, reference, self.settings)
         return await adrive(reference_flow(call, url, _resource_id(url)), self._arequest)
+
+    def get_reference_info(
+        self, agent_job_id: str, reference: str | Mapping[str, Any]
+    ) -> ReferenceInfo:
+        """What a reference is (type and size) without reading it: a request for its first byte.
+
+        Checked as `get_reference` checks it. The size comes from the answer's `Content-Range`; a
+        server that ignores Range sends the file, read within `max_reference_bytes`.
+        """
+        call, url = reference_call(agent_job_id, reference, self.settings, probe=True)
+        return drive(probe_flow(call, url, _resource_id(url)), self._request)
+
+    async def aget_reference_info(
+        self, agent_job_id: str, reference: str | Mapping[str, Any]
+    ) -> ReferenceInfo:
+        """Async `get_reference_info`."""
+        call, url = reference_call(agent_job_id, reference, self.settings, probe=True)
+        return await adrive(probe_flow(call, url, _resource_id(url)), self._arequest)
 
     def get_artifact(self, agent_job_id: str, artifact_key: str) -> Any:
         """Read an artifact a job names (`GET .../artifacts/result/?artifact_key=...`): its `result`.

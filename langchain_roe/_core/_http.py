@@ -27,6 +27,7 @@ from langchain_roe._core._constants import (
     ANY_MEDIA_TYPE,
     AUTHORIZATION_HEADER,
     BEARER_PREFIX,
+    CONTENT_RANGE_HEADER,
     CONTENT_TYPE_HEADER,
     ENV_MAX_REFERENCE_BYTES,
     ENV_MAX_RESPONSE_BYTES,
@@ -84,6 +85,8 @@ class Binary:
 
     content: bytes
     content_type: str | None
+    total: int | None = None
+    """The whole file's size when the answer is a part of it (`Content-Range: bytes a-b/total`)."""
 
 
 def body_limit(settings: RoeSettings, call: Call[Any]) -> tuple[int, tuple[str, str]]:
@@ -196,7 +199,8 @@ def read_response(response: httpx.Response, content: bytes | bytearray, call: Ca
         raise status_error(response, content, call)
     if call.binary:
         media_type = response.headers.get(CONTENT_TYPE_HEADER)
-        return cast("T", Binary(bytes(content), media_type))
+        total = _range_total(response.headers.get(CONTENT_RANGE_HEADER))
+        return cast("T", Binary(bytes(content), media_type, total))
     try:
         return call.decode(content)
     except ValueError as exc:  # not JSON, or pydantic's ValidationError (a ValueError too)
@@ -208,6 +212,14 @@ def read_response(response: httpx.Response, content: bytes | bytearray, call: Ca
             request_id=response.headers.get(REQUEST_ID_HEADER),
             agent_job_id=call.agent_job_id,
         ) from exc
+
+
+def _range_total(content_range: str | None) -> int | None:
+    """The total size a `Content-Range: bytes a-b/total` header states, if it states one."""
+    if not content_range or "/" not in content_range:
+        return None
+    total = content_range.rsplit("/", 1)[1].strip()
+    return int(total) if total.isdigit() else None
 
 
 def status_error(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Generator, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -21,11 +22,13 @@ from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._constants import (
     ARTIFACT_KEY_PARAM,
     ARTIFACT_PATH,
+    FIRST_BYTE_RANGE,
     MAX_ARTIFACT_KEY_CHARS,
     MAX_RESOURCE_ID_CHARS,
+    RANGE_HEADER,
     REFERENCE_PATH,
 )
-from langchain_roe._core._exceptions import InvalidReferenceError
+from langchain_roe._core._exceptions import APIStatusError, InvalidReferenceError
 from langchain_roe._core._http import Binary, Call, decoder, job_path
 from langchain_roe._core._ids import canonical_job_id
 
@@ -46,8 +49,31 @@ class _ArtifactResult(BaseModel):
 _ARTIFACT = decoder(TypeAdapter(_ArtifactResult))
 
 
+@dataclass(frozen=True, slots=True)
+class ReferenceInfo:
+    """What a reference file is, learnt without reading it: its type and size."""
+
+    source: str
+    """The reference URL."""
+    resource_id: str
+    """Its resource id."""
+    content_type: str | None
+    """Its `Content-Type` as the server sent it."""
+    size: int | None
+    """Its size in bytes, when the server said (or sent it whole)."""
+
+    @property
+    def media_type(self) -> str | None:
+        """The media type without parameters, lower case."""
+        return split_content_type(self.content_type)[0]
+
+
 def reference_call(
-    agent_job_id: str, reference: str | Mapping[str, Any], settings: RoeSettings
+    agent_job_id: str,
+    reference: str | Mapping[str, Any],
+    settings: RoeSettings,
+    *,
+    probe: bool = False,
 ) -> tuple[Call[Binary], str]:
     """`GET .../references/{resource_id}/` for a reference, with the URL it stands for.
 
@@ -61,7 +87,8 @@ def reference_call(
     path = REFERENCE_PATH.format(
         agent_job_id=quote(agent_job_id, safe=""), resource_id=quote(resource_id, safe="")
     )
-    call = Call("GET", path, _no_decode, agent_job_id=agent_job_id, binary=True)
+    headers = {RANGE_HEADER: FIRST_BYTE_RANGE} if probe else None
+    call = Call("GET", path, _no_decode, agent_job_id=agent_job_id, headers=headers, binary=True)
     return call, settings.base_url + path
 
 
@@ -109,6 +136,23 @@ def reference_flow(
         encoding=charset or "utf-8",
         metadata=metadata,
     )
+
+
+def probe_flow(
+    call: Call[Binary], url: str, resource_id: str
+) -> Generator[Call[Any], Any, ReferenceInfo]:
+    """Ask for a reference's first byte: its type, and its size from `Content-Range`.
+
+    A server that ignores Range sends the whole file (read within the cap): its length is the size.
+    """
+    try:
+        answer: Binary = yield call
+    except APIStatusError as error:
+        if error.status_code != httpx.codes.REQUESTED_RANGE_NOT_SATISFIABLE:
+            raise
+        return ReferenceInfo(url, resource_id, None, 0)  # not even a first byte: an empty file
+    size = answer.total if answer.total is not None else len(answer.content)
+    return ReferenceInfo(url, resource_id, answer.content_type, size)
 
 
 def artifact_flow(call: Call[_ArtifactResult]) -> Generator[Call[Any], Any, Any]:

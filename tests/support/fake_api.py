@@ -21,6 +21,7 @@ import httpx
 
 from langchain_roe._core._constants import JOB_IDS_FIELD
 from tests.support.listing import EPOCH, LISTED_AGENT_ID, JobTable, ListedJob
+from tests.support.references import File, ranged
 
 _PAYLOADS = Path(__file__).resolve().parent.parent / "fixtures" / "payloads"
 
@@ -136,7 +137,10 @@ class FakeRoeAPI:
             if found is None:
                 return NOT_FOUND
             content_type, content = found
-            return Answer(200, content, {"Content-Type": content_type})
+            status, file = ranged(content, content_type, (headers or {}).get("range", ""))
+            if not isinstance(file, File):
+                return json_answer(status, file)
+            return Answer(status, file.body, {"Content-Type": file.content_type, **file.headers})
         artifact = _ARTIFACT.match(path)
         if method == "GET" and artifact:
             keys = parse_qs(query).get("artifact_key")

@@ -98,7 +98,12 @@ def reference_answer(
     size = config.large_reference_bytes if resource_id == "large.md" else config.reference_bytes
     body = content(agent_job_id, resource_id, size)
     media_type = MEDIA_TYPES[resource_id.rsplit(".", 1)[-1]]
-    asked = _RANGE.match(headers.get("range", ""))
+    return ranged(body, media_type, headers.get("range", ""))
+
+
+def ranged(body: bytes, media_type: str, asked_range: str) -> tuple[int, Any]:
+    """A file's answer to a request with (or without) a `Range` header, as the spec says."""
+    asked = _RANGE.match(asked_range)
     if asked is None:
         return 200, File(body, media_type, {"Accept-Ranges": "bytes"})
     start = int(asked[1]) if asked[1] else max(len(body) - int(asked[2] or 0), 0)

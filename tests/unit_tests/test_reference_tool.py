@@ -173,3 +173,39 @@ def test_the_result_tool_counts_what_each_output_cites() -> None:
     docs = payload("result_docs_example")  # cites nothing: no line at all
     plain = RoeAgentJobResultTool(client=mock_client(Script([json_response(200, docs)])))
     assert "cites:" not in plain.invoke({"agent_job_id": AML})
+
+
+def test_a_file_named_as_binary_is_described_from_its_first_byte(mode: str) -> None:
+    script = Script(
+        [
+            httpx.Response(
+                206,
+                content=b"\x89",
+                headers={"Content-Type": "image/png", "Content-Range": "bytes 0-0/5000000"},
+            )
+        ]
+    )
+    message = call(tool_for(script), mode, agent_job_id=WEB, reference="screenshot.png")
+    assert message.content == (
+        f"Roe agent job {WEB}, reference screenshot.png: a image/png file of 5,000,000 bytes, not "
+        "text, so its content is not shown here."
+    )
+    assert message.artifact["size"] == 5_000_000
+    (request,) = script.requests  # one byte asked for, not five megabytes
+    assert request.headers["range"] == "bytes=0-0"
+
+
+def test_a_file_whose_name_lies_is_read_as_the_text_it_is(mode: str) -> None:
+    script = Script(
+        [
+            httpx.Response(
+                206,
+                content=b"#",
+                headers={"Content-Type": "text/markdown", "Content-Range": "bytes 0-0/9"},
+            ),
+            httpx.Response(200, content=b"# a page\n", headers={"Content-Type": "text/markdown"}),
+        ]
+    )
+    message = call(tool_for(script), mode, agent_job_id=WEB, reference="odd.png")
+    assert str(message.content).endswith("# a page\n")
+    assert "range" not in script.requests[1].headers

@@ -247,3 +247,40 @@ def test_a_bad_artifact_key_is_refused_unsent(mode: str, key: str) -> None:
     with pytest.raises(InvalidReferenceError, match="artifact_key must be"):
         get(mock_client(script), mode, "get_artifact", AML, key)
     assert script.requests == []
+
+
+def test_info_asks_for_one_byte_and_reads_the_size_from_content_range(mode: str) -> None:
+    script = Script(
+        [
+            httpx.Response(
+                206,
+                content=b"\x89",
+                headers={"Content-Type": "image/png", "Content-Range": "bytes 0-0/48213"},
+            )
+        ]
+    )
+    info = get(mock_client(script), mode, "get_reference_info", JOB, "shot.png")
+    assert (info.media_type, info.size, info.resource_id) == ("image/png", 48213, "shot.png")
+    assert info.source == f"{BASE}/v1/agents/jobs/{JOB}/references/shot.png/"
+    assert script.requests[0].headers["range"] == "bytes=0-0"
+
+
+def test_info_from_a_server_that_ignores_range_is_the_length_read(mode: str) -> None:
+    info = get(
+        mock_client(recorded(b"x" * 1500, "image/png")), mode, "get_reference_info", JOB, "a.png"
+    )
+    assert info.size == 1500
+
+
+def test_info_of_an_empty_file_is_size_zero(mode: str) -> None:
+    script = Script([json_response(416, {"detail": "Range not satisfiable."})])
+    info = get(mock_client(script), mode, "get_reference_info", JOB, "empty.png")
+    assert info.size == 0
+    assert len(script.requests) == 1  # a 416 is an answer, not retried
+
+
+def test_info_is_refused_off_the_api_like_a_read(mode: str) -> None:
+    script = recorded()
+    with pytest.raises(InvalidReferenceError):
+        get(mock_client(script), mode, "get_reference_info", JOB, "https://evil.example/x.png")
+    assert script.requests == []
