@@ -23,7 +23,7 @@ from langchain_roe._core._constants import (
 )
 from langchain_roe._core._exceptions import ConfigurationError, RoeError
 from langchain_roe._core._ids import unique_job_ids
-from langchain_roe._loader_base import FATAL_ERRORS
+from langchain_roe._loaders._base import FATAL_ERRORS
 from langchain_roe.document_loaders import RoeAgentJobResultLoader, RoeAgentRunLoader
 from langchain_roe.replay import recorded_job_ids, replay_client
 from langchain_roe.tools import RoeAgentJobResultTool

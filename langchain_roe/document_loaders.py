@@ -27,13 +27,13 @@ from langchain_roe._core._exceptions import RoeError
 from langchain_roe._core._ids import canonical_uuid, unique_job_ids
 from langchain_roe._core._inputs import check_inputs
 from langchain_roe._core._listing import Pager, job_filters, jobs_call
-from langchain_roe._finding import Listing, listing_feed
-from langchain_roe._loader_base import (
+from langchain_roe._loaders._base import (
     JobDocumentsLoader,
     check_int,
     check_wait_timeout,
 )
-from langchain_roe._loading import (
+from langchain_roe._loaders._finding import Listing, listing_feed
+from langchain_roe._loaders._units import (
     Feed,
     LoadOptions,
     Outcome,

@@ -26,9 +26,9 @@ from langchain_roe._core._flow import Flow, adrive, drive
 from langchain_roe._core._ids import canonical_uuid
 from langchain_roe._core._listing import Pager, job_filters, jobs_call
 from langchain_roe._core._waiting import Step, aperform, perform
-from langchain_roe._finding import search_flow
-from langchain_roe._loader_base import FATAL_ERRORS, check_int
-from langchain_roe._loading import LoadOptions, Outcome
+from langchain_roe._loaders._base import FATAL_ERRORS, check_int
+from langchain_roe._loaders._finding import search_flow
+from langchain_roe._loaders._units import LoadOptions, Outcome
 from langchain_roe._settings_fields import RoeSettingsFields
 
 __all__ = ["RoeJobResultRetriever"]

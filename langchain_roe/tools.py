@@ -14,9 +14,14 @@ from langchain_roe._core._constants import EXAMPLE_AGENT_JOB_ID, TOOL_NAME
 from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError
 from langchain_roe._core._ids import canonical_job_id
 from langchain_roe._core._models import AgentJobResult
-from langchain_roe._reference_tool import RoeReadJobReferenceInput, RoeReadJobReferenceTool
-from langchain_roe._run_tool import RoeRunAgentTool
-from langchain_roe._tool_base import FOR_THE_DEVELOPER, RoeTool, keys_asked, resolve_run_annotations
+from langchain_roe._tools._base import (
+    FOR_THE_DEVELOPER,
+    RoeTool,
+    keys_asked,
+    resolve_run_annotations,
+)
+from langchain_roe._tools._reference import RoeReadJobReferenceInput, RoeReadJobReferenceTool
+from langchain_roe._tools._run import RoeRunAgentTool
 
 __all__ = [
     "RoeAgentJobResultInput",

@@ -26,7 +26,7 @@ from langchain_roe import (
     RoeRunAgentTool,
     RoeToolkit,
 )
-from langchain_roe._run_tool import idempotency_key, tool_name
+from langchain_roe._tools._run import idempotency_key, tool_name
 from tests.support.agents import AGENT_ID, AGENT_NAME, FAILING_QUESTION, INPUT_DEFINITIONS
 from tests.support.loopback import LoopbackServer, ServerConfig
 from tests.support.mock_api import Script, json_response, mock_client

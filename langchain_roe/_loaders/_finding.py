@@ -21,7 +21,7 @@ from langchain_roe._core._ids import canonical_job_id
 from langchain_roe._core._listing import Pager
 from langchain_roe._core._models import AgentJobSummary, Page
 from langchain_roe._core._waiting import Step
-from langchain_roe._loading import Feed, LoadOptions, Outcome, batch_unit, single_unit
+from langchain_roe._loaders._units import Feed, LoadOptions, Outcome, batch_unit, single_unit
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from langchain_roe._core._calls import result_url
 from langchain_roe._core._client import RoeClient, build_client
 from langchain_roe._core._constants import JOBS_LISTED_EVENT, LOGGER_NAME, SERVER_COUNT_CAP
 from langchain_roe._core._exceptions import AuthenticationError, ConfigurationError, RoeError
-from langchain_roe._loading import Feed, arun_units, reference_unit, run_units
+from langchain_roe._loaders._units import Feed, arun_units, reference_unit, run_units
 
 logger = logging.getLogger(LOGGER_NAME)
 

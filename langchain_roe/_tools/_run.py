@@ -43,7 +43,7 @@ from langchain_roe._core._flow import Flow, adrive, drive
 from langchain_roe._core._ids import canonical_uuid
 from langchain_roe._core._models import AgentInputDefinition, AgentJobResult, AgentVersion
 from langchain_roe._core._waiting import Step, aperform, perform, wait_flow
-from langchain_roe._tool_base import FOR_THE_DEVELOPER, RoeTool, resolve_run_annotations
+from langchain_roe._tools._base import FOR_THE_DEVELOPER, RoeTool, resolve_run_annotations
 
 #: The id of the tool call being run (set by `run`/`arun`, read by `_run`/`_arun`).
 _TOOL_CALL_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(

@@ -30,7 +30,7 @@ from langchain_roe._core._constants import EXAMPLE_AGENT_JOB_ID, REFERENCE_TOOL_
 from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError
 from langchain_roe._core._ids import canonical_job_id
 from langchain_roe._core._references import ReferenceInfo
-from langchain_roe._tool_base import FOR_THE_DEVELOPER, RoeTool, resolve_run_annotations
+from langchain_roe._tools._base import FOR_THE_DEVELOPER, RoeTool, resolve_run_annotations
 
 #: An artifact key as investigation outputs show them: `agent-job-<job id>/<name>`.
 _ARTIFACT_KEY = re.compile(r"agent-job-[0-9a-fA-F-]{36}/\S+")

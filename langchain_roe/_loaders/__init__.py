@@ -1,0 +1,1 @@
+"""The loaders' machinery: the shared base, units of work, and units found by listing."""

@@ -1,0 +1,1 @@
+"""The tools' machinery: the shared base, the run tool and the reference tool."""
