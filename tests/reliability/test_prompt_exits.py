@@ -132,3 +132,36 @@ def test_leaving_an_async_load_cancels_its_waits(release: threading.Event) -> No
     started = time.monotonic()
     assert asyncio.run(first_then_leave()) == "v"
     assert time.monotonic() - started < PROMPT
+
+
+def test_breaking_out_while_references_are_read_returns_at_once(release: threading.Event) -> None:
+    """A reference the server holds back: leaving after the output's Document returns at once, and
+    the reference workers end with the load (no thread left behind)."""
+    cites = json.dumps(
+        {
+            "references": [
+                f"https://api.roe-ai.com/v1/agents/jobs/{DONE}/references/{n}.md/" for n in range(4)
+            ]
+        }
+    )
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        if "/references/" in request.url.path:
+            if not request.url.path.endswith("/0.md/"):
+                release.wait(60)  # the first answers; the others are held on the wire
+            return httpx.Response(200, content=b"# page", headers={"Content-Type": "text/markdown"})
+        outputs = [{"key": "k", "data_type": "application/json", "value": cites}]
+        return json_response(200, [{"id": DONE, "status": 3, "result": outputs}])
+
+    loader = RoeAgentJobResultLoader(
+        [DONE], client=mock_client(respond), load_references=True, max_concurrency=2
+    )
+    started = time.monotonic()
+    documents = cast(Generator[Document, None, None], loader.lazy_load())
+    assert next(documents).metadata["key"] == "k"
+    assert next(documents).metadata["resource_id"] == "0.md"  # reference workers are running
+    assert worker_threads()
+    documents.close()
+    assert time.monotonic() - started < PROMPT
+    release.set()  # what is on the wire finishes; nothing new is sent
+    assert_workers_end()
