@@ -11,7 +11,7 @@ jobs instead, so no job is ever split; everything else is `index`'s own behaviou
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
@@ -19,6 +19,9 @@ from langchain_core.indexing import DocumentIndex, IndexingResult, RecordManager
 from langchain_core.vectorstores import VectorStore
 
 __all__ = ["aindex_agent_jobs", "index_agent_jobs"]
+
+#: The cleanup modes that hold when one run is several `index` calls (not "full": see `_check`).
+Cleanup = Literal["incremental", "scoped_full"] | None
 
 #: The metadata field that names a Document's job.
 SOURCE_ID_KEY = "agent_job_id"
@@ -30,7 +33,7 @@ def index_agent_jobs(
     vector_store: VectorStore | DocumentIndex,
     *,
     batch_size: int = 100,
-    cleanup: str | None = "incremental",
+    cleanup: Cleanup = "incremental",
     **index_options: Any,
 ) -> IndexingResult:
     """`index(docs_source, ..., source_id_key="agent_job_id")`, never splitting a job.
@@ -77,7 +80,7 @@ def index_agent_jobs(
             record_manager,
             vector_store,
             batch_size=max(batch_size, len(batch)),
-            cleanup=cleanup,  # type: ignore[arg-type]
+            cleanup=cleanup,
             source_id_key=SOURCE_ID_KEY,
             **index_options,
         )
@@ -91,7 +94,7 @@ async def aindex_agent_jobs(
     vector_store: VectorStore | DocumentIndex,
     *,
     batch_size: int = 100,
-    cleanup: str | None = "incremental",
+    cleanup: Cleanup = "incremental",
     **index_options: Any,
 ) -> IndexingResult:
     """Async `index_agent_jobs`: a loader is read with `alazy_load`, each batch given to `aindex`."""
@@ -109,7 +112,7 @@ async def aindex_agent_jobs(
             record_manager,
             vector_store,
             batch_size=max(batch_size, len(batch)),
-            cleanup=cleanup,  # type: ignore[arg-type]
+            cleanup=cleanup,
             source_id_key=SOURCE_ID_KEY,
             **index_options,
         )
@@ -193,7 +196,7 @@ async def _async(documents: Iterable[Document]) -> AsyncIterator[Document]:
         yield document
 
 
-def _check(cleanup: str | None, index_options: dict[str, Any]) -> None:
+def _check(cleanup: object, index_options: dict[str, Any]) -> None:
     if cleanup == "full":
         msg = (
             "cleanup='full' deletes every Document a run did not write: split into one index call "
