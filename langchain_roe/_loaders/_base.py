@@ -310,6 +310,14 @@ def _listing_reporter(progress: Any) -> Callable[[dict[str, Any]], None]:
                 SERVER_COUNT_CAP,
                 SERVER_COUNT_CAP,
             )
+        if event["shrank"]:
+            logger.warning(
+                "the agent's job listing lost %d job(s) while it was read (page %d): a job may "
+                "have moved onto a page already read and been missed; load again to be sure "
+                "(the indexing API skips what is already indexed)",
+                event["shrank"],
+                event["page"],
+            )
         if progress is None:
             return
         if first and event["count"] is not None:

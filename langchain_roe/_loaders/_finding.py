@@ -41,16 +41,21 @@ def listing_feed(
     """The listed jobs as units of `chunk_size` (batch) or one job each, in listing order.
 
     A job listed twice (pages shift when jobs are created or removed during a listing) is loaded
-    once: each page is checked against the page before it and the chunk being filled.
+    once: each page is checked against the page before it and the chunk being filled. A listing
+    whose count drops while it is read (jobs removed) may have shifted a job onto a page already
+    read: the page's report says by how much, and the loader warns.
     """
     pager = listing.pager()
     call: Call[Page[AgentJobSummary]] | None = pager.first
     chunk: dict[str, Metadata] = {}
     previous: set[str] = set()
     pages = 0
+    counted: int | None = None
     while call is not None:
         page: Page[AgentJobSummary] = yield Step("_request", (call,))
         pages += 1
+        shrank = counted - page.count if counted is not None and page.count is not None else 0
+        counted = page.count if page.count is not None else counted
         current: set[str] = set()
         skipped = 0
         for job in page.results:
@@ -66,7 +71,7 @@ def listing_feed(
             if len(chunk) >= chunk_size or not batch:
                 yield listed_unit(chunk, options, batch=batch)
                 chunk = {}
-        yield Step("report", (_listed(pages, page, skipped),))
+        yield Step("report", (_listed(pages, page, skipped, max(shrank, 0)),))
         previous = current
         call = pager.after(call, page)
     if chunk:
@@ -144,12 +149,17 @@ def _listed_id(job: AgentJobSummary, call: Call[Any]) -> str:
         raise InvalidResponseError(msg) from None
 
 
-def _listed(pages: int, page: Page[AgentJobSummary], skipped: int) -> dict[str, Any]:
-    """The progress event for a page read: its number, the listing's count, the jobs skipped."""
+def _listed(pages: int, page: Page[AgentJobSummary], skipped: int, shrank: int) -> dict[str, Any]:
+    """The progress event for a page read.
+
+    Its number, the listing's count, the jobs skipped, and how far the count dropped since the
+    page before.
+    """
     return {
         "event": JOBS_LISTED_EVENT,
         "page": pages,
         "count": page.count,
         "skipped": skipped,
+        "shrank": shrank,
         "capped": page.count is not None and page.count >= SERVER_COUNT_CAP,
     }

@@ -264,3 +264,34 @@ def test_bad_options_are_refused_before_any_request(
     with pytest.raises(ValueError, match="agent_id must be a UUID"):
         RoeAgentJobResultLoader.from_agent("agent-7", client=client_for(server))
     assert server.requests == 0
+
+
+def test_a_job_removed_during_the_listing_is_warned_about(
+    server: LoopbackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Oldest first, a job removed from a page already read shifts the next page's first job onto
+    it: that job is missed, so the loader says the listing shrank and to load again."""
+    table = server.listing
+    real = table.answer
+
+    def answer(base_url: str, path: str, query: str) -> tuple[int, Any]:
+        answered = real(base_url, path, query)
+        if IDS[0] in table.jobs:
+            with table.lock:
+                del table.jobs[IDS[0]]
+        return answered
+
+    table.answer = answer  # type: ignore[method-assign]
+    loader = RoeAgentJobResultLoader.from_agent(
+        LISTED_AGENT_ID, client=client_for(server), page_size=10
+    )
+    with caplog.at_level(logging.WARNING, logger="langchain_roe"):
+        documents = loader.load()
+    loaded = {d.metadata["agent_job_id"] for d in documents}
+    assert IDS[10] not in loaded  # shifted onto page one after it was read: the case warned about
+    assert "lost 1 job(s) while it was read (page 2)" in caplog.text
+    quiet = RoeAgentJobResultLoader.from_agent(LISTED_AGENT_ID, client=client_for(server))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="langchain_roe"):
+        quiet.load()
+    assert "lost" not in caplog.text  # a listing that holds still says nothing
