@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
-from urllib.parse import unquote
 
 import httpx
 from langchain_core.documents.base import Blob
@@ -357,13 +356,13 @@ class RoeClient:
             NotFoundError: No such job or resource.
             ResponseTooLargeError: The file is larger than `max_reference_bytes`.
         """
-        call, url = reference_call(agent_job_id, reference, self.settings)
-        return drive(reference_flow(call, url, _resource_id(url)), self._request)
+        asked = reference_call(agent_job_id, reference, self.settings)
+        return drive(reference_flow(asked), self._request)
 
     async def aget_reference(self, agent_job_id: str, reference: str | Mapping[str, Any]) -> Blob:
         """Async `get_reference`."""
-        call, url = reference_call(agent_job_id, reference, self.settings)
-        return await adrive(reference_flow(call, url, _resource_id(url)), self._arequest)
+        asked = reference_call(agent_job_id, reference, self.settings)
+        return await adrive(reference_flow(asked), self._arequest)
 
     def get_reference_info(
         self, agent_job_id: str, reference: str | Mapping[str, Any]
@@ -373,15 +372,15 @@ class RoeClient:
         Checked as `get_reference` checks it. The size comes from the answer's `Content-Range`; a
         server that ignores Range sends the file, read within `max_reference_bytes`.
         """
-        call, url = reference_call(agent_job_id, reference, self.settings, probe=True)
-        return drive(probe_flow(call, url, _resource_id(url)), self._request)
+        asked = reference_call(agent_job_id, reference, self.settings, probe=True)
+        return drive(probe_flow(asked), self._request)
 
     async def aget_reference_info(
         self, agent_job_id: str, reference: str | Mapping[str, Any]
     ) -> ReferenceInfo:
         """Async `get_reference_info`."""
-        call, url = reference_call(agent_job_id, reference, self.settings, probe=True)
-        return await adrive(probe_flow(call, url, _resource_id(url)), self._arequest)
+        asked = reference_call(agent_job_id, reference, self.settings, probe=True)
+        return await adrive(probe_flow(asked), self._arequest)
 
     def get_artifact(self, agent_job_id: str, artifact_key: str) -> Any:
         """Read an artifact a job names (`GET .../artifacts/result/?artifact_key=...`): its `result`.
@@ -629,11 +628,6 @@ class RoeClient:
 
     async def _async_http_client(self) -> httpx.AsyncClient:
         return await self._pools.for_this_loop()
-
-
-def _resource_id(url: str) -> str:
-    """The resource id at the end of a reference URL this module built (percent-decoded)."""
-    return unquote(url.rstrip("/").rsplit("/", 1)[-1])
 
 
 def build_client(client: RoeClient | None = None, **settings: Any) -> RoeClient:

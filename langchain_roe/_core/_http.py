@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -27,8 +27,6 @@ from langchain_roe._core._constants import (
     ANY_MEDIA_TYPE,
     AUTHORIZATION_HEADER,
     BEARER_PREFIX,
-    CONTENT_RANGE_HEADER,
-    CONTENT_TYPE_HEADER,
     ENV_MAX_REFERENCE_BYTES,
     ENV_MAX_RESPONSE_BYTES,
     ERROR_SNIPPET_CHARS,
@@ -79,16 +77,6 @@ _NEVER_SENT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Binary:
-    """A file's bytes as the server sent them, with its `Content-Type`."""
-
-    content: bytes
-    content_type: str | None
-    total: int | None = None
-    """The whole file's size when the answer is a part of it (`Content-Range: bytes a-b/total`)."""
-
-
 def body_limit(settings: RoeSettings, call: Call[Any]) -> tuple[int, tuple[str, str]]:
     """How much of `call`'s answer may be read, and the setting (and variable) that says so."""
     if call.binary:
@@ -96,14 +84,15 @@ def body_limit(settings: RoeSettings, call: Call[Any]) -> tuple[int, tuple[str, 
     return settings.max_response_bytes, ("max_response_bytes", ENV_MAX_RESPONSE_BYTES)
 
 
-Decode = Callable[[bytes | bytearray], T]
-"""How a 2xx body becomes a value; a `ValueError` (pydantic's `ValidationError` is one) if it cannot."""
+Decode = Callable[[bytes | bytearray, httpx.Headers], T]
+"""How a 2xx body (and its headers) becomes a value; a `ValueError` (pydantic's `ValidationError` is
+one) if it cannot. JSON decoders ignore the headers; a file's decoder reads its type from them."""
 
 
 def decoder(adapter: TypeAdapter[T]) -> Decode[T]:
     """Decode with a pydantic model: JSON read as `_json` reads untrusted JSON, then validated."""
 
-    def decode(content: bytes | bytearray) -> T:
+    def decode(content: bytes | bytearray, headers: object = None) -> T:
         return adapter.validate_python(_json.loads(content))
 
     return decode
@@ -144,8 +133,8 @@ class Call(Generic[T]):
     """File parts of a multipart body: (field, (file name, bytes, MIME type))."""
     retry: Retry = Retry.READ
     binary: bool = False
-    """The answer is a file, not JSON: it comes back as a `Binary` (`decode` is not used), any
-    media type accepted, its size capped by `max_reference_bytes`."""
+    """The answer is a file, not JSON: any media type is accepted, and its size is capped by
+    `max_reference_bytes` instead of `max_response_bytes`."""
 
     def describe(self) -> str:
         """Name the call for logs and messages, without query parameters or credentials."""
@@ -197,12 +186,8 @@ def read_response(response: httpx.Response, content: bytes | bytearray, call: Ca
     """
     if not response.is_success:
         raise status_error(response, content, call)
-    if call.binary:
-        media_type = response.headers.get(CONTENT_TYPE_HEADER)
-        total = _range_total(response.headers.get(CONTENT_RANGE_HEADER))
-        return cast("T", Binary(bytes(content), media_type, total))
     try:
-        return call.decode(content)
+        return call.decode(content, response.headers)
     except ValueError as exc:  # not JSON, or pydantic's ValidationError (a ValueError too)
         reason = summarise(exc) if isinstance(exc, ValidationError) else "the body is not JSON"
         msg = f"unexpected answer to {call.describe()}: {reason}"
@@ -212,14 +197,6 @@ def read_response(response: httpx.Response, content: bytes | bytearray, call: Ca
             request_id=response.headers.get(REQUEST_ID_HEADER),
             agent_job_id=call.agent_job_id,
         ) from exc
-
-
-def _range_total(content_range: str | None) -> int | None:
-    """The total size a `Content-Range: bytes a-b/total` header states, if it states one."""
-    if not content_range or "/" not in content_range:
-        return None
-    total = content_range.rsplit("/", 1)[1].strip()
-    return int(total) if total.isdigit() else None
 
 
 def status_error(

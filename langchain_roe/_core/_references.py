@@ -22,6 +22,8 @@ from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._constants import (
     ARTIFACT_KEY_PARAM,
     ARTIFACT_PATH,
+    CONTENT_RANGE_HEADER,
+    CONTENT_TYPE_HEADER,
     FIRST_BYTE_RANGE,
     MAX_ARTIFACT_KEY_CHARS,
     MAX_RESOURCE_ID_CHARS,
@@ -29,7 +31,7 @@ from langchain_roe._core._constants import (
     REFERENCE_PATH,
 )
 from langchain_roe._core._exceptions import APIStatusError, InvalidReferenceError
-from langchain_roe._core._http import Binary, Call, decoder, job_path
+from langchain_roe._core._http import Call, decoder, job_path
 from langchain_roe._core._ids import canonical_job_id
 
 #: A reference URL's path after the API root: the job it belongs to and its resource id.
@@ -68,13 +70,41 @@ class ReferenceInfo:
         return split_content_type(self.content_type)[0]
 
 
+@dataclass(frozen=True, slots=True)
+class Binary:
+    """A file's bytes as the server sent them, with its `Content-Type`."""
+
+    content: bytes
+    content_type: str | None
+    total: int | None = None
+    """The whole file's size when the answer is a part of it (`Content-Range: bytes a-b/total`)."""
+
+
+def read_file(content: bytes | bytearray, headers: httpx.Headers) -> Binary:
+    """A reference's answer: its bytes, its type and (for a part) the whole file's size."""
+    content_range = headers.get(CONTENT_RANGE_HEADER) or ""
+    total = content_range.rsplit("/", 1)[-1].strip() if "/" in content_range else ""
+    return Binary(
+        bytes(content), headers.get(CONTENT_TYPE_HEADER), int(total) if total.isdigit() else None
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceCall:
+    """A reference request, the URL it stands for, and the resource id it names."""
+
+    call: Call[Binary]
+    url: str
+    resource_id: str
+
+
 def reference_call(
     agent_job_id: str,
     reference: str | Mapping[str, Any],
     settings: RoeSettings,
     *,
     probe: bool = False,
-) -> tuple[Call[Binary], str]:
+) -> ReferenceCall:
     """`GET .../references/{resource_id}/` for a reference, with the URL it stands for.
 
     Raises:
@@ -88,8 +118,8 @@ def reference_call(
         agent_job_id=quote(agent_job_id, safe=""), resource_id=quote(resource_id, safe="")
     )
     headers = {RANGE_HEADER: FIRST_BYTE_RANGE} if probe else None
-    call = Call("GET", path, _no_decode, agent_job_id=agent_job_id, headers=headers, binary=True)
-    return call, settings.base_url + path
+    call = Call("GET", path, read_file, agent_job_id=agent_job_id, headers=headers, binary=True)
+    return ReferenceCall(call, settings.base_url + path, resource_id)
 
 
 def artifact_call(agent_job_id: str, artifact_key: str) -> Call[_ArtifactResult]:
@@ -118,16 +148,14 @@ def artifact_call(agent_job_id: str, artifact_key: str) -> Call[_ArtifactResult]
     )
 
 
-def reference_flow(
-    call: Call[Binary], url: str, resource_id: str
-) -> Generator[Call[Any], Any, Blob]:
+def reference_flow(asked: ReferenceCall) -> Generator[Call[Any], Any, Blob]:
     """Read a reference: its bytes, its media type, and its URL as the Blob's source."""
-    answer: Binary = yield call
+    answer: Binary = yield asked.call
     media_type, charset = split_content_type(answer.content_type)
     metadata = {
-        "source": url,
-        "agent_job_id": call.agent_job_id,
-        "resource_id": resource_id,
+        "source": asked.url,
+        "agent_job_id": asked.call.agent_job_id,
+        "resource_id": asked.resource_id,
         "content_type": answer.content_type or "",
     }
     return Blob(
@@ -138,21 +166,19 @@ def reference_flow(
     )
 
 
-def probe_flow(
-    call: Call[Binary], url: str, resource_id: str
-) -> Generator[Call[Any], Any, ReferenceInfo]:
+def probe_flow(asked: ReferenceCall) -> Generator[Call[Any], Any, ReferenceInfo]:
     """Ask for a reference's first byte: its type, and its size from `Content-Range`.
 
     A server that ignores Range sends the whole file (read within the cap): its length is the size.
     """
     try:
-        answer: Binary = yield call
+        answer: Binary = yield asked.call
     except APIStatusError as error:
         if error.status_code != httpx.codes.REQUESTED_RANGE_NOT_SATISFIABLE:
             raise
-        return ReferenceInfo(url, resource_id, None, 0)  # not even a first byte: an empty file
+        return ReferenceInfo(asked.url, asked.resource_id, None, 0)  # not a byte: an empty file
     size = answer.total if answer.total is not None else len(answer.content)
-    return ReferenceInfo(url, resource_id, answer.content_type, size)
+    return ReferenceInfo(asked.url, asked.resource_id, answer.content_type, size)
 
 
 def artifact_flow(call: Call[_ArtifactResult]) -> Generator[Call[Any], Any, Any]:
@@ -250,7 +276,3 @@ def _checked(agent_job_id: str, resource_id: str) -> str:
         msg = f"{resource_id!r:.120} is not a reference's resource id (such as '3a5c7e9b-....md')"
         raise InvalidReferenceError(msg, agent_job_id=agent_job_id)
     return resource_id
-
-
-def _no_decode(content: bytes | bytearray) -> Binary:
-    raise AssertionError("a binary call's answer is read by read_response")  # pragma: no cover

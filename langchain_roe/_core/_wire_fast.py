@@ -65,7 +65,7 @@ _ENVELOPE: TypeAdapter[list[Any] | Page[Any]] = TypeAdapter(list[Any] | Page[Any
 _PUBLIC_ITEM = TypeAdapter(AgentJobResultItem)
 
 
-def decode_batch(content: bytes | bytearray) -> LoaderBatch:
+def decode_batch(content: bytes | bytearray, headers: object = None) -> LoaderBatch:
     """Decode a batch results answer, fast when it is well formed.
 
     Raises:

@@ -11,6 +11,7 @@ import json
 import os
 from typing import Any
 
+import httpx
 import msgspec
 import pytest
 from hypothesis import given, settings
@@ -52,7 +53,7 @@ def test_every_fast_field_is_a_field_of_the_public_model(fast: type, public: Any
 def read_both(ids: list[str], body: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
     """Each job's outcome read the fast way and the public way: Documents, or an error's kind."""
     fast_items, _ = page_items(decode_batch(body), SETTINGS, CALL)
-    public_items, _ = page_items(_BATCH(body), SETTINGS, CALL)
+    public_items, _ = page_items(_BATCH(body, httpx.Headers()), SETTINGS, CALL)
     return (
         _outcomes(match_by_id(ids, fast_items, read_item)),
         _outcomes(match_by_id(ids, public_items, read_result_item)),
