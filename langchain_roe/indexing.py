@@ -75,16 +75,8 @@ def index_agent_jobs(
     documents = docs_source.lazy_load() if isinstance(docs_source, BaseLoader) else docs_source
     totals = _totals()
     for batch in _whole_jobs(iter(documents), batch_size):
-        result = index(
-            batch,
-            record_manager,
-            vector_store,
-            batch_size=max(batch_size, len(batch)),
-            cleanup=cleanup,
-            source_id_key=SOURCE_ID_KEY,
-            **index_options,
-        )
-        _add(totals, result)
+        options = _call_options(batch, batch_size, cleanup, index_options)
+        _add(totals, index(batch, record_manager, vector_store, **options))
     return totals
 
 
@@ -107,16 +99,8 @@ async def aindex_agent_jobs(
         documents = _async(docs_source)
     totals = _totals()
     async for batch in _awhole_jobs(documents, batch_size):
-        result = await aindex(
-            batch,
-            record_manager,
-            vector_store,
-            batch_size=max(batch_size, len(batch)),
-            cleanup=cleanup,
-            source_id_key=SOURCE_ID_KEY,
-            **index_options,
-        )
-        _add(totals, result)
+        options = _call_options(batch, batch_size, cleanup, index_options)
+        _add(totals, await aindex(batch, record_manager, vector_store, **options))
     return totals
 
 
@@ -208,6 +192,18 @@ def _check(cleanup: object, index_options: dict[str, Any]) -> None:
     if key != SOURCE_ID_KEY:
         msg = f"index_agent_jobs groups Documents by {SOURCE_ID_KEY!r}; source_id_key={key!r} would not match"
         raise ValueError(msg)
+
+
+def _call_options(
+    batch: list[Document], batch_size: int, cleanup: Cleanup, index_options: dict[str, Any]
+) -> dict[str, Any]:
+    """One `index` call's options: the whole batch in one of its batches, one source per job."""
+    return {
+        "batch_size": max(batch_size, len(batch)),
+        "cleanup": cleanup,
+        "source_id_key": SOURCE_ID_KEY,
+        **index_options,
+    }
 
 
 def _totals() -> IndexingResult:

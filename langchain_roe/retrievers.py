@@ -105,8 +105,9 @@ class RoeJobResultRetriever(RoeSettingsFields, BaseRetriever):
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None
     ) -> list[Document]:
-        wanted = self._k(k)
-        return self._documents(drive(self._search(query, wanted), perform(self.client)), wanted)
+        wanted, keys = self._k(k), check_output_keys(self.output_keys)
+        outcomes = drive(self._search(query, wanted, keys), perform(self.client))
+        return self._documents(outcomes, wanted, keys)
 
     async def _aget_relevant_documents(
         self,
@@ -115,9 +116,9 @@ class RoeJobResultRetriever(RoeSettingsFields, BaseRetriever):
         run_manager: AsyncCallbackManagerForRetrieverRun,
         k: int | None = None,
     ) -> list[Document]:
-        wanted = self._k(k)
-        outcomes = await adrive(self._search(query, wanted), aperform(self.client))
-        return self._documents(outcomes, wanted)
+        wanted, keys = self._k(k), check_output_keys(self.output_keys)
+        outcomes = await adrive(self._search(query, wanted, keys), aperform(self.client))
+        return self._documents(outcomes, wanted, keys)
 
     def _k(self, k: int | None) -> int:
         if k is None:
@@ -125,7 +126,9 @@ class RoeJobResultRetriever(RoeSettingsFields, BaseRetriever):
         check_int("k", k, 1, MAX_RETRIEVER_K)
         return k
 
-    def _search(self, query: str, wanted: int) -> Flow[Step, list[Outcome]]:
+    def _search(
+        self, query: str, wanted: int, keys: frozenset[str] | None
+    ) -> Flow[Step, list[Outcome]]:
         """The query as a listing (checked before any request) and the flow that loads it."""
         semantic = self.search_type == "semantic"
         filters = job_filters(
@@ -143,10 +146,11 @@ class RoeJobResultRetriever(RoeSettingsFields, BaseRetriever):
             wait_timeout=1.0,
             prefer_corrected_outputs=self.prefer_corrected_outputs,
         )
-        return search_flow(pager, wanted, options, check_output_keys(self.output_keys))
+        return search_flow(pager, wanted, options, keys)
 
-    def _documents(self, outcomes: list[Outcome], wanted: int) -> list[Document]:
-        keys = check_output_keys(self.output_keys)
+    def _documents(
+        self, outcomes: list[Outcome], wanted: int, keys: frozenset[str] | None
+    ) -> list[Document]:
         documents: list[Document] = []
         for agent_job_id, outcome in outcomes:
             if isinstance(outcome, RoeError):

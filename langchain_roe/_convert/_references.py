@@ -37,6 +37,9 @@ _REFERENCE_URL = re.compile(
 )
 _ARTIFACT_KEY = re.compile(rf"agent-job-{_UUID}/[^\s\"'<>]+")
 _NAMESPACE = uuid.UUID(DOCUMENT_ID_NAMESPACE)
+#: What every citation holds somewhere in its output's value: a URL's path, a key's prefix or an
+#: object's field name.
+_MARKERS = ("/references/", "agent-job-", "resource_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,8 @@ def find_references(outputs: Sequence[Output]) -> list[JobReference]:
 
 
 def _cited(output: Output) -> Iterator[tuple[Literal["reference", "artifact"], str, str | None]]:
+    if not any(marker in output.value for marker in _MARKERS):
+        return  # nothing here can cite: skip parsing (the result tool asks on every call)
     parsed = _json(output.value) if is_json_type(output.data_type) else None
     if parsed is None:
         yield from _in_text(output.value)

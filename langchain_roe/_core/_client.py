@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
@@ -68,6 +69,9 @@ from langchain_roe._core._runs import (
 from langchain_roe._core._wire_fast import WireResultItem, read_item
 
 T = TypeVar("T")
+
+#: The job listing's filters: `list_jobs` and `alist_jobs` take each of them by this name.
+_JOB_FILTERS = tuple(inspect.signature(job_filters).parameters)
 
 
 class RoeClient:
@@ -275,19 +279,7 @@ class RoeClient:
             InvalidResponseError: A page that does not match the spec, or pages that leave the
                 configured host, never end or come back on themselves.
         """
-        filters = job_filters(
-            created_from=created_from,
-            created_to=created_to,
-            status=status,
-            version_name=version_name,
-            metadata=metadata,
-            search=search,
-            semantic_string=semantic_string,
-            ordering=ordering,
-            page_size=page_size,
-            limit=limit,
-        )
-        return self._items(Pager(jobs_call(agent_id, filters), self.settings))
+        return self._items(self._jobs_pager(agent_id, locals()))
 
     def alist_jobs(
         self,
@@ -305,19 +297,15 @@ class RoeClient:
         limit: int | None = None,
     ) -> AsyncIterator[AgentJobSummary]:
         """Async `list_jobs`: an async iterator (`async for job in client.alist_jobs(...)`)."""
-        filters = job_filters(
-            created_from=created_from,
-            created_to=created_to,
-            status=status,
-            version_name=version_name,
-            metadata=metadata,
-            search=search,
-            semantic_string=semantic_string,
-            ordering=ordering,
-            page_size=page_size,
-            limit=limit,
-        )
-        return self._aitems(Pager(jobs_call(agent_id, filters), self.settings))
+        return self._aitems(self._jobs_pager(agent_id, locals()))
+
+    def _jobs_pager(self, agent_id: str, arguments: Mapping[str, Any]) -> Pager[AgentJobSummary]:
+        """The pager of a `list_jobs` call, from its arguments (`locals()` at its start).
+
+        Every filter is checked here, before any request.
+        """
+        filters = {name: arguments[name] for name in _JOB_FILTERS}
+        return Pager(jobs_call(agent_id, job_filters(**filters)), self.settings)
 
     def _items(self, pager: Pager[T]) -> Iterator[T]:
         """A listing's items, page after page, each page asked for when the last is used up."""

@@ -162,14 +162,11 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         One whose name says it is not text (a `.png`) is skipped unasked when no
         `reference_parser` could read it.
         """
-        chosen = [
-            output
-            for output in job.outputs
-            if self.output_keys is None or output.key in self.output_keys
-        ]
         planned = []
         for reference in find_references(job.outputs):
-            if reference.kind != "reference" or job.outputs[reference.output_index] not in chosen:
+            if reference.kind != "reference" or (
+                self.output_keys is not None and reference.output_key not in self.output_keys
+            ):
                 continue
             guessed = reference.guessed_type
             if self.reference_parser is None and guessed is not None and not is_text_like(guessed):
@@ -181,9 +178,11 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
     def _cited_by(
         self, job: FinishedJob, plan: list[JobReference]
     ) -> Iterator[tuple[Document, list[JobReference]]]:
+        by_output: dict[int, list[JobReference]] = {}
+        for reference in plan:
+            by_output.setdefault(reference.output_index, []).append(reference)
         for document in self._documents(job):
-            index = document.metadata["output_index"]
-            yield document, [r for r in plan if r.output_index == index]
+            yield document, by_output.get(int(document.metadata["output_index"]), [])
 
     def _reference_documents(
         self, job: FinishedJob, reference: JobReference, outcome: Blob | RoeError

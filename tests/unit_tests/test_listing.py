@@ -237,3 +237,13 @@ def test_a_summary_without_an_id_makes_the_page_invalid(mode: str) -> None:
     script = Script([json_response(200, page([{"status_code": 3}], None, count=1))])
     with pytest.raises(InvalidResponseError, match="unexpected answer"):
         collect(mock_client(script), mode)
+
+
+def test_list_jobs_takes_exactly_the_listings_filters() -> None:
+    """`list_jobs` hands its arguments to `job_filters` by name: the two must not drift apart."""
+    import inspect
+
+    filters = list(inspect.signature(job_filters).parameters)
+    for method in (RoeClient.list_jobs, RoeClient.alist_jobs):
+        taken = [p for p in inspect.signature(method).parameters if p not in ("self", "agent_id")]
+        assert taken == filters

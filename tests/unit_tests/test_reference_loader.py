@@ -142,7 +142,9 @@ def test_output_keys_limit_the_references_too(server: LoopbackServer) -> None:
     assert not any("/references/" in line for line in server.log)
 
 
-def test_the_run_loader_loads_references_keyed_by_input(server: LoopbackServer) -> None:
+def test_the_run_loader_loads_references_and_keys_their_failures_by_input(
+    server: LoopbackServer,
+) -> None:
     server.config.references = 2
     loader = RoeAgentRunLoader(
         AGENT_ID,
@@ -159,6 +161,21 @@ def test_the_run_loader_loads_references_keyed_by_input(server: LoopbackServer) 
     assert {d.metadata["agent_job_id"] for d in documents} == {
         documents[0].metadata["agent_job_id"]
     }
+    server.config.reference_bytes = 4096  # past the cap below: every reference now fails
+    capped = RoeAgentRunLoader(
+        AGENT_ID,
+        [
+            {"url": "https://example.com/a", "question": "q"},
+            {"url": "https://example.com/b", "question": "q"},
+        ],
+        client=client_for(server, max_reference_bytes=1024),
+        load_references=True,
+        continue_on_failure=True,
+    )
+    outputs = capped.load()
+    assert {d.metadata["input_index"] for d in outputs} == {0, 1}  # the outputs still load
+    assert set(capped.failures) == {0, 1}  # keyed by input position, as the run loader's are
+    assert all(isinstance(e, ResponseTooLargeError) for e in capped.failures.values())
 
 
 def test_a_bad_parser_is_refused_when_the_loader_is_made(server: LoopbackServer) -> None:
