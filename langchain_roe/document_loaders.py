@@ -26,7 +26,7 @@ from langchain_roe._core._constants import (
 from langchain_roe._core._exceptions import RoeError
 from langchain_roe._core._ids import canonical_uuid, unique_job_ids
 from langchain_roe._core._inputs import check_inputs
-from langchain_roe._core._listing import Pager, job_filters, jobs_call
+from langchain_roe._core._listing import job_filters
 from langchain_roe._loaders._base import (
     JobDocumentsLoader,
     check_int,
@@ -235,11 +235,10 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
             ordering=LISTING_ORDER,
             page_size=page_size,
         )
-        first = jobs_call(agent_id, filters)
+        agent_id = canonical_uuid(agent_id, "agent_id")
         loader = cls(_NO_IDS, **loader_options)
-        settings = loader.client.settings
         loader.agent_job_ids = None
-        loader.listing = Listing(lambda: Pager(first, settings), only_succeeded=only_succeeded)
+        loader.listing = Listing(agent_id, filters, loader.client.settings, only_succeeded)
         return loader
 
     def _units(self) -> Feed[list[Outcome]]:

@@ -14,10 +14,9 @@ import re
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
-from langchain_core.document_loaders import BaseBlobParser
 from langchain_core.documents import Document
 from langchain_core.documents.base import Blob
 
@@ -28,6 +27,9 @@ from langchain_roe._core._constants import (
     TEXT_LIKE_MEDIA_TYPES,
 )
 from langchain_roe._core._references import split_content_type
+
+if TYPE_CHECKING:
+    from langchain_core.document_loaders import BaseBlobParser
 
 __all__ = ["JobReference", "find_references"]
 

@@ -4,6 +4,9 @@ A sync pool is opened on first use (threads racing to it open one). Each event l
 async pool, closed when that loop shuts down (`asyncio.run` closes the async generators still open
 on a loop before closing it) or by `aclose()`. Pools given by the caller are used as they are and
 left for the caller to close.
+
+Pickled, the pools travel as nothing: the copy opens its own on first use, in its own process. Pools
+given by the caller cannot travel (a socket stays in its process), so pickling them is refused.
 """
 
 from __future__ import annotations
@@ -26,6 +29,18 @@ class Pools:
         self._owns_http = http_client is None
         self._async_http = async_http_client
         self._async_pools: dict[asyncio.AbstractEventLoop, _LoopPool] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        if not self._owns_http or self._async_http is not None:
+            raise TypeError(
+                "a RoeClient given its own http_client or async_http_client cannot be pickled: "
+                "those pools stay in this process; build the client where it is used, or pickle "
+                "one built without them"
+            )
+        return {}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(None, None)  # type: ignore[misc]
 
     def sync(self) -> httpx.Client:
         """The sync pool, opened on first use."""

@@ -8,17 +8,18 @@ chosen jobs' outputs in one batch. Both add what the listing says of each job to
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from langchain_roe._convert._documents import FinishedJob, Metadata, listing_metadata
+from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._constants import JOBS_LISTED_EVENT, MAX_SEARCH_PAGES, SERVER_COUNT_CAP
 from langchain_roe._core._exceptions import InvalidResponseError, RoeError
 from langchain_roe._core._flow import Flow
 from langchain_roe._core._http import Call
 from langchain_roe._core._ids import canonical_job_id
-from langchain_roe._core._listing import Pager
+from langchain_roe._core._listing import Pager, jobs_call
 from langchain_roe._core._models import AgentJobSummary, Page
 from langchain_roe._core._waiting import Step
 from langchain_roe._loaders._units import Feed, LoadOptions, Outcome, batch_unit, single_unit
@@ -28,11 +29,18 @@ from langchain_roe._loaders._units import Feed, LoadOptions, Outcome, batch_unit
 class Listing:
     """Which of an agent's jobs a loader loads.
 
-    A fresh pager per load, and whether to skip the jobs the listing does not show as succeeded.
+    The listing's filters, read by a fresh pager per load, and whether to skip the jobs the listing
+    does not show as succeeded. Plain data (ids, strings, settings), so a loader holding it pickles.
     """
 
-    pager: Callable[[], Pager[AgentJobSummary]]
+    agent_id: str
+    filters: Mapping[str, str]
+    settings: RoeSettings
     only_succeeded: bool
+
+    def pager(self) -> Pager[AgentJobSummary]:
+        """A pager from the listing's first page."""
+        return Pager(jobs_call(self.agent_id, self.filters), self.settings)
 
 
 def listing_feed(

@@ -116,6 +116,15 @@ class RoeRunAgentTool(RoeTool):
         }
         super().__init__(**values)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by the fields given; the copy makes its input schema anew from the definitions.
+
+        The client (which pickles) carries the settings.
+        """
+        skip = {"args_schema", *SETTING_ENV_VARS}
+        given = {k: getattr(self, k) for k in self.model_fields_set if k not in skip}
+        return (_remake_run_tool, (type(self), given))
+
     @classmethod
     def from_agent(
         cls,
@@ -265,6 +274,10 @@ class RoeRunAgentTool(RoeTool):
 
 
 resolve_run_annotations(RoeRunAgentTool)
+
+
+def _remake_run_tool(cls: type[RoeRunAgentTool], given: dict[str, Any]) -> RoeRunAgentTool:
+    return cls(**given)
 
 
 def run_and_read_flow(
