@@ -38,6 +38,7 @@ from langchain_roe._loaders._units import (
     LoadOptions,
     Outcome,
     RunOptions,
+    Unit,
     batch_unit,
     run_unit,
     single_unit,
@@ -146,11 +147,6 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         check_int("batch_size", batch_size, 1, MAX_IDS_PER_REQUEST)
         check_wait_timeout(wait_timeout)
         self.output_keys = check_output_keys(output_keys)
-        self.options = LoadOptions(
-            wait_for_completion=wait_for_completion,
-            wait_timeout=float(wait_timeout),
-            prefer_corrected_outputs=prefer_corrected_outputs,
-        )
         self.use_batch_endpoint = use_batch_endpoint
         self.batch_size = batch_size
         self._configure(
@@ -168,6 +164,12 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
             max_response_bytes=max_response_bytes,
             allow_insecure_http=allow_insecure_http,
             max_reference_bytes=max_reference_bytes,
+        )
+        self.options = LoadOptions(
+            settings=self.client.settings,
+            wait_for_completion=wait_for_completion,
+            wait_timeout=float(wait_timeout),
+            prefer_corrected_outputs=prefer_corrected_outputs,
         )
         self.failures: dict[str, RoeError] = {}
         """Each job skipped by the last load (with `continue_on_failure`), with its error."""
@@ -250,10 +252,10 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         assert self.agent_job_ids is not None  # one of the two is set  # noqa: S101
         if self.use_batch_endpoint:
             for chunk in chunked(self.agent_job_ids, self.batch_size):
-                yield batch_unit(chunk, self.options)
+                yield Unit(batch_unit(chunk, self.options))
         else:
             for agent_job_id in self.agent_job_ids:
-                yield single_unit(agent_job_id, self.options)
+                yield Unit(single_unit(agent_job_id, self.options))
 
     @property
     def _total(self) -> int | None:
@@ -383,6 +385,7 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
             skip_cache=self.skip_cache,
             run_key=f"{IDEMPOTENCY_KEY_PREFIX}{uuid.uuid4()}",  # a load starts its own jobs
             load=LoadOptions(
+                settings=self.client.settings,
                 wait_for_completion=True,
                 wait_timeout=self.wait_timeout,
                 prefer_corrected_outputs=False,
@@ -390,4 +393,4 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
         )
         for start in range(0, len(self.inputs), self.batch_size):
             positions = range(start, min(start + self.batch_size, len(self.inputs)))
-            yield run_unit(positions, self.inputs, options)
+            yield Unit(run_unit(positions, self.inputs, options))

@@ -22,10 +22,9 @@ from langchain_roe._core._exceptions import (
     NotFoundError,
     RoeError,
 )
-from langchain_roe._core._flow import Flow, adrive, drive
+from langchain_roe._core._flow import Flow
 from langchain_roe._core._ids import canonical_uuid
 from langchain_roe._core._listing import Pager, job_filters, jobs_call
-from langchain_roe._core._waiting import Step, aperform, perform
 from langchain_roe._loaders._base import FATAL_ERRORS, check_int
 from langchain_roe._loaders._finding import search_flow
 from langchain_roe._loaders._units import LoadOptions, Outcome
@@ -106,7 +105,7 @@ class RoeJobResultRetriever(RoeSettingsFields, BaseRetriever):
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None
     ) -> list[Document]:
         wanted, keys = self._k(k), check_output_keys(self.output_keys)
-        outcomes = drive(self._search(query, wanted, keys), perform(self.client))
+        outcomes = self.client._drive(self._search(query, wanted, keys))
         return self._documents(outcomes, wanted, keys)
 
     async def _aget_relevant_documents(
@@ -117,7 +116,7 @@ class RoeJobResultRetriever(RoeSettingsFields, BaseRetriever):
         k: int | None = None,
     ) -> list[Document]:
         wanted, keys = self._k(k), check_output_keys(self.output_keys)
-        outcomes = await adrive(self._search(query, wanted, keys), aperform(self.client))
+        outcomes = await self.client._adrive(self._search(query, wanted, keys))
         return self._documents(outcomes, wanted, keys)
 
     def _k(self, k: int | None) -> int:
@@ -126,9 +125,7 @@ class RoeJobResultRetriever(RoeSettingsFields, BaseRetriever):
         check_int("k", k, 1, MAX_RETRIEVER_K)
         return k
 
-    def _search(
-        self, query: str, wanted: int, keys: frozenset[str] | None
-    ) -> Flow[Step, list[Outcome]]:
+    def _search(self, query: str, wanted: int, keys: frozenset[str] | None) -> Flow[list[Outcome]]:
         """The query as a listing (checked before any request) and the flow that loads it."""
         semantic = self.search_type == "semantic"
         filters = job_filters(
@@ -142,6 +139,7 @@ class RoeJobResultRetriever(RoeSettingsFields, BaseRetriever):
         )
         pager = Pager(jobs_call(self.agent_id, filters), self.client.settings)
         options = LoadOptions(
+            settings=self.client.settings,
             wait_for_completion=False,
             wait_timeout=1.0,
             prefer_corrected_outputs=self.prefer_corrected_outputs,

@@ -33,7 +33,7 @@ from langchain_roe._core._models import (
     AgentJobStatusItem,
     Page,
 )
-from langchain_roe._core._wire_fast import LoaderBatch, WireResultItem, decode_batch
+from langchain_roe._core._wire_fast import LoaderBatch, WireResultItem, decode_batch, read_item
 
 T = TypeVar("T")
 ItemT = TypeVar("ItemT", AgentJobResultItem, AgentJobStatusItem, WireResultItem)
@@ -233,6 +233,32 @@ def batch_flow(
                 raise InvalidResponseError(msg)
         outcomes.update(match_by_id(chunk, items, read))
     return outcomes
+
+
+def results_flow(
+    agent_job_ids: Sequence[str], settings: RoeSettings
+) -> Generator[Call[Any], Any, dict[str, AgentJobResultItem | RoeError]]:
+    """Read many results through the batch endpoint, by the public model."""
+    return batch_flow(agent_job_ids, results_call, read_result_item, settings)
+
+
+def statuses_flow(
+    agent_job_ids: Sequence[str], settings: RoeSettings
+) -> Generator[Call[Any], Any, dict[str, AgentJobStatusItem | RoeError]]:
+    """Read many statuses through the batch endpoint."""
+    return batch_flow(agent_job_ids, statuses_call, read_status_item, settings)
+
+
+def load_results_flow(
+    agent_job_ids: Sequence[str], settings: RoeSettings
+) -> Generator[Call[Any], Any, dict[str, WireResultItem | RoeError]]:
+    """The loaders' bulk read: the batch results endpoint, decoded fast (`_wire_fast`)."""
+    return batch_flow(agent_job_ids, loader_results_call, read_item, settings)
+
+
+def status_flow(agent_job_id: str) -> Generator[Call[Any], Any, AgentJobStatus]:
+    """Read one job's status."""
+    return single_flow(status_call(agent_job_id))
 
 
 def result_url(settings: RoeSettings, agent_job_id: str) -> str:

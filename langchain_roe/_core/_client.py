@@ -14,20 +14,16 @@ from langchain_core.documents.base import Blob
 
 from langchain_roe._core._body import BodyCollector
 from langchain_roe._core._calls import (
-    batch_flow,
-    loader_results_call,
-    read_result_item,
-    read_status_item,
     result_flow,
-    results_call,
+    results_flow,
     single_flow,
-    status_call,
-    statuses_call,
+    status_flow,
+    statuses_flow,
 )
 from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._deadline import WATCHDOG, Deadline, SocketGuard
 from langchain_roe._core._exceptions import ConfigurationError, RoeError
-from langchain_roe._core._flow import Flow, adrive, drive
+from langchain_roe._core._flow import Flow, Reporter, adrive, drive
 from langchain_roe._core._http import (
     Call,
     body_limit,
@@ -66,7 +62,6 @@ from langchain_roe._core._runs import (
     run_many_flow,
     version_call,
 )
-from langchain_roe._core._wire_fast import WireResultItem, read_item
 
 T = TypeVar("T")
 
@@ -160,23 +155,21 @@ class RoeClient:
             JobFailedError: The job failed or was cancelled.
             RoeError: Any other failure, typed as the module `_exceptions` draws.
         """
-        return drive(result_flow(canonical_job_id(agent_job_id)), self._request)
+        return self._drive(result_flow(canonical_job_id(agent_job_id)))
 
     async def aget_result(self, agent_job_id: str) -> AgentJobResult:
         """Async `get_result`."""
-        return await adrive(result_flow(canonical_job_id(agent_job_id)), self._arequest)
+        return await self._adrive(result_flow(canonical_job_id(agent_job_id)))
 
     # One status -------------------------------------------------------------------------------
 
     def get_status(self, agent_job_id: str) -> AgentJobStatus:
         """Return a job's status (`GET /v1/agents/jobs/{agent_job_id}/status/`)."""
-        return drive(single_flow(status_call(canonical_job_id(agent_job_id))), self._request)
+        return self._drive(status_flow(canonical_job_id(agent_job_id)))
 
     async def aget_status(self, agent_job_id: str) -> AgentJobStatus:
         """Async `get_status`."""
-        return await adrive(
-            single_flow(status_call(canonical_job_id(agent_job_id))), self._arequest
-        )
+        return await self._adrive(status_flow(canonical_job_id(agent_job_id)))
 
     # Many results and statuses ----------------------------------------------------------------
 
@@ -189,25 +182,25 @@ class RoeClient:
         spec to an `InvalidResponseError` for that job alone. Items are returned as the server
         sent them: check each one's `status` before reading its `result`.
         """
-        return drive(self._results_flow(agent_job_ids), self._request)
+        return self._drive(results_flow(unique_job_ids(agent_job_ids), self.settings))
 
     async def aget_results(
         self, agent_job_ids: Iterable[str]
     ) -> dict[str, AgentJobResultItem | RoeError]:
         """Async `get_results`."""
-        return await adrive(self._results_flow(agent_job_ids), self._arequest)
+        return await self._adrive(results_flow(unique_job_ids(agent_job_ids), self.settings))
 
     def get_statuses(
         self, agent_job_ids: Iterable[str]
     ) -> dict[str, AgentJobStatusItem | RoeError]:
         """Return many jobs' statuses (`POST /v1/agents/jobs/statuses/`), keyed as `get_results`."""
-        return drive(self._statuses_flow(agent_job_ids), self._request)
+        return self._drive(statuses_flow(unique_job_ids(agent_job_ids), self.settings))
 
     async def aget_statuses(
         self, agent_job_ids: Iterable[str]
     ) -> dict[str, AgentJobStatusItem | RoeError]:
         """Async `get_statuses`."""
-        return await adrive(self._statuses_flow(agent_job_ids), self._arequest)
+        return await self._adrive(statuses_flow(unique_job_ids(agent_job_ids), self.settings))
 
     # Agents and runs ---------------------------------------------------------------------------
 
@@ -216,13 +209,13 @@ class RoeClient:
 
         Its `input_definitions` say what a run takes (`GET /v1/agents/{agent_id}/versions/current/`).
         """
-        return drive(single_flow(version_call(agent_id, version_id)), self._request)
+        return self._drive(single_flow(version_call(agent_id, version_id)))
 
     async def aget_agent_version(
         self, agent_id: str, version_id: str | None = None
     ) -> AgentVersion:
         """Async `get_agent_version`."""
-        return await adrive(single_flow(version_call(agent_id, version_id)), self._arequest)
+        return await self._adrive(single_flow(version_call(agent_id, version_id)))
 
     def list_agents(self, *, page_size: int | None = None) -> Iterator[Agent]:
         """Yield the organization's agents (`GET /v1/agents/`).
@@ -345,12 +338,12 @@ class RoeClient:
             ResponseTooLargeError: The file is larger than `max_reference_bytes`.
         """
         asked = reference_call(agent_job_id, reference, self.settings)
-        return drive(reference_flow(asked), self._request)
+        return self._drive(reference_flow(asked))
 
     async def aget_reference(self, agent_job_id: str, reference: str | Mapping[str, Any]) -> Blob:
         """Async `get_reference`."""
         asked = reference_call(agent_job_id, reference, self.settings)
-        return await adrive(reference_flow(asked), self._arequest)
+        return await self._adrive(reference_flow(asked))
 
     def get_reference_info(
         self, agent_job_id: str, reference: str | Mapping[str, Any]
@@ -361,14 +354,14 @@ class RoeClient:
         server that ignores Range sends the file, read within `max_reference_bytes`.
         """
         asked = reference_call(agent_job_id, reference, self.settings, probe=True)
-        return drive(probe_flow(asked), self._request)
+        return self._drive(probe_flow(asked))
 
     async def aget_reference_info(
         self, agent_job_id: str, reference: str | Mapping[str, Any]
     ) -> ReferenceInfo:
         """Async `get_reference_info`."""
         asked = reference_call(agent_job_id, reference, self.settings, probe=True)
-        return await adrive(probe_flow(asked), self._arequest)
+        return await self._adrive(probe_flow(asked))
 
     def get_artifact(self, agent_job_id: str, artifact_key: str) -> Any:
         """Read an artifact a job names (`GET .../artifacts/result/?artifact_key=...`): its `result`.
@@ -380,13 +373,11 @@ class RoeClient:
             InvalidReferenceError: An empty or unprintable key (nothing sent).
             NotFoundError: No such job or artifact.
         """
-        return drive(artifact_flow(artifact_call(agent_job_id, artifact_key)), self._request)
+        return self._drive(artifact_flow(artifact_call(agent_job_id, artifact_key)))
 
     async def aget_artifact(self, agent_job_id: str, artifact_key: str) -> Any:
         """Async `get_artifact`."""
-        return await adrive(
-            artifact_flow(artifact_call(agent_job_id, artifact_key)), self._arequest
-        )
+        return await self._adrive(artifact_flow(artifact_call(agent_job_id, artifact_key)))
 
     # Runs ---------------------------------------------------------------------------------------
 
@@ -421,7 +412,7 @@ class RoeClient:
             idempotency_key=idempotency_key,
             skip_cache=skip_cache,
         )
-        return drive(run_flow(call), self._request)
+        return self._drive(run_flow(call))
 
     async def arun_agent(
         self,
@@ -442,7 +433,7 @@ class RoeClient:
             idempotency_key=idempotency_key,
             skip_cache=skip_cache,
         )
-        return await adrive(run_flow(call), self._arequest)
+        return await self._adrive(run_flow(call))
 
     def run_agent_many(
         self,
@@ -458,9 +449,8 @@ class RoeClient:
         provably did not act (connection never made, 408, 429); otherwise the chunk fails with a
         `RunOutcomeUnknownError` naming its inputs and the jobs already created.
         """
-        return drive(
-            run_many_flow(run_many_calls(agent_id, inputs_list, skip_cache=skip_cache)),
-            self._request,
+        return self._drive(
+            run_many_flow(run_many_calls(agent_id, inputs_list, skip_cache=skip_cache))
         )
 
     async def arun_agent_many(
@@ -471,41 +461,9 @@ class RoeClient:
         skip_cache: bool = False,
     ) -> list[str]:
         """Async `run_agent_many`."""
-        return await adrive(
-            run_many_flow(run_many_calls(agent_id, inputs_list, skip_cache=skip_cache)),
-            self._arequest,
+        return await self._adrive(
+            run_many_flow(run_many_calls(agent_id, inputs_list, skip_cache=skip_cache))
         )
-
-    # The loader's bulk read: the same endpoint, decoded fast (`_wire_fast`) ----------------------
-
-    def _load_results(self, agent_job_ids: list[str]) -> dict[str, WireResultItem | RoeError]:
-        """`get_results` for the loader: canonical ids in, fast-decoded items out."""
-        return drive(self._load_results_flow(agent_job_ids), self._request)
-
-    async def _aload_results(
-        self, agent_job_ids: list[str]
-    ) -> dict[str, WireResultItem | RoeError]:
-        """Async `_load_results`."""
-        return await adrive(self._load_results_flow(agent_job_ids), self._arequest)
-
-    def _results_flow(
-        self, agent_job_ids: Iterable[str]
-    ) -> Flow[Call[Any], dict[str, AgentJobResultItem | RoeError]]:
-        return batch_flow(
-            unique_job_ids(agent_job_ids), results_call, read_result_item, self.settings
-        )
-
-    def _statuses_flow(
-        self, agent_job_ids: Iterable[str]
-    ) -> Flow[Call[Any], dict[str, AgentJobStatusItem | RoeError]]:
-        return batch_flow(
-            unique_job_ids(agent_job_ids), statuses_call, read_status_item, self.settings
-        )
-
-    def _load_results_flow(
-        self, agent_job_ids: list[str]
-    ) -> Flow[Call[Any], dict[str, WireResultItem | RoeError]]:
-        return batch_flow(agent_job_ids, loader_results_call, read_item, self.settings)
 
     # Life cycle -------------------------------------------------------------------------------
 
@@ -545,6 +503,17 @@ class RoeClient:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+    # Running flows: every method above is a flow run here; the loaders, the retriever and the
+    # tools run theirs here too.
+
+    def _drive(self, flow: Flow[T], report: Reporter | None = None) -> T:
+        """Run `flow` with this client sending its calls (see `_flow`)."""
+        return drive(flow, self._request, report)
+
+    async def _adrive(self, flow: Flow[T], report: Reporter | None = None) -> T:
+        """Async `_drive`."""
+        return await adrive(flow, self._arequest, report)
 
     # The send loops: the only code that differs between sync and async ----------------------
 

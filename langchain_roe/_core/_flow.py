@@ -1,30 +1,80 @@
-"""Drivers for flows: generators that yield the steps they need and receive each step's answer.
+"""Flows and their two drivers: the one way any multi-step operation runs, sync or async.
 
-A flow holds the logic (what to ask, what an answer or an error means); a driver only performs
-steps. The sync and async drivers differ by `await` alone, so the logic of every multi-step
-operation, in the client and in the loader, is written once.
+A flow is a generator that yields typed steps and receives each step's answer (or has its
+`RoeError` thrown in): a `Call` (one API call, retried and bounded by the client), a `Sleep`, or
+a `Report` (a progress event). The logic lives in the flow (what to ask, what an answer or an error
+means); `drive` and `adrive` only perform steps, and differ by `await` alone. Client methods, the
+loaders' units, the retriever's search and the run tool's run-and-read are all flows, composed
+with `yield from`, so one driver runs the whole of a request: there is no flow inside a driver
+inside a flow.
+
+httpx's `Auth.auth_flow` is the model: a generator of typed requests, driven sync and async.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator
-from typing import Any, TypeVar, cast
+from dataclasses import dataclass
+from typing import Any, TypeAlias, TypeVar, cast
 
+from langchain_roe._core import _clock
 from langchain_roe._core._exceptions import RoeError
+from langchain_roe._core._http import Call
 
-StepT = TypeVar("StepT")
 T = TypeVar("T")
 
-Flow = Generator[StepT, Any, T]
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """Wait this long (status polls between their backoff steps)."""
+
+    seconds: float
 
 
-def drive(flow: Flow[StepT, T], perform: Callable[[StepT], Any]) -> T:
-    """Run `flow`, performing each step it yields; a `RoeError` is thrown back into the flow."""
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A progress event for whoever watches the work (a LangGraph stream, a progress bar)."""
+
+    event: dict[str, Any]
+
+
+Step: TypeAlias = Call[Any] | Sleep | Report
+Flow: TypeAlias = Generator[Step, Any, T]
+Reporter: TypeAlias = Callable[[dict[str, Any]], None]
+Send: TypeAlias = Callable[[Call[Any]], Any]
+AsyncSend: TypeAlias = Callable[[Call[Any]], Awaitable[Any]]
+
+
+def perform(step: Step, send: Send, report: Reporter | None) -> Any:
+    """Carry out one step on this thread; a stopped thread makes no new request (`_clock.check`)."""
+    _clock.check()
+    if isinstance(step, Call):
+        return send(step)
+    if isinstance(step, Sleep):
+        return _clock.pause(step.seconds)
+    if report is not None:
+        report(step.event)
+    return None
+
+
+async def aperform(step: Step, send: AsyncSend, report: Reporter | None) -> Any:
+    """Async `perform`."""
+    if isinstance(step, Call):
+        return await send(step)
+    if isinstance(step, Sleep):
+        return await _clock.async_sleep(step.seconds)
+    if report is not None:
+        report(step.event)
+    return None
+
+
+def drive(flow: Flow[T], send: Send, report: Reporter | None = None) -> T:
+    """Run `flow` to its end: each step performed, its answer sent back or its error thrown in."""
     try:
         step = next(flow)
         while True:
             try:
-                answer = perform(step)
+                answer = perform(step, send, report)
             except RoeError as error:
                 step = flow.throw(error)
             else:
@@ -33,13 +83,13 @@ def drive(flow: Flow[StepT, T], perform: Callable[[StepT], Any]) -> T:
         return cast("T", stop.value)
 
 
-async def adrive(flow: Flow[StepT, T], perform: Callable[[StepT], Awaitable[Any]]) -> T:
+async def adrive(flow: Flow[T], send: AsyncSend, report: Reporter | None = None) -> T:
     """Async `drive`: the same loop, awaiting each step."""
     try:
         step = next(flow)
         while True:
             try:
-                answer = await perform(step)
+                answer = await aperform(step, send, report)
             except RoeError as error:
                 step = flow.throw(error)
             else:

@@ -25,9 +25,10 @@ from langchain_roe._convert._references import (
 )
 from langchain_roe._core._calls import result_url
 from langchain_roe._core._client import RoeClient, build_client
+from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._constants import JOBS_LISTED_EVENT, LOGGER_NAME, SERVER_COUNT_CAP
 from langchain_roe._core._exceptions import AuthenticationError, ConfigurationError, RoeError
-from langchain_roe._loaders._units import Feed, arun_units, reference_unit, run_units
+from langchain_roe._loaders._units import Feed, Unit, arun_units, reference_unit, run_units
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -131,7 +132,9 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
 
     def _with_references(self, jobs: list[FinishedJob]) -> Iterator[Document]:
         plans = [self._plan(job) for job in jobs]
-        fetched = run_units(self.client, _reference_units(jobs, plans), self.max_concurrency)
+        fetched = run_units(
+            self.client, _reference_units(jobs, plans, self.client.settings), self.max_concurrency
+        )
         try:
             for job, plan in zip(jobs, plans, strict=True):
                 for document, references in self._cited_by(job, plan):
@@ -144,7 +147,9 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
     async def _awith_references(self, jobs: list[FinishedJob]) -> AsyncIterator[Document]:
         """Async `_with_references`."""
         plans = [self._plan(job) for job in jobs]
-        fetched = arun_units(self.client, _reference_units(jobs, plans), self.max_concurrency)
+        fetched = arun_units(
+            self.client, _reference_units(jobs, plans, self.client.settings), self.max_concurrency
+        )
         try:
             for job, plan in zip(jobs, plans, strict=True):
                 for document, references in self._cited_by(job, plan):
@@ -279,11 +284,11 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
 
 
 def _reference_units(
-    jobs: list[FinishedJob], plans: list[list[JobReference]]
+    jobs: list[FinishedJob], plans: list[list[JobReference]], settings: RoeSettings
 ) -> Feed[Blob | RoeError]:
     for job, plan in zip(jobs, plans, strict=True):
         for reference in plan:
-            yield reference_unit(job.agent_job_id, reference.value)
+            yield Unit(reference_unit(job.agent_job_id, reference.value, settings))
 
 
 def _log_skipped(agent_job_id: str, reference: JobReference, media_type: str | None) -> None:

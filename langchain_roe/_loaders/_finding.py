@@ -16,13 +16,19 @@ from langchain_roe._convert._documents import FinishedJob, Metadata, listing_met
 from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._constants import JOBS_LISTED_EVENT, MAX_SEARCH_PAGES, SERVER_COUNT_CAP
 from langchain_roe._core._exceptions import InvalidResponseError, RoeError
-from langchain_roe._core._flow import Flow
+from langchain_roe._core._flow import Flow, Report
 from langchain_roe._core._http import Call
 from langchain_roe._core._ids import canonical_job_id
 from langchain_roe._core._listing import Pager, jobs_call
 from langchain_roe._core._models import AgentJobSummary, Page
-from langchain_roe._core._waiting import Step
-from langchain_roe._loaders._units import Feed, LoadOptions, Outcome, batch_unit, single_unit
+from langchain_roe._loaders._units import (
+    Feed,
+    LoadOptions,
+    Outcome,
+    Unit,
+    batch_unit,
+    single_unit,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +66,7 @@ def listing_feed(
     pages = 0
     counted: int | None = None
     while call is not None:
-        page: Page[AgentJobSummary] = yield Step("_request", (call,))
+        page: Page[AgentJobSummary] = yield call
         pages += 1
         shrank = counted - page.count if counted is not None and page.count is not None else 0
         counted = page.count if page.count is not None else counted
@@ -77,13 +83,13 @@ def listing_feed(
                 continue
             chunk[agent_job_id] = listing_metadata(job)
             if len(chunk) >= chunk_size or not batch:
-                yield listed_unit(chunk, options, batch=batch)
+                yield Unit(listed_unit(chunk, options, batch=batch))
                 chunk = {}
-        yield Step("report", (_listed(pages, page, skipped, max(shrank, 0)),))
+        yield Report(_listed(pages, page, skipped, max(shrank, 0)))
         previous = current
         call = pager.after(call, page)
     if chunk:
-        yield listed_unit(chunk, options, batch=batch)
+        yield Unit(listed_unit(chunk, options, batch=batch))
 
 
 def search_flow(
@@ -91,7 +97,7 @@ def search_flow(
     wanted: int,
     options: LoadOptions,
     output_keys: frozenset[str] | None,
-) -> Flow[Step, list[Outcome]]:
+) -> Flow[list[Outcome]]:
     """The listing's succeeded jobs in its ranking order, loaded, until they hold `wanted` outputs.
 
     Each page's new jobs are read in one batch request; a further page is read only when the jobs
@@ -104,7 +110,7 @@ def search_flow(
     call: Call[Page[AgentJobSummary]] | None = pager.first
     pages = 0
     while call is not None and outputs < wanted and pages < MAX_SEARCH_PAGES:
-        page: Page[AgentJobSummary] = yield Step("_request", (call,))
+        page: Page[AgentJobSummary] = yield call
         pages += 1
         chosen: dict[str, Metadata] = {}
         for job in page.results:
@@ -133,7 +139,7 @@ def _kept(outcome: FinishedJob | RoeError, output_keys: frozenset[str] | None) -
 
 def listed_unit(
     jobs: dict[str, Metadata], options: LoadOptions, *, batch: bool
-) -> Flow[Step, list[Outcome]]:
+) -> Flow[list[Outcome]]:
     """Load the listed jobs and add what the listing said of each to its outputs' metadata."""
     if batch:
         outcomes = yield from batch_unit(list(jobs), options)

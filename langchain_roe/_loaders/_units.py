@@ -1,8 +1,9 @@
 """How the loader turns job ids into Documents or errors: one flow per unit of work, run sync or async.
 
-A unit is a chunk of ids on the batch path, or one id on the per-job path. Its flow yields `Step`s
-(client calls and sleeps) and returns each job's outputs or error, in job order; `run_units` and
-`arun_units` keep up to `max_concurrency` units in flight and hand back their outcomes in order.
+A unit is a chunk of ids on the batch path, or one id on the per-job path. Its flow (see `_flow`)
+yields the client's calls, sleeps and reports, and returns each job's outputs or error, in job
+order; `run_units` and `arun_units` keep up to `max_concurrency` units in flight and hand back their
+outcomes in order.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from collections import deque
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
-    Awaitable,
-    Callable,
     Generator,
     Iterator,
     Mapping,
@@ -22,20 +21,23 @@ from collections.abc import (
 )
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from langchain_core.documents.base import Blob
 
 from langchain_roe._convert._documents import FinishedJob
 from langchain_roe._core import _clock
-from langchain_roe._core import _waiting as waiting
+from langchain_roe._core._calls import load_results_flow, result_flow, statuses_flow
 from langchain_roe._core._client import RoeClient
+from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._exceptions import JobFailedError, JobNotFinishedError, RoeError
-from langchain_roe._core._flow import Flow, adrive, drive
+from langchain_roe._core._flow import Flow, Reporter, Step, aperform, perform
 from langchain_roe._core._inputs import is_file_input
 from langchain_roe._core._jobs import job_state_error
 from langchain_roe._core._models import AgentJobStatusCode, status_code
-from langchain_roe._core._waiting import Step, about, wait_flow
+from langchain_roe._core._references import reference_call, reference_flow
+from langchain_roe._core._runs import run_call, run_flow, run_many_calls, run_many_flow
+from langchain_roe._core._waiting import about, wait_flow
 
 T = TypeVar("T")
 
@@ -47,19 +49,21 @@ Outcome = tuple[str, FinishedJob | RoeError]
 class LoadOptions:
     """What the loader was asked for, as the flows need it."""
 
+    settings: RoeSettings
+    """The client's settings: where a batch answer's next page may lead."""
     wait_for_completion: bool
     wait_timeout: float
     prefer_corrected_outputs: bool
 
 
-def batch_unit(ids: list[str], options: LoadOptions) -> Flow[Step, list[Outcome]]:
+def batch_unit(ids: list[str], options: LoadOptions) -> Flow[list[Outcome]]:
     """Load a chunk of jobs through the batch endpoints."""
     deadline = _clock.monotonic() + options.wait_timeout
     outcomes: dict[str, FinishedJob | RoeError] = {}
     asking = ids
     while asking:
         try:
-            answers = yield Step("_load_results", (asking,))
+            answers = yield from load_results_flow(asking, options.settings)
         except RoeError as error:
             outcomes.update((i, about(error, i)) for i in asking)
             break
@@ -82,11 +86,13 @@ def batch_unit(ids: list[str], options: LoadOptions) -> Flow[Step, list[Outcome]
             else:
                 outcomes[agent_job_id] = state
         if failed:  # the batch answer has no error message: the statuses endpoint has it
-            outcomes.update((yield from _failures_explained(failed)))
+            outcomes.update((yield from _failures_explained(failed, options.settings)))
         if not options.wait_for_completion:
             outcomes.update(unfinished)
             break
-        settled = yield from wait_flow(list(unfinished), deadline, options.wait_timeout, batch=True)
+        settled = yield from wait_flow(
+            list(unfinished), deadline, options.wait_timeout, options.settings, batch=True
+        )
         asking = [i for i, state in settled.items() if state is None]
         outcomes.update((i, state) for i, state in settled.items() if state is not None)
     return [(i, outcomes[i]) for i in ids]
@@ -107,7 +113,7 @@ class RunOptions:
 
 def run_unit(
     positions: range, inputs: Sequence[Mapping[str, Any]], options: RunOptions
-) -> Flow[Step, list[tuple[int, FinishedJob | RoeError]]]:
+) -> Flow[list[tuple[int, FinishedJob | RoeError]]]:
     """Start the jobs for a chunk of inputs, wait for them and load them, keyed by position.
 
     Text-only inputs go in one many-inputs request; inputs with files (or a version, or metadata,
@@ -118,24 +124,23 @@ def run_unit(
     singly = options.version_id is not None or options.metadata is not None
     if singly or any(is_file_input(v) for p in positions for v in inputs[p].values()):
         for position in positions:
-            kwargs = (
-                ("version_id", options.version_id),
-                ("metadata", options.metadata),
-                ("idempotency_key", f"{options.run_key}-{position}"),
-                ("skip_cache", options.skip_cache),
+            call = run_call(
+                options.agent_id,
+                inputs[position],
+                version_id=options.version_id,
+                metadata=options.metadata,
+                idempotency_key=f"{options.run_key}-{position}",
+                skip_cache=options.skip_cache,
             )
             try:
-                started[position] = yield Step(
-                    "run_agent", (options.agent_id, inputs[position]), kwargs
-                )
+                started[position] = yield from run_flow(call)
             except RoeError as error:
                 failed[position] = error
     else:
         chunk = [inputs[p] for p in positions]
         try:
-            ids = yield Step(
-                "run_agent_many", (options.agent_id, chunk), (("skip_cache", options.skip_cache),)
-            )
+            calls = run_many_calls(options.agent_id, chunk, skip_cache=options.skip_cache)
+            ids = yield from run_many_flow(calls)
         except RoeError as error:
             failed.update((p, error) for p in positions)
         else:
@@ -151,17 +156,17 @@ def run_unit(
     return [(position, outcomes[position]) for position in positions]
 
 
-def single_unit(agent_job_id: str, options: LoadOptions) -> Flow[Step, list[Outcome]]:
+def single_unit(agent_job_id: str, options: LoadOptions) -> Flow[list[Outcome]]:
     """Load one job through `GET .../result/`."""
     deadline = _clock.monotonic() + options.wait_timeout
     while True:
         try:
-            result = yield Step("get_result", (agent_job_id,))
+            result = yield from result_flow(agent_job_id)
         except JobNotFinishedError as error:
             if not options.wait_for_completion:
                 return [(agent_job_id, error)]
             settled = yield from wait_flow(
-                [agent_job_id], deadline, options.wait_timeout, batch=False
+                [agent_job_id], deadline, options.wait_timeout, options.settings, batch=False
             )
             state = settled[agent_job_id]
             if state is not None:
@@ -172,19 +177,20 @@ def single_unit(agent_job_id: str, options: LoadOptions) -> Flow[Step, list[Outc
             return [(agent_job_id, FinishedJob.from_result(agent_job_id, result))]
 
 
-def reference_unit(agent_job_id: str, reference: str) -> Flow[Step, Blob | RoeError]:
+def reference_unit(
+    agent_job_id: str, reference: str, settings: RoeSettings
+) -> Flow[Blob | RoeError]:
     """Fetch one reference a job cites; its error, if it fails, instead of raising."""
     try:
-        blob: Blob = yield Step("get_reference", (agent_job_id, reference))
+        return (yield from reference_flow(reference_call(agent_job_id, reference, settings)))
     except RoeError as error:
         return error
-    return blob
 
 
-def _failures_explained(ids: list[str]) -> Flow[Step, dict[str, RoeError]]:
+def _failures_explained(ids: list[str], settings: RoeSettings) -> Flow[dict[str, RoeError]]:
     """Failed jobs' errors with the server's message, read from the statuses endpoint."""
     try:
-        statuses = yield Step("get_statuses", (ids,))
+        statuses = yield from statuses_flow(ids, settings)
     except RoeError:
         statuses = {}
     explained: dict[str, RoeError] = {}
@@ -203,17 +209,26 @@ def _failures_explained(ids: list[str]) -> Flow[Step, dict[str, RoeError]]:
 # Running units: sync through a thread pool, async as tasks; outcomes come back in unit order.
 
 
-def _drive_until(stop: threading.Event, unit: Flow[Step, T], perform: Callable[[Step], Any]) -> T:
+def _drive_until(
+    stop: threading.Event, unit: Flow[T], client: RoeClient, report: Reporter | None
+) -> T:
     with _clock.stopped_by(stop):
-        return drive(unit, perform)
+        return client._drive(unit, report)
+
+
+@dataclass(frozen=True, slots=True)
+class Unit(Generic[T]):
+    """A unit of work a feed hands the runner, to run alongside the others in flight."""
+
+    flow: Flow[T]
 
 
 #: What a loader hands the runners: its units of work, with the steps that find them between
 #: (a listing's pages, performed on the caller's thread or task as the units are wanted).
-Feed = Generator[Step | Flow[Step, T], Any, None]
+Feed = Generator[Step | Unit[T], Any, None]
 
 
-def _units(feed: Feed[T], perform: Callable[[Step], Any]) -> Iterator[Flow[Step, T]]:
+def _units(feed: Feed[T], client: RoeClient, report: Reporter | None) -> Iterator[Flow[T]]:
     """The units a feed yields, each step it yields between them performed and answered."""
     answer = None
     while True:
@@ -221,16 +236,16 @@ def _units(feed: Feed[T], perform: Callable[[Step], Any]) -> Iterator[Flow[Step,
             item = feed.send(answer)
         except StopIteration:
             return
-        if isinstance(item, Step):
-            answer = perform(item)
-        else:
+        if isinstance(item, Unit):
             answer = None
-            yield item
+            yield item.flow
+        else:
+            answer = perform(item, client._request, report)
 
 
 async def _aunits(
-    feed: Feed[T], perform: Callable[[Step], Awaitable[Any]]
-) -> AsyncIterator[Flow[Step, T]]:
+    feed: Feed[T], client: RoeClient, report: Reporter | None
+) -> AsyncIterator[Flow[T]]:
     """Async `_units`."""
     answer = None
     while True:
@@ -238,18 +253,18 @@ async def _aunits(
             item = feed.send(answer)
         except StopIteration:
             return
-        if isinstance(item, Step):
-            answer = await perform(item)
-        else:
+        if isinstance(item, Unit):
             answer = None
-            yield item
+            yield item.flow
+        else:
+            answer = await aperform(item, client._arequest, report)
 
 
 def run_units(
     client: RoeClient,
     feed: Feed[T],
     max_concurrency: int,
-    report: Callable[[dict[str, Any]], None] | None = None,
+    report: Reporter | None = None,
 ) -> Generator[T, None, None]:
     """Drive units with at most `max_concurrency` in flight; yield their results in order.
 
@@ -261,13 +276,12 @@ def run_units(
     running ones stop at their next sleep or request, and only a request already on the wire is
     let finish (within its timeout) in its thread.
     """
-    perform = waiting.perform(client, report)
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_concurrency, thread_name_prefix="langchain-roe")
     window: deque[Any] = deque()
     try:
-        for unit in _units(feed, perform):
-            window.append(pool.submit(_drive_until, stop, unit, perform))
+        for unit in _units(feed, client, report):
+            window.append(pool.submit(_drive_until, stop, unit, client, report))
             if len(window) >= max_concurrency:
                 yield window.popleft().result()
         while window:
@@ -281,14 +295,13 @@ async def arun_units(
     client: RoeClient,
     feed: Feed[T],
     max_concurrency: int,
-    report: Callable[[dict[str, Any]], None] | None = None,
+    report: Reporter | None = None,
 ) -> AsyncGenerator[T, None]:
     """Async `run_units`: the units run as tasks on the running loop."""
-    perform = waiting.aperform(client, report)
     window: deque[asyncio.Task[T]] = deque()
     try:
-        async for unit in _aunits(feed, perform):
-            window.append(asyncio.ensure_future(adrive(unit, perform)))
+        async for unit in _aunits(feed, client, report):
+            window.append(asyncio.ensure_future(client._adrive(unit, report)))
             if len(window) >= max_concurrency:
                 yield await window.popleft()
         while window:

@@ -23,8 +23,9 @@ from pydantic import BaseModel, Field, create_model
 from langchain_roe._convert._agent_text import error_text, result_artifact, result_text
 from langchain_roe._convert._documents import FinishedJob
 from langchain_roe._core import _clock
+from langchain_roe._core._calls import result_flow
 from langchain_roe._core._client import RoeClient, build_client
-from langchain_roe._core._config import SETTING_ENV_VARS
+from langchain_roe._core._config import SETTING_ENV_VARS, RoeSettings
 from langchain_roe._core._constants import (
     DEFAULT_RUN_WAIT_TIMEOUT,
     IDEMPOTENCY_KEY_PREFIX,
@@ -39,10 +40,11 @@ from langchain_roe._core._exceptions import (
     NotFoundError,
     RoeError,
 )
-from langchain_roe._core._flow import Flow, adrive, drive
+from langchain_roe._core._flow import Flow, Report
 from langchain_roe._core._ids import canonical_uuid
 from langchain_roe._core._models import AgentInputDefinition, AgentJobResult, AgentVersion
-from langchain_roe._core._waiting import Step, aperform, perform, wait_flow
+from langchain_roe._core._runs import run_call, run_flow
+from langchain_roe._core._waiting import wait_flow
 from langchain_roe._tools._base import FOR_THE_DEVELOPER, RoeTool, resolve_run_annotations
 
 #: The id of the tool call being run (set by `run`/`arun`, read by `_run`/`_arun`).
@@ -200,7 +202,7 @@ class RoeRunAgentTool(RoeTool):
     ) -> tuple[str, dict[str, Any]]:
         flow = self._flow(inputs)
         try:
-            outcome = drive(flow, perform(self.client, _stream_writer()))
+            outcome = self.client._drive(flow, _stream_writer())
         except RoeError as error:
             raise self._refusal(error) from error
         return self._respond(*outcome)
@@ -210,15 +212,16 @@ class RoeRunAgentTool(RoeTool):
     ) -> tuple[str, dict[str, Any]]:
         flow = self._flow(inputs)
         try:
-            outcome = await adrive(flow, aperform(self.client, _stream_writer()))
+            outcome = await self.client._adrive(flow, _stream_writer())
         except RoeError as error:
             raise self._refusal(error) from error
         return self._respond(*outcome)
 
-    def _flow(self, arguments: dict[str, Any]) -> Flow[Step, tuple[str, AgentJobResult | RoeError]]:
+    def _flow(self, arguments: dict[str, Any]) -> Flow[tuple[str, AgentJobResult | RoeError]]:
         inputs = self._inputs(arguments)
         key = idempotency_key(self.agent_id, _TOOL_CALL_ID.get())
         return run_and_read_flow(
+            self.client.settings,
             self.agent_id,
             inputs,
             version_id=self.version_id,
@@ -281,6 +284,7 @@ def _remake_run_tool(cls: type[RoeRunAgentTool], given: dict[str, Any]) -> RoeRu
 
 
 def run_and_read_flow(
+    settings: RoeSettings,
     agent_id: str,
     inputs: dict[str, Any],
     *,
@@ -288,25 +292,24 @@ def run_and_read_flow(
     idempotency_key: str,
     skip_cache: bool,
     wait_timeout: float,
-) -> Flow[Step, tuple[str, AgentJobResult | RoeError]]:
+) -> Flow[tuple[str, AgentJobResult | RoeError]]:
     """Start a job, wait for it, read it. Errors starting it raise; later ones are the outcome."""
-    agent_job_id: str = yield Step(
-        "run_agent",
-        (agent_id, inputs),
-        (
-            ("version_id", version_id),
-            ("idempotency_key", idempotency_key),
-            ("skip_cache", skip_cache),
-        ),
+    call = run_call(
+        agent_id,
+        inputs,
+        version_id=version_id,
+        idempotency_key=idempotency_key,
+        skip_cache=skip_cache,
     )
-    yield Step("report", ({"event": JOB_STARTED_EVENT, "agent_job_id": agent_job_id},))
+    agent_job_id = yield from run_flow(call)
+    yield Report({"event": JOB_STARTED_EVENT, "agent_job_id": agent_job_id})
     deadline = _clock.monotonic() + wait_timeout
-    settled = yield from wait_flow([agent_job_id], deadline, wait_timeout, batch=False)
+    settled = yield from wait_flow([agent_job_id], deadline, wait_timeout, settings, batch=False)
     state = settled[agent_job_id]
     if state is not None:
         return agent_job_id, state
     try:
-        result: AgentJobResult = yield Step("get_result", (agent_job_id,))
+        result = yield from result_flow(agent_job_id)
     except RoeError as error:
         return agent_job_id, error
     return agent_job_id, result
