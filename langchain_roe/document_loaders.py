@@ -6,13 +6,14 @@ import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from langchain_core.document_loaders import BaseBlobParser
 
 from langchain_roe._convert._documents import FinishedJob, check_output_keys
 from langchain_roe._core._calls import chunked
 from langchain_roe._core._client import RoeClient
+from langchain_roe._core._config import ClientSettings
 from langchain_roe._core._constants import (
     DEFAULT_JOBS_PAGE_SIZE,
     DEFAULT_MAX_CONCURRENCY,
@@ -75,15 +76,7 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
 
     Args:
         agent_job_ids: One job id, or a sequence of them. Repeats (compared as UUIDs) load once.
-        api_key: Organization API key (`ROE_API_KEY`).
-        organization_id: Organization UUID (`ROE_ORGANIZATION_ID`).
-        base_url: API root (`ROE_BASE_URL`).
-        timeout: Seconds one attempt of a request may take in all (`ROE_TIMEOUT`).
-        max_retries: Retries per request (`ROE_MAX_RETRIES`).
-        max_response_bytes: Largest answer body read (`ROE_MAX_RESPONSE_BYTES`).
-        allow_insecure_http: Allow `http://` off loopback (`ROE_ALLOW_INSECURE_HTTP`).
-        max_reference_bytes: Largest reference file read (`ROE_MAX_REFERENCE_BYTES`).
-        client: A ready `RoeClient`, instead of the settings above.
+        client: A ready `RoeClient`, instead of client settings.
         output_keys: Load only the outputs with these keys.
         max_concurrency: Requests in flight at once.
         use_batch_endpoint: Ask for up to `batch_size` jobs per request (`POST .../results/`); off,
@@ -104,6 +97,7 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
             fails is recorded in `failures` under its job, whose outputs still load.
         reference_parser: A LangChain `BaseBlobParser` for references that are not text (a PDF
             or image parser of your choice).
+        **settings: The client settings, as `RoeClient` takes them (`ClientSettings`).
 
     Raises:
         ValueError: An id is not a UUID, there are none, or an option is out of range; raised here,
@@ -116,14 +110,6 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         self,
         agent_job_ids: str | uuid.UUID | Sequence[str | uuid.UUID],
         *,
-        api_key: str | None = None,
-        organization_id: str | None = None,
-        base_url: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        max_response_bytes: int | None = None,
-        allow_insecure_http: bool | None = None,
-        max_reference_bytes: int | None = None,
         client: RoeClient | None = None,
         output_keys: str | Sequence[str] | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
@@ -136,6 +122,7 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         show_progress: bool = False,
         load_references: bool = False,
         reference_parser: BaseBlobParser | None = None,
+        **settings: Unpack[ClientSettings],
     ) -> None:
         given: Iterable[object] = (
             [agent_job_ids] if isinstance(agent_job_ids, str | uuid.UUID) else agent_job_ids
@@ -156,14 +143,7 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
             show_progress=show_progress,
             load_references=load_references,
             reference_parser=reference_parser,
-            api_key=api_key,
-            organization_id=organization_id,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            max_response_bytes=max_response_bytes,
-            allow_insecure_http=allow_insecure_http,
-            max_reference_bytes=max_reference_bytes,
+            **settings,
         )
         self.options = LoadOptions(
             settings=self.client.settings,
@@ -302,7 +282,8 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
         show_progress: A progress bar over inputs (needs `tqdm`).
         load_references: As `RoeAgentJobResultLoader`'s: the files each output cites, after it.
         reference_parser: As `RoeAgentJobResultLoader`'s.
-        client: A ready `RoeClient`; else the settings below, as `RoeClient` takes them.
+        client: A ready `RoeClient`, instead of client settings.
+        **settings: The client settings, as `RoeClient` takes them (`ClientSettings`).
 
     Starting jobs costs credits: a request that may have started jobs is never repeated without
     its idempotency key; a chunk whose outcome is unknown fails its inputs with a
@@ -329,14 +310,7 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
         load_references: bool = False,
         reference_parser: BaseBlobParser | None = None,
         client: RoeClient | None = None,
-        api_key: str | None = None,
-        organization_id: str | None = None,
-        base_url: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        max_response_bytes: int | None = None,
-        allow_insecure_http: bool | None = None,
-        max_reference_bytes: int | None = None,
+        **settings: Unpack[ClientSettings],
     ) -> None:
         self.agent_id = canonical_uuid(agent_id, "agent_id")
         self.version_id = None if version_id is None else canonical_uuid(version_id, "version_id")
@@ -358,14 +332,7 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
             show_progress=show_progress,
             load_references=load_references,
             reference_parser=reference_parser,
-            api_key=api_key,
-            organization_id=organization_id,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            max_response_bytes=max_response_bytes,
-            allow_insecure_http=allow_insecure_http,
-            max_reference_bytes=max_reference_bytes,
+            **settings,
         )
         self.failures: dict[int, RoeError] = {}
         """Each input of the last load that produced no outputs, by position, with why."""

@@ -8,8 +8,7 @@ from typing import Any
 from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import ConfigDict
 
-from langchain_roe._core._client import RoeClient, build_client
-from langchain_roe._core._config import SETTING_ENV_VARS
+from langchain_roe._core._client import RoeClient, client_from
 from langchain_roe._core._ids import canonical_uuid
 from langchain_roe.tools import RoeAgentJobResultTool, RoeReadJobReferenceTool, RoeRunAgentTool
 
@@ -44,7 +43,7 @@ class RoeToolkit(BaseToolkit):
         `options`: client settings when no `client` is given, and the run tools' options
         (`wait_timeout`, `max_output_chars`, `skip_cache`). All tools share one client.
         """
-        client, options = _shared_client(client, options)
+        client = client_from(client, options)
         runs = [RoeRunAgentTool.from_agent(i, client=client, **options) for i in _ids(agent_ids)]
         return cls(tools=[*runs, *_reading_tools(client, options)])
 
@@ -53,7 +52,7 @@ class RoeToolkit(BaseToolkit):
         cls, agent_ids: Iterable[str] | str, *, client: RoeClient | None = None, **options: Any
     ) -> RoeToolkit:
         """Async `from_agents`."""
-        client, options = _shared_client(client, options)
+        client = client_from(client, options)
         runs = [
             await RoeRunAgentTool.afrom_agent(i, client=client, **options) for i in _ids(agent_ids)
         ]
@@ -67,13 +66,6 @@ def _ids(agent_ids: Iterable[str] | str) -> list[str]:
         msg = "agent_ids is empty: give at least one agent id"
         raise ValueError(msg)
     return [canonical_uuid(agent_id, "agent_id") for agent_id in given]
-
-
-def _shared_client(
-    client: RoeClient | None, options: dict[str, Any]
-) -> tuple[RoeClient, dict[str, Any]]:
-    settings = {name: options.pop(name) for name in list(options) if name in SETTING_ENV_VARS}
-    return build_client(client, **settings), options
 
 
 def _reading_tools(client: RoeClient, options: dict[str, Any]) -> list[BaseTool]:

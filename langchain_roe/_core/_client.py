@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, Unpack
 
 import httpx
 from langchain_core.documents.base import Blob
@@ -20,7 +18,7 @@ from langchain_roe._core._calls import (
     status_flow,
     statuses_flow,
 )
-from langchain_roe._core._config import RoeSettings
+from langchain_roe._core._config import SETTING_ENV_VARS, ClientSettings, RoeSettings
 from langchain_roe._core._deadline import WATCHDOG, Deadline, SocketGuard
 from langchain_roe._core._exceptions import ConfigurationError, RoeError
 from langchain_roe._core._flow import Flow, Reporter, adrive, drive
@@ -32,13 +30,12 @@ from langchain_roe._core._http import (
     transport_error,
 )
 from langchain_roe._core._ids import canonical_job_id, unique_job_ids
-from langchain_roe._core._listing import Pager, job_filters, jobs_call
+from langchain_roe._core._listing import JobFilters, Pager, job_filters, jobs_call
 from langchain_roe._core._models import (
     Agent,
     AgentJobResult,
     AgentJobResultItem,
     AgentJobStatus,
-    AgentJobStatusCode,
     AgentJobStatusItem,
     AgentJobSummary,
     AgentVersion,
@@ -64,9 +61,6 @@ from langchain_roe._core._runs import (
 )
 
 T = TypeVar("T")
-
-#: The job listing's filters: `list_jobs` and `alist_jobs` take each of them by this name.
-_JOB_FILTERS = tuple(inspect.signature(job_filters).parameters)
 
 
 class RoeClient:
@@ -94,17 +88,10 @@ class RoeClient:
         ```
 
     Args:
-        api_key: Organization API key (`ROE_API_KEY`); a `Bearer ` prefix is removed.
-        organization_id: Organization UUID (`ROE_ORGANIZATION_ID`), sent only when set.
-        base_url: API root (`ROE_BASE_URL`), default `https://api.roe-ai.com`.
-        timeout: Seconds one attempt may take in all (`ROE_TIMEOUT`), default 60.
-        max_retries: Retries after the first attempt (`ROE_MAX_RETRIES`), default 3; 0 for none.
-        max_response_bytes: Largest body read, after decompression (`ROE_MAX_RESPONSE_BYTES`),
-            default 256 MiB.
-        allow_insecure_http: Allow `http://` to a host that is not loopback
-            (`ROE_ALLOW_INSECURE_HTTP`), default False: the key would travel in clear text.
-        max_reference_bytes: Largest reference file read by `get_reference`
-            (`ROE_MAX_REFERENCE_BYTES`), default 32 MiB.
+        **settings: The client settings (`ClientSettings`): `api_key`, `organization_id`,
+            `base_url`, `timeout`, `max_retries`, `max_response_bytes`, `allow_insecure_http`,
+            `max_reference_bytes`; each is a field of `RoeSettings`, which says its variable,
+            default and checks (the README's Configuration table lists them).
         http_client: An `httpx.Client` of your own (proxies, mTLS, tests); you close it.
         async_http_client: An `httpx.AsyncClient` of your own; you close it.
     """
@@ -112,27 +99,11 @@ class RoeClient:
     def __init__(
         self,
         *,
-        api_key: str | None = None,
-        organization_id: str | None = None,
-        base_url: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        max_response_bytes: int | None = None,
-        allow_insecure_http: bool | None = None,
-        max_reference_bytes: int | None = None,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
+        **settings: Unpack[ClientSettings],
     ) -> None:
-        self.settings = RoeSettings.resolve(
-            api_key=api_key,
-            organization_id=organization_id,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            max_response_bytes=max_response_bytes,
-            allow_insecure_http=allow_insecure_http,
-            max_reference_bytes=max_reference_bytes,
-        )
+        self.settings = RoeSettings.resolve(**settings)
         self._retry = RetryPolicy(self.settings.max_retries)
         self._pools = Pools(http_client, async_http_client)
 
@@ -234,17 +205,7 @@ class RoeClient:
     def list_jobs(
         self,
         agent_id: str,
-        *,
-        created_from: datetime | str | None = None,
-        created_to: datetime | str | None = None,
-        status: AgentJobStatusCode | int | None = None,
-        version_name: str | None = None,
-        metadata: Mapping[str, str] | str | None = None,
-        search: str | None = None,
-        semantic_string: str | None = None,
-        ordering: str | Sequence[str] | None = None,
-        page_size: int | None = None,
-        limit: int | None = None,
+        **filters: Unpack[JobFilters],
     ) -> Iterator[AgentJobSummary]:
         """Yield an agent's jobs as summaries, page by page (`GET /v1/agents/{agent_id}/jobs/`).
 
@@ -272,32 +233,18 @@ class RoeClient:
             InvalidResponseError: A page that does not match the spec, or pages that leave the
                 configured host, never end or come back on themselves.
         """
-        return self._items(self._jobs_pager(agent_id, locals()))
+        return self._items(self._jobs_pager(agent_id, filters))
 
     def alist_jobs(
         self,
         agent_id: str,
-        *,
-        created_from: datetime | str | None = None,
-        created_to: datetime | str | None = None,
-        status: AgentJobStatusCode | int | None = None,
-        version_name: str | None = None,
-        metadata: Mapping[str, str] | str | None = None,
-        search: str | None = None,
-        semantic_string: str | None = None,
-        ordering: str | Sequence[str] | None = None,
-        page_size: int | None = None,
-        limit: int | None = None,
+        **filters: Unpack[JobFilters],
     ) -> AsyncIterator[AgentJobSummary]:
         """Async `list_jobs`: an async iterator (`async for job in client.alist_jobs(...)`)."""
-        return self._aitems(self._jobs_pager(agent_id, locals()))
+        return self._aitems(self._jobs_pager(agent_id, filters))
 
-    def _jobs_pager(self, agent_id: str, arguments: Mapping[str, Any]) -> Pager[AgentJobSummary]:
-        """The pager of a `list_jobs` call, from its arguments (`locals()` at its start).
-
-        Every filter is checked here, before any request.
-        """
-        filters = {name: arguments[name] for name in _JOB_FILTERS}
+    def _jobs_pager(self, agent_id: str, filters: JobFilters) -> Pager[AgentJobSummary]:
+        """The pager of a `list_jobs` call; every filter is checked here, before any request."""
         return Pager(jobs_call(agent_id, job_filters(**filters)), self.settings)
 
     def _items(self, pager: Pager[T]) -> Iterator[T]:
@@ -600,3 +547,9 @@ def build_client(client: RoeClient | None = None, **settings: Any) -> RoeClient:
         msg = f"pass either client=... or client settings ({', '.join(given)}), not both"
         raise ConfigurationError(msg)
     return client
+
+
+def client_from(client: RoeClient | None, options: dict[str, Any]) -> RoeClient:
+    """`build_client` from a surface's options: the client settings among them are taken out."""
+    settings = {name: options.pop(name) for name in list(options) if name in SETTING_ENV_VARS}
+    return build_client(client, **settings)

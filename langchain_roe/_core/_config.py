@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import uuid
-from typing import Any, Self
+from typing import Any, Self, TypedDict
 
 import httpx
 from pydantic import (
@@ -51,6 +51,24 @@ SETTING_ENV_VARS: dict[str, str] = {
     "allow_insecure_http": ENV_ALLOW_INSECURE_HTTP,
     "max_reference_bytes": ENV_MAX_REFERENCE_BYTES,
 }
+
+
+class ClientSettings(TypedDict, total=False):
+    """The client settings as keyword arguments, as `RoeClient`, the loaders and the toolkit take them.
+
+    The names and meanings are `RoeSettings`' (the one definition: types, defaults, checks and
+    environment variables); this is its typed keyword view, which Python's typing cannot derive
+    from a model. A test fails if the two drift apart. None means not given.
+    """
+
+    api_key: str | None
+    organization_id: str | None
+    base_url: str | None
+    timeout: float | None
+    max_retries: int | None
+    max_response_bytes: int | None
+    allow_insecure_http: bool | None
+    max_reference_bytes: int | None
 
 
 class RoeSettings(BaseModel):

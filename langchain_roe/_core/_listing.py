@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, TypedDict, TypeVar, Unpack
 from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter
@@ -52,19 +52,25 @@ def jobs_call(agent_id: str, params: Mapping[str, str]) -> Call[Page[AgentJobSum
     return Call("GET", path, _JOBS, params=dict(params))
 
 
-def job_filters(
-    *,
-    created_from: When | None = None,
-    created_to: When | None = None,
-    status: AgentJobStatusCode | int | None = None,
-    version_name: str | None = None,
-    metadata: Mapping[str, str] | str | None = None,
-    search: str | None = None,
-    semantic_string: str | None = None,
-    ordering: str | Sequence[str] | None = None,
-    page_size: int | None = None,
-    limit: int | None = None,
-) -> dict[str, str]:
+class JobFilters(TypedDict, total=False):
+    """The job listing's filters, as `list_jobs`, `alist_jobs` and `job_filters` take them.
+
+    None means not given. What each filter means: `RoeClient.list_jobs`.
+    """
+
+    created_from: When | None
+    created_to: When | None
+    status: AgentJobStatusCode | int | None
+    version_name: str | None
+    metadata: Mapping[str, str] | str | None
+    search: str | None
+    semantic_string: str | None
+    ordering: str | Sequence[str] | None
+    page_size: int | None
+    limit: int | None
+
+
+def job_filters(**filters: Unpack[JobFilters]) -> dict[str, str]:
     """The job listing's query parameters, each checked.
 
     `metadata` as a mapping is sent as a JSON object (the spec says only "a string": the encoding
@@ -74,10 +80,21 @@ def job_filters(
         ValueError: A time without a time zone or that does not parse, `created_from` after
             `created_to`, a status the API does not number, an empty text filter, an ordering the
             spec does not list, or a page size or limit out of range; the message names the filter.
+        TypeError: A filter the listing does not have.
     """
+    unknown = sorted(set(filters) - JobFilters.__optional_keys__)
+    if unknown:
+        msg = f"the job listing has no filter {', '.join(unknown)}"
+        raise TypeError(msg)
+    status, metadata = filters.get("status"), filters.get("metadata")
+    ordering, page_size, limit = (
+        filters.get("ordering"),
+        filters.get("page_size"),
+        filters.get("limit"),
+    )
     params: dict[str, str] = {}
-    start = _when(created_from, CREATED_FROM_PARAM)
-    end = _when(created_to, CREATED_TO_PARAM)
+    start = _when(filters.get("created_from"), CREATED_FROM_PARAM)
+    end = _when(filters.get("created_to"), CREATED_TO_PARAM)
     if start is not None and end is not None and start > end:
         msg = f"created_from ({start.isoformat()}) is after created_to ({end.isoformat()})"
         raise ValueError(msg)
@@ -88,9 +105,9 @@ def job_filters(
     if status is not None:
         params[STATUS_CODE_PARAM] = str(_status(status))
     for name, text in (
-        (VERSION_NAME_PARAM, version_name),
-        (SEARCH_PARAM, search),
-        (SEMANTIC_STRING_PARAM, semantic_string),
+        (VERSION_NAME_PARAM, filters.get("version_name")),
+        (SEARCH_PARAM, filters.get("search")),
+        (SEMANTIC_STRING_PARAM, filters.get("semantic_string")),
     ):
         if text is not None:
             params[name] = _text(text, name)

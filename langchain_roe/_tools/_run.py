@@ -24,7 +24,7 @@ from langchain_roe._convert._agent_text import error_text, result_artifact, resu
 from langchain_roe._convert._documents import FinishedJob
 from langchain_roe._core import _clock
 from langchain_roe._core._calls import result_flow
-from langchain_roe._core._client import RoeClient, build_client
+from langchain_roe._core._client import RoeClient, client_from
 from langchain_roe._core._config import SETTING_ENV_VARS, RoeSettings
 from langchain_roe._core._constants import (
     DEFAULT_RUN_WAIT_TIMEOUT,
@@ -141,7 +141,7 @@ class RoeRunAgentTool(RoeTool):
         `options` are the tool's other fields: `wait_timeout`, `max_output_chars`, `skip_cache`,
         `name`, `description`, and client settings when no `client` is given.
         """
-        client = _client(client, options)
+        client = client_from(client, options)
         return cls._from_version(
             client.get_agent_version(agent_id, version_id), agent_id, version_id, client, options
         )
@@ -156,7 +156,7 @@ class RoeRunAgentTool(RoeTool):
         **options: Any,
     ) -> RoeRunAgentTool:
         """Async `from_agent`."""
-        client = _client(client, options)
+        client = client_from(client, options)
         version = await client.aget_agent_version(agent_id, version_id)
         return cls._from_version(version, agent_id, version_id, client, options)
 
@@ -367,11 +367,6 @@ def _is_file(definition: AgentInputDefinition) -> bool:
     """Whether the input is a file (anything but text; a URL input is text)."""
     data_type = definition.data_type.lower()
     return not (data_type.startswith("text/") or "url" in data_type or data_type.endswith("json"))
-
-
-def _client(client: RoeClient | None, options: dict[str, Any]) -> RoeClient:
-    settings = {name: options.pop(name) for name in list(options) if name in SETTING_ENV_VARS}
-    return build_client(client, **settings)
 
 
 def _stream_writer() -> Callable[[Any], None] | None:

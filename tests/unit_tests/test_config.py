@@ -109,3 +109,37 @@ def test_errors_pickle_with_their_fields() -> None:
         {"a": 1},
     )
     assert str(copy) == str(error)
+
+
+def test_every_surface_takes_the_settings_of_the_one_definition() -> None:
+    """`RoeSettings` defines the settings; each surface's spelling of them is pinned to it."""
+    import inspect
+    import typing
+
+    from langchain_roe import RoeAgentJobResultLoader, RoeAgentRunLoader, RoeClient
+    from langchain_roe._core._config import SETTING_ENV_VARS, ClientSettings
+    from langchain_roe._settings_fields import RoeSettingsFields
+
+    names = set(RoeSettings.model_fields)
+    assert set(SETTING_ENV_VARS) == names
+    assert set(ClientSettings.__annotations__) == names
+    fields = set(RoeSettingsFields.model_fields) - {"client"}
+    assert fields == names
+    hints = typing.get_type_hints(ClientSettings)
+    for name in names:
+        # the keyword view takes the model's type, or None for "not given"
+        model_type = RoeSettings.model_fields[name].annotation
+        given = set(typing.get_args(hints[name])) - {type(None)}
+        model = set(typing.get_args(model_type) or (model_type,)) - {type(None)}
+        assert {t.__name__ for t in given} == {
+            "str" if t.__name__ == "SecretStr" else t.__name__ for t in model
+        }, name
+    for function in (
+        RoeClient.__init__,
+        RoeAgentJobResultLoader.__init__,
+        RoeAgentRunLoader.__init__,
+    ):
+        parameters = inspect.signature(function).parameters
+        assert not names & set(parameters), function  # not spelled out again
+        (settings,) = [p for p in parameters.values() if p.kind is p.VAR_KEYWORD]
+        assert typing.get_args(typing.get_type_hints(function)[settings.name]) == (ClientSettings,)

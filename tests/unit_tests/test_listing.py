@@ -240,10 +240,35 @@ def test_a_summary_without_an_id_makes_the_page_invalid(mode: str) -> None:
 
 
 def test_list_jobs_takes_exactly_the_listings_filters() -> None:
-    """`list_jobs` hands its arguments to `job_filters` by name: the two must not drift apart."""
+    """`list_jobs`, `alist_jobs` and `job_filters` take their filters from one typed definition."""
     import inspect
+    import typing
 
-    filters = list(inspect.signature(job_filters).parameters)
-    for method in (RoeClient.list_jobs, RoeClient.alist_jobs):
-        taken = [p for p in inspect.signature(method).parameters if p not in ("self", "agent_id")]
-        assert taken == filters
+    from langchain_roe._core._listing import JobFilters
+
+    for function in (RoeClient.list_jobs, RoeClient.alist_jobs, job_filters):
+        (filters,) = [
+            p for p in inspect.signature(function).parameters.values() if p.kind is p.VAR_KEYWORD
+        ]
+        assert typing.get_args(typing.get_type_hints(function)[filters.name]) == (JobFilters,)
+    assert set(JobFilters.__annotations__) == {
+        "created_from",
+        "created_to",
+        "status",
+        "version_name",
+        "metadata",
+        "search",
+        "semantic_string",
+        "ordering",
+        "page_size",
+        "limit",
+    }
+
+
+def test_a_filter_the_listing_lacks_is_refused_before_any_request(mode: str) -> None:
+    script = Script([])
+    client = mock_client(script)
+    listing = client.list_jobs if mode == "sync" else client.alist_jobs
+    with pytest.raises(TypeError, match="no filter crated_from"):
+        listing(AGENT, crated_from="2026-01-01T00:00:00Z")  # type: ignore[call-arg]
+    assert script.requests == []
