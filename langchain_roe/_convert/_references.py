@@ -34,9 +34,15 @@ if TYPE_CHECKING:
 __all__ = ["JobReference", "find_references"]
 
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-_REFERENCE_URL = re.compile(
-    rf"https?://[^\s\"'<>]+?/v1/agents/jobs/{_UUID}/references/(?P<resource_id>[^/\s\"'<>?#]+)/?"
-)
+#: A reference URL is `https?://<host...>/v1/agents/jobs/<id>/references/<resource id>/?`, all of
+#: it free of whitespace, quotes and angle brackets ("stop" characters); its host is as short as can
+#: be.
+#: Found from its fixed path (`_PATH`) and then its scheme (`_SCHEME`), never by a lazy run from
+#: every `http`: each character is looked at a bounded number of times.
+_SCHEME = re.compile(r"https?://")
+_PATH = re.compile(rf"/v1/agents/jobs/{_UUID}/references/(?P<resource_id>[^/\s\"'<>?#]+)/?")
+#: Up to the last character before `endpos` that no URL holds (greedy, so one pass back).
+_LAST_STOP = re.compile(r"[\s\S]*[\s\"'<>]")
 _ARTIFACT_KEY = re.compile(rf"agent-job-{_UUID}/[^\s\"'<>]+")
 _NAMESPACE = uuid.UUID(DOCUMENT_ID_NAMESPACE)
 #: What every citation holds somewhere in its output's value: a URL's path, a key's prefix or an
@@ -115,11 +121,44 @@ def _cited(output: Output) -> Iterator[tuple[Literal["reference", "artifact"], s
 
 def _in_text(text: str) -> Iterator[tuple[Literal["reference", "artifact"], str, str | None]]:
     if "/references/" in text:
-        for match in _REFERENCE_URL.finditer(text):
-            yield "reference", match.group(0), match["resource_id"]
+        for url, resource_id in _reference_urls(text):
+            yield "reference", url, resource_id
     if "agent-job-" in text:
         for match in _ARTIFACT_KEY.finditer(text):
             yield "artifact", match.group(0).rstrip(".,;:)]}"), None
+
+
+def _reference_urls(text: str) -> Iterator[tuple[str, str]]:
+    """The reference URLs in `text` and their resource ids, left to right, in linear time.
+
+    The same URLs a left-to-right search for scheme, shortest host and `_PATH` finds, found from
+    the path: a path is cited when the first scheme at or after both the end of the last URL found
+    and the last stop character before the path ends before the path (leaving a host of at least one
+    character). Path, scheme and stop searches each only move forward, so each character is read a
+    bounded number of times.
+    """
+    end = 0  # where the last URL found ends: the next one starts at or after it
+    scheme: re.Match[str] | None = None  # the first scheme at or after `end` and the last stop
+    scanned, stop = 0, -1  # text[:scanned] is searched for stops; the last of them is at `stop`
+    path = _PATH.search(text)
+    while path is not None:
+        at = path.start()
+        if scanned < at:
+            last = _LAST_STOP.match(text, scanned, at)
+            if last is not None:
+                stop = last.end() - 1
+            scanned = at
+        start = max(end, stop + 1)
+        if scheme is None or scheme.start() < start:
+            scheme = _SCHEME.search(text, start)
+            if scheme is None:
+                return  # no scheme from here on: no later path is a URL
+        if scheme.end() < at:
+            yield text[scheme.start() : path.end()], path["resource_id"]
+            end = path.end()
+            path = _PATH.search(text, end)
+        else:
+            path = _PATH.search(text, at + 1)
 
 
 def _json(value: str) -> Any:
