@@ -10,7 +10,7 @@ RUN := $(UV) run --locked --no-sync
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: all install test lint format typecheck pytest demo record bench clean
+.PHONY: all install test lint format typecheck pytest demo record bench walks clean
 
 all: test
 
@@ -52,6 +52,10 @@ bench: install
 	$(RUN) python -m benchmarks.run
 	$(UV) sync --locked --python $(PYTHON) --quiet
 	touch $(VENV)/.installed
+
+# How many package files and functions one request crosses, per walk (scripts/walks.py).
+walks: install
+	$(RUN) python -m scripts.walks
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache
