@@ -21,9 +21,13 @@ from langchain_roe._core._constants import (
     DEFAULT_WAIT_TIMEOUT,
     ENV_API_KEY,
 )
-from langchain_roe._core._exceptions import ConfigurationError, RoeError
+from langchain_roe._core._exceptions import (
+    SETUP_ERRORS,
+    ConfigurationError,
+    RoeError,
+    is_setup_error,
+)
 from langchain_roe._core._ids import unique_job_ids
-from langchain_roe._loaders._base import FATAL_ERRORS
 from langchain_roe.document_loaders import RoeAgentJobResultLoader, RoeAgentRunLoader
 from langchain_roe.replay import recorded_job_ids, replay_client
 from langchain_roe.tools import RoeAgentJobResultTool
@@ -220,7 +224,7 @@ def _main(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr
     except LookupError as error:  # the offline session was asked for a job it never recorded
         print(f"roe-job-result: {error}", file=stderr)
         return EXIT_USAGE
-    except FATAL_ERRORS as error:
+    except SETUP_ERRORS as error:
         print(f"roe-job-result: {error}", file=stderr)
         return EXIT_USAGE
 
@@ -245,7 +249,7 @@ def _run(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr:
         return EXIT_USAGE
     try:
         return _print_jobs(loader, args.format or "text", True, stdout, stderr)
-    except FATAL_ERRORS as error:
+    except SETUP_ERRORS as error:
         print(f"roe-job-result: {error}", file=stderr)
         return EXIT_USAGE
 
@@ -277,7 +281,7 @@ def _agent(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_USAGE
     try:
         return _print_jobs(loader, args.format or "text", args.continue_on_failure, stdout, stderr)
-    except FATAL_ERRORS as error:
+    except SETUP_ERRORS as error:
         print(f"roe-job-result: {error}", file=stderr)
         return EXIT_USAGE
     except RoeError as error:  # the listing itself failed: no job can be named
@@ -365,9 +369,9 @@ def _units(
         jobs: list[FinishedJob] = []
         failures: dict[Any, RoeError] = {}
         for agent_job_id, outcome in outcomes:
-            if isinstance(outcome, FATAL_ERRORS):
-                raise outcome
             if isinstance(outcome, RoeError):
+                if is_setup_error(outcome):
+                    raise outcome
                 failures[agent_job_id] = outcome
             else:
                 jobs.append(outcome)

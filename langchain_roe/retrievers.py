@@ -17,15 +17,13 @@ from langchain_roe._convert._documents import FinishedJob, check_output_keys, jo
 from langchain_roe._core._calls import result_url
 from langchain_roe._core._constants import DEFAULT_RETRIEVER_K, LOGGER_NAME, MAX_RETRIEVER_K
 from langchain_roe._core._exceptions import (
-    InvalidResponseError,
-    JobStateError,
-    NotFoundError,
     RoeError,
+    is_one_jobs_failure,
 )
 from langchain_roe._core._flow import Flow
 from langchain_roe._core._ids import canonical_uuid
 from langchain_roe._core._listing import Pager, job_filters, jobs_call
-from langchain_roe._loaders._base import FATAL_ERRORS, check_int
+from langchain_roe._loaders._base import check_int
 from langchain_roe._loaders._finding import search_flow
 from langchain_roe._loaders._units import LoadOptions, Outcome
 from langchain_roe._settings_fields import RoeSettingsFields
@@ -33,10 +31,6 @@ from langchain_roe._settings_fields import RoeSettingsFields
 __all__ = ["RoeJobResultRetriever"]
 
 logger = logging.getLogger(LOGGER_NAME)
-
-#: What one job can be skipped for: its own state or answer. Anything else (the service down, a
-#: rate limit past its retries, a bad key) is raised: an empty answer would hide it.
-_A_JOBS_OWN = (NotFoundError, JobStateError, InvalidResponseError)
 
 
 class RoeJobResultRetriever(RoeSettingsFields, BaseRetriever):
@@ -152,7 +146,7 @@ class RoeJobResultRetriever(RoeSettingsFields, BaseRetriever):
         documents: list[Document] = []
         for agent_job_id, outcome in outcomes:
             if isinstance(outcome, RoeError):
-                if isinstance(outcome, FATAL_ERRORS) or not isinstance(outcome, _A_JOBS_OWN):
+                if not is_one_jobs_failure(outcome):  # the service, a rate limit, the key: raised
                     raise outcome
                 logger.warning("skipped agent job %s: %s", agent_job_id, outcome)
                 continue

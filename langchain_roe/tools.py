@@ -11,11 +11,10 @@ from pydantic import BaseModel, Field
 from langchain_roe._convert._agent_text import error_text, result_artifact, result_text
 from langchain_roe._convert._documents import FinishedJob
 from langchain_roe._core._constants import EXAMPLE_AGENT_JOB_ID, TOOL_NAME
-from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError
+from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError, is_for_the_model
 from langchain_roe._core._ids import canonical_job_id
 from langchain_roe._core._models import AgentJobResult
 from langchain_roe._tools._base import (
-    FOR_THE_DEVELOPER,
     RoeTool,
     keys_asked,
     resolve_run_annotations,
@@ -95,7 +94,7 @@ class RoeAgentJobResultTool(RoeTool):
         try:
             result = self.client.get_result(agent_job_id)
         except (InvalidAgentJobIdError, RoeError) as error:
-            if isinstance(error, FOR_THE_DEVELOPER):
+            if not is_for_the_model(error):
                 raise
             raise ToolException(error_text(error, agent_job_id)) from error
         return self._respond(agent_job_id, result, keys)
@@ -110,7 +109,7 @@ class RoeAgentJobResultTool(RoeTool):
         try:
             result = await self.client.aget_result(agent_job_id)
         except (InvalidAgentJobIdError, RoeError) as error:
-            if isinstance(error, FOR_THE_DEVELOPER):
+            if not is_for_the_model(error):
                 raise
             raise ToolException(error_text(error, agent_job_id)) from error
         return self._respond(agent_job_id, result, keys)

@@ -267,3 +267,52 @@ class JobFailedError(JobStateError):
             agent_job_id=agent_job_id,
         )
         self.error_message = error_message
+
+
+# Who gets which error: the one policy every surface follows (the README's "Who gets which error"
+# table, pinned by tests/unit_tests/test_error_policy.py). Whether a failed call is sent again is
+# the retry policy's (`_retry.is_retryable`); `refused` below is its complement for actions.
+
+#: The set-up is wrong (the key, a setting, the key's permissions or credits): no other job and no
+#: later call can succeed, so every surface raises it to the developer, a loader told to continue
+#: on failure and a tool talking to a model included.
+SETUP_ERRORS = (AuthenticationError, PermissionDeniedError, ConfigurationError)
+
+#: Failures about one job only (its state, its absence, its answer): the retriever skips such a
+#: job and answers with the others; anything else fails the whole query.
+_ONE_JOBS_ERRORS = (NotFoundError, JobStateError, InvalidResponseError)
+
+
+def is_setup_error(error: BaseException) -> bool:
+    """Whether `error` says the set-up is wrong: raised by every surface, never skipped."""
+    return isinstance(error, SETUP_ERRORS)
+
+
+def is_one_jobs_failure(error: BaseException) -> bool:
+    """Whether `error` is about one job alone, not about the call or the service.
+
+    The job failed, is still running, is missing, or its answer is unreadable.
+    """
+    return isinstance(error, _ONE_JOBS_ERRORS)
+
+
+def is_for_the_model(error: BaseException, *, the_model_chose_the_id: bool = True) -> bool:
+    """Whether a tool shows `error` to the model (an error ToolMessage) instead of raising it.
+
+    Everything but a set-up error, since the model can act on it (another id, later, other inputs).
+    A missing agent is the developer's too: the model does not choose which agent a run tool runs
+    (`the_model_chose_the_id=False`), so a 404 there is a wrong tool, not a wrong argument.
+    """
+    if is_setup_error(error):
+        return False
+    return the_model_chose_the_id or not isinstance(error, NotFoundError)
+
+
+def refused(error: BaseException, *, retryable: bool) -> bool:
+    """Whether the server answered an action with a 4xx that says it did not act.
+
+    `retryable` is the retry policy's verdict on `error`: a retryable 4xx (408, 429) was never a
+    refusal, it was retried; past its retries it is as unknown as a timeout.
+    """
+    status = error.status_code if isinstance(error, APIStatusError) else None
+    return status is not None and 400 <= status < 500 and not retryable

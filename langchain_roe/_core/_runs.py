@@ -28,15 +28,17 @@ from langchain_roe._core._constants import (
     SKIP_CACHE_HEADER,
 )
 from langchain_roe._core._exceptions import (
-    APIStatusError,
     InvalidResponseError,
     RoeError,
     RunOutcomeUnknownError,
+    is_setup_error,
+    refused,
 )
 from langchain_roe._core._http import Call, Retry, decoder
 from langchain_roe._core._ids import canonical_job_id, canonical_uuid
 from langchain_roe._core._inputs import encode_inputs, text_inputs
 from langchain_roe._core._models import Agent, AgentVersion, Page
+from langchain_roe._core._retry import is_retryable
 
 _VERSION = decoder(TypeAdapter(AgentVersion))
 _AGENTS = decoder(TypeAdapter(Page[Agent]))
@@ -148,7 +150,7 @@ def run_many_flow(
                 msg = f"{len(ids)} job ids for {len(positions)} inputs"
                 raise InvalidResponseError(msg)
         except RoeError as error:
-            if isinstance(error, APIStatusError) and _refused(error):
+            if is_setup_error(error) or refused(error, retryable=is_retryable(error, Retry.UNSENT)):
                 raise
             raise _unknown(positions, created, error) from error
         except ValueError as error:
@@ -162,12 +164,6 @@ def _headers(skip_cache: bool, headers: dict[str, str] | None = None) -> dict[st
     if skip_cache:
         headers[SKIP_CACHE_HEADER] = "true"
     return headers
-
-
-def _refused(error: APIStatusError) -> bool:
-    """A 4xx answer other than 408 and 429 (those are retried, and a timeout is unknown)."""
-    status = error.status_code or 0
-    return 400 <= status < 500 and status not in (408, 429)
 
 
 def _unknown(positions: range, created: dict[int, str], error: RoeError) -> RunOutcomeUnknownError:

@@ -27,15 +27,15 @@ from langchain_roe._core._calls import result_url
 from langchain_roe._core._client import RoeClient, build_client
 from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._constants import JOBS_LISTED_EVENT, LOGGER_NAME, SERVER_COUNT_CAP
-from langchain_roe._core._exceptions import AuthenticationError, ConfigurationError, RoeError
+from langchain_roe._core._exceptions import (
+    RoeError,
+    is_setup_error,
+)
 from langchain_roe._loaders._units import Feed, Unit, arun_units, reference_unit, run_units
 
 logger = logging.getLogger(LOGGER_NAME)
 
 K = TypeVar("K")
-
-#: Errors about the whole set-up, never about one job: raised even with `continue_on_failure`.
-FATAL_ERRORS = (AuthenticationError, ConfigurationError)
 
 
 class JobDocumentsLoader(BaseLoader, Generic[K]):
@@ -193,7 +193,7 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         self, job: FinishedJob, reference: JobReference, outcome: Blob | RoeError
     ) -> list[Document]:
         if isinstance(outcome, RoeError):
-            if isinstance(outcome, FATAL_ERRORS):
+            if is_setup_error(outcome):
                 raise outcome
             self.failures.setdefault(self._failure_key(job), outcome)
             logger.warning(
@@ -257,7 +257,7 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
     def _accept(self, outcomes: list[tuple[K, FinishedJob | RoeError]]) -> Iterator[FinishedJob]:
         for agent_job_id, outcome in outcomes:
             if isinstance(outcome, RoeError):
-                if not self.continue_on_failure or isinstance(outcome, FATAL_ERRORS):
+                if not self.continue_on_failure or is_setup_error(outcome):
                     raise outcome
                 self.failures[agent_job_id] = outcome
                 logger.warning("skipped %s %s: %s", self._what, agent_job_id, outcome)

@@ -18,14 +18,9 @@ from pydantic import ConfigDict
 from langchain_roe._convert._documents import check_output_keys
 from langchain_roe._core._constants import DEFAULT_MAX_OUTPUT_CHARS, MIN_MAX_OUTPUT_CHARS
 from langchain_roe._core._exceptions import (
-    AuthenticationError,
     ConfigurationError,
-    PermissionDeniedError,
 )
 from langchain_roe._settings_fields import RoeSettingsFields
-
-#: Errors a model cannot fix: they go to the developer instead of into the conversation.
-FOR_THE_DEVELOPER = (AuthenticationError, PermissionDeniedError, ConfigurationError)
 
 
 class RoeTool(RoeSettingsFields, BaseTool):

@@ -27,10 +27,10 @@ from langchain_roe._convert._agent_text import (
 )
 from langchain_roe._convert._references import is_text_like
 from langchain_roe._core._constants import EXAMPLE_AGENT_JOB_ID, REFERENCE_TOOL_NAME
-from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError
+from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError, is_for_the_model
 from langchain_roe._core._ids import canonical_job_id
 from langchain_roe._core._references import ReferenceInfo
-from langchain_roe._tools._base import FOR_THE_DEVELOPER, RoeTool, resolve_run_annotations
+from langchain_roe._tools._base import RoeTool, resolve_run_annotations
 
 #: An artifact key as investigation outputs show them: `agent-job-<job id>/<name>`.
 _ARTIFACT_KEY = re.compile(r"agent-job-[0-9a-fA-F-]{36}/\S+")
@@ -101,7 +101,7 @@ class RoeReadJobReferenceTool(RoeTool):
                     return self._described(agent_job_id, info)
             return self._reference(agent_job_id, self.client.get_reference(agent_job_id, reference))
         except (InvalidAgentJobIdError, RoeError) as error:
-            if isinstance(error, FOR_THE_DEVELOPER):
+            if not is_for_the_model(error):
                 raise
             raise ToolException(reference_error_text(error, agent_job_id, reference)) from error
 
@@ -122,7 +122,7 @@ class RoeReadJobReferenceTool(RoeTool):
             blob = await self.client.aget_reference(agent_job_id, reference)
             return self._reference(agent_job_id, blob)
         except (InvalidAgentJobIdError, RoeError) as error:
-            if isinstance(error, FOR_THE_DEVELOPER):
+            if not is_for_the_model(error):
                 raise
             raise ToolException(reference_error_text(error, agent_job_id, reference)) from error
 

@@ -37,15 +37,15 @@ from langchain_roe._core._constants import (
 from langchain_roe._core._exceptions import (
     BadRequestError,
     JobNotFinishedError,
-    NotFoundError,
     RoeError,
+    is_for_the_model,
 )
 from langchain_roe._core._flow import Flow, Report
 from langchain_roe._core._ids import canonical_uuid
 from langchain_roe._core._models import AgentInputDefinition, AgentJobResult, AgentVersion
 from langchain_roe._core._runs import run_call, run_flow
 from langchain_roe._core._waiting import wait_flow
-from langchain_roe._tools._base import FOR_THE_DEVELOPER, RoeTool, resolve_run_annotations
+from langchain_roe._tools._base import RoeTool, resolve_run_annotations
 
 #: The id of the tool call being run (set by `run`/`arun`, read by `_run`/`_arun`).
 _TOOL_CALL_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -255,7 +255,7 @@ class RoeRunAgentTool(RoeTool):
             return ToolException(
                 f"The Roe agent refused these inputs: {error.message}. Fix them and call again."
             )
-        if isinstance(error, (*FOR_THE_DEVELOPER, NotFoundError)):
+        if not is_for_the_model(error, the_model_chose_the_id=False):
             return error
         return ToolException(f"Starting the Roe agent failed ({error.message}). Try again later.")
 
