@@ -22,10 +22,10 @@ from langchain_roe._core._exceptions import (
     NotFoundError,
     RoeError,
     ServerError,
+    explain_result_error,
 )
 from langchain_roe._core._http import Call, Decode, decoder, job_path, summarise
 from langchain_roe._core._ids import canonical_job_id
-from langchain_roe._core._jobs import explain_result_error
 from langchain_roe._core._models import (
     AgentJobResult,
     AgentJobResultItem,

@@ -10,7 +10,7 @@ from typing import Any, Self, TypeVar, Unpack
 import httpx
 from langchain_core.documents.base import Blob
 
-from langchain_roe._core._body import BodyCollector
+from langchain_roe._core._attempt import WATCHDOG, BodyCollector, Deadline, SocketGuard
 from langchain_roe._core._calls import (
     result_flow,
     results_flow,
@@ -19,7 +19,6 @@ from langchain_roe._core._calls import (
     statuses_flow,
 )
 from langchain_roe._core._config import SETTING_ENV_VARS, ClientSettings, RoeSettings
-from langchain_roe._core._deadline import WATCHDOG, Deadline, SocketGuard
 from langchain_roe._core._exceptions import ConfigurationError, RoeError
 from langchain_roe._core._flow import Flow, Reporter, adrive, drive
 from langchain_roe._core._http import (

@@ -21,9 +21,8 @@ from langchain_roe._core._constants import (
     POLL_JITTER,
     POLL_MAX_DELAY,
 )
-from langchain_roe._core._exceptions import JobNotFinishedError, RoeError
+from langchain_roe._core._exceptions import JobNotFinishedError, RoeError, job_state_error
 from langchain_roe._core._flow import Flow, Report, Sleep
-from langchain_roe._core._jobs import job_state_error
 from langchain_roe._core._models import AgentJobStatus, AgentJobStatusCode, AgentJobStatusItem
 
 

@@ -30,10 +30,14 @@ from langchain_roe._core import _clock
 from langchain_roe._core._calls import load_results_flow, result_flow, statuses_flow
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import RoeSettings
-from langchain_roe._core._exceptions import JobFailedError, JobNotFinishedError, RoeError
+from langchain_roe._core._exceptions import (
+    JobFailedError,
+    JobNotFinishedError,
+    RoeError,
+    job_state_error,
+)
 from langchain_roe._core._flow import Flow, Reporter, Step, aperform, perform
 from langchain_roe._core._inputs import is_file_input
-from langchain_roe._core._jobs import job_state_error
 from langchain_roe._core._models import AgentJobStatusCode, status_code
 from langchain_roe._core._references import reference_call, reference_flow
 from langchain_roe._core._runs import run_call, run_flow, run_many_calls, run_many_flow
