@@ -350,7 +350,7 @@ def _print_jobs(
     Without `keep_going`, stop after the first request unit that had a failed job.
     """
     failed = False
-    for jobs, failures in _units(loader):
+    for jobs, failures in _unit_results(loader):
         for job in jobs:
             stdout.write(_render(loader, job, form))
         stdout.flush()
@@ -361,7 +361,7 @@ def _print_jobs(
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
-def _units(
+def _unit_results(
     loader: RoeAgentJobResultLoader | RoeAgentRunLoader,
 ) -> Iterator[tuple[list[FinishedJob], dict[Any, RoeError]]]:
     """Each request unit's loaded jobs and failures, in order; set-up errors raise."""
@@ -420,7 +420,7 @@ def _demo(loader: RoeAgentJobResultLoader, stdout: TextIO, stderr: TextIO) -> in
     documents: list[Document] = []
     failed: dict[str, RoeError] = {}
     ids = loader.agent_job_ids or []
-    for jobs, failures in _units(loader):
+    for jobs, failures in _unit_results(loader):
         documents += [d for job in jobs for d in loader._documents(job)]
         failed.update(failures)
     print(f"Loaded {len(documents)} Documents from {len(ids)} jobs:\n", file=stdout)

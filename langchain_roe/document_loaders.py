@@ -223,7 +223,7 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         loader.listing = Listing(agent_id, filters, loader.client.settings, only_succeeded)
         return loader
 
-    def _units(self) -> Feed[list[Outcome]]:
+    def _feed(self) -> Feed[list[Outcome]]:
         if self.listing is not None:
             yield from listing_feed(
                 self.listing, self.batch_size, self.options, batch=self.use_batch_endpoint
@@ -291,7 +291,7 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
     """
 
     _what = "input"
-    _unit = "input"
+    _progress_unit = "input"
 
     def __init__(
         self,
@@ -344,7 +344,7 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
     def _failure_key(self, job: FinishedJob) -> Any:
         return job.input_index
 
-    def _units(self) -> Feed[list[tuple[int, FinishedJob | RoeError]]]:
+    def _feed(self) -> Feed[list[tuple[int, FinishedJob | RoeError]]]:
         options = RunOptions(
             agent_id=self.agent_id,
             version_id=self.version_id,

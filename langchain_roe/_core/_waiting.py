@@ -58,7 +58,7 @@ def wait_flow(
             else:
                 statuses = {asked[0]: (yield from status_flow(asked[0]))}
         except RoeError as error:
-            settled.update((i, about(error, i)) for i in asked)
+            settled.update((i, naming_job(error, i)) for i in asked)
             return settled
         for agent_job_id in asked:
             status = statuses[agent_job_id]
@@ -89,7 +89,7 @@ def progress(agent_job_id: str, status: AgentJobStatusCode | None) -> dict[str, 
     return {"event": JOB_STATUS_EVENT, "agent_job_id": agent_job_id, "status": name}
 
 
-def about(error: RoeError, agent_job_id: str) -> RoeError:
+def naming_job(error: RoeError, agent_job_id: str) -> RoeError:
     """`error` naming `agent_job_id` (a copy, when one error stands for a whole chunk)."""
     if error.agent_job_id == agent_job_id:
         return error

@@ -1,6 +1,6 @@
 """What the Roe document loaders share: streaming units of work into Documents, in order.
 
-A loader says what its units are (`_units`: flows yielding steps, each returning its jobs' outcomes
+A loader says what its units are (`_feed`: flows yielding steps, each returning its jobs' outcomes
 keyed by what `failures` names them by); this base runs them with `max_concurrency` in flight,
 sync or async, turns each finished job into Documents and records or raises the failures.
 """
@@ -50,7 +50,7 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
     show_progress: bool
     failures: dict[K, RoeError]
     _what = "agent job"
-    _unit = "job"
+    _progress_unit = "job"
 
     def _configure(
         self,
@@ -84,7 +84,7 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         """How many units of progress the load has, when known before it starts."""
         raise NotImplementedError
 
-    def _units(self) -> Feed[list[tuple[K, FinishedJob | RoeError]]]:
+    def _feed(self) -> Feed[list[tuple[K, FinishedJob | RoeError]]]:
         raise NotImplementedError
 
     def lazy_load(self) -> Iterator[Document]:
@@ -232,7 +232,7 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         self.failures = {}
         with self._progress() as progress:
             report = _listing_reporter(progress)
-            for outcomes in run_units(self.client, self._units(), self.max_concurrency, report):
+            for outcomes in run_units(self.client, self._feed(), self.max_concurrency, report):
                 yield outcomes
                 if progress is not None:
                     progress.update(len(outcomes))
@@ -242,7 +242,7 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         self.failures = {}
         with self._progress() as progress:
             report = _listing_reporter(progress)
-            units = arun_units(self.client, self._units(), self.max_concurrency, report)
+            units = arun_units(self.client, self._feed(), self.max_concurrency, report)
             async for outcomes in units:
                 yield outcomes
                 if progress is not None:
@@ -280,7 +280,8 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         if not self.show_progress:
             return nullcontext()
         tqdm = require_tqdm()
-        return tqdm(total=self._total, unit=self._unit, desc="Roe " + self._unit + "s")  # type: ignore[no-any-return]
+        unit = self._progress_unit
+        return tqdm(total=self._total, unit=unit, desc=f"Roe {unit}s")  # type: ignore[no-any-return]
 
 
 def _reference_units(

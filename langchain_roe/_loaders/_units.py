@@ -41,7 +41,7 @@ from langchain_roe._core._inputs import is_file_input
 from langchain_roe._core._models import AgentJobStatusCode, status_code
 from langchain_roe._core._references import reference_call, reference_flow
 from langchain_roe._core._runs import run_call, run_flow, run_many_calls, run_many_flow
-from langchain_roe._core._waiting import about, wait_flow
+from langchain_roe._core._waiting import naming_job, wait_flow
 
 T = TypeVar("T")
 
@@ -69,7 +69,7 @@ def batch_unit(ids: list[str], options: LoadOptions) -> Flow[list[Outcome]]:
         try:
             answers = yield from load_results_flow(asking, options.settings)
         except RoeError as error:
-            outcomes.update((i, about(error, i)) for i in asking)
+            outcomes.update((i, naming_job(error, i)) for i in asking)
             break
         failed: list[str] = []
         unfinished: dict[str, RoeError] = {}
@@ -232,7 +232,7 @@ class Unit(Generic[T]):
 Feed = Generator[Step | Unit[T], Any, None]
 
 
-def _units(feed: Feed[T], client: RoeClient, report: Reporter | None) -> Iterator[Flow[T]]:
+def _units_of(feed: Feed[T], client: RoeClient, report: Reporter | None) -> Iterator[Flow[T]]:
     """The units a feed yields, each step it yields between them performed and answered."""
     answer = None
     while True:
@@ -247,10 +247,10 @@ def _units(feed: Feed[T], client: RoeClient, report: Reporter | None) -> Iterato
             answer = perform(item, client._request, report)
 
 
-async def _aunits(
+async def _aunits_of(
     feed: Feed[T], client: RoeClient, report: Reporter | None
 ) -> AsyncIterator[Flow[T]]:
-    """Async `_units`."""
+    """Async `_units_of`."""
     answer = None
     while True:
         try:
@@ -284,7 +284,7 @@ def run_units(
     pool = ThreadPoolExecutor(max_concurrency, thread_name_prefix="langchain-roe")
     window: deque[Any] = deque()
     try:
-        for unit in _units(feed, client, report):
+        for unit in _units_of(feed, client, report):
             window.append(pool.submit(_drive_until, stop, unit, client, report))
             if len(window) >= max_concurrency:
                 yield window.popleft().result()
@@ -304,7 +304,7 @@ async def arun_units(
     """Async `run_units`: the units run as tasks on the running loop."""
     window: deque[asyncio.Task[T]] = deque()
     try:
-        async for unit in _aunits(feed, client, report):
+        async for unit in _aunits_of(feed, client, report):
             window.append(asyncio.ensure_future(client._adrive(unit, report)))
             if len(window) >= max_concurrency:
                 yield await window.popleft()
