@@ -27,7 +27,7 @@ from langchain_roe._core._exceptions import (
     RoeError,
     is_setup_error,
 )
-from langchain_roe._core._ids import unique_job_ids
+from langchain_roe._core._formats import unique_job_ids
 from langchain_roe.document_loaders import RoeAgentJobResultLoader, RoeAgentRunLoader
 from langchain_roe.replay import recorded_job_ids, replay_client
 from langchain_roe.tools import RoeAgentJobResultTool

@@ -25,13 +25,11 @@ from langchain_roe._core._constants import (
     MAX_INPUTS_PER_REQUEST,
 )
 from langchain_roe._core._exceptions import RoeError
-from langchain_roe._core._ids import canonical_uuid, unique_job_ids
+from langchain_roe._core._formats import canonical_uuid, check_seconds, check_whole, unique_job_ids
 from langchain_roe._core._inputs import check_inputs
 from langchain_roe._core._listing import job_filters
 from langchain_roe._loaders._base import (
     JobDocumentsLoader,
-    check_int,
-    check_wait_timeout,
 )
 from langchain_roe._loaders._finding import Listing, listing_feed
 from langchain_roe._loaders._units import (
@@ -131,8 +129,8 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         """The jobs to load; None for a loader `from_agent` made (its listing finds them)."""
         self.listing: Listing | None = None
         """The agent's job listing a `from_agent` loader reads its jobs from."""
-        check_int("batch_size", batch_size, 1, MAX_IDS_PER_REQUEST)
-        check_wait_timeout(wait_timeout)
+        check_whole("batch_size", batch_size, 1, MAX_IDS_PER_REQUEST)
+        check_seconds("wait_timeout", wait_timeout)
         self.output_keys = check_output_keys(output_keys)
         self.use_batch_endpoint = use_batch_endpoint
         self.batch_size = batch_size
@@ -315,8 +313,8 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
         self.agent_id = canonical_uuid(agent_id, "agent_id")
         self.version_id = None if version_id is None else canonical_uuid(version_id, "version_id")
         self.inputs = check_inputs(inputs)
-        check_int("batch_size", batch_size, 1, MAX_INPUTS_PER_REQUEST)
-        check_wait_timeout(wait_timeout)
+        check_whole("batch_size", batch_size, 1, MAX_INPUTS_PER_REQUEST)
+        check_seconds("wait_timeout", wait_timeout)
         if metadata is not None and not isinstance(metadata, Mapping):
             msg = f"metadata must be a mapping, got {type(metadata).__name__}"
             raise ValueError(msg)

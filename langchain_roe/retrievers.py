@@ -21,9 +21,8 @@ from langchain_roe._core._exceptions import (
     is_one_jobs_failure,
 )
 from langchain_roe._core._flow import Flow
-from langchain_roe._core._ids import canonical_uuid
+from langchain_roe._core._formats import canonical_uuid, check_whole
 from langchain_roe._core._listing import Pager, job_filters, jobs_call
-from langchain_roe._loaders._base import check_int
 from langchain_roe._loaders._finding import search_flow
 from langchain_roe._loaders._units import LoadOptions, Outcome
 from langchain_roe._settings_fields import RoeSettingsFields
@@ -82,7 +81,7 @@ class RoeJobResultRetriever(RoeSettingsFields, BaseRetriever):
         values["agent_id"] = canonical_uuid(values.get("agent_id"), "agent_id")
         if isinstance(values.get("output_keys"), str):
             values["output_keys"] = [values["output_keys"]]
-        check_int("k", values.get("k", DEFAULT_RETRIEVER_K), 1, MAX_RETRIEVER_K)
+        check_whole("k", values.get("k", DEFAULT_RETRIEVER_K), 1, MAX_RETRIEVER_K)
         check_output_keys(values.get("output_keys"))
         if values.get("search_type", "semantic") not in ("semantic", "text"):
             msg = f"search_type must be 'semantic' or 'text', got {values['search_type']!r}"
@@ -116,7 +115,7 @@ class RoeJobResultRetriever(RoeSettingsFields, BaseRetriever):
     def _k(self, k: int | None) -> int:
         if k is None:
             return self.k
-        check_int("k", k, 1, MAX_RETRIEVER_K)
+        check_whole("k", k, 1, MAX_RETRIEVER_K)
         return k
 
     def _search(self, query: str, wanted: int, keys: frozenset[str] | None) -> Flow[list[Outcome]]:

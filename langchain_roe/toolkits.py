@@ -9,7 +9,7 @@ from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import ConfigDict
 
 from langchain_roe._core._client import RoeClient, client_from
-from langchain_roe._core._ids import canonical_uuid
+from langchain_roe._core._formats import canonical_uuid
 from langchain_roe.tools import RoeAgentJobResultTool, RoeReadJobReferenceTool, RoeRunAgentTool
 
 

@@ -12,7 +12,7 @@ from langchain_roe._convert._agent_text import error_text, result_artifact, resu
 from langchain_roe._convert._documents import FinishedJob
 from langchain_roe._core._constants import EXAMPLE_AGENT_JOB_ID, TOOL_NAME
 from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError, is_for_the_model
-from langchain_roe._core._ids import canonical_job_id
+from langchain_roe._core._formats import canonical_job_id
 from langchain_roe._core._models import AgentJobResult
 from langchain_roe._tools._base import (
     RoeTool,

@@ -21,6 +21,7 @@ from langchain_roe._core._calls import (
 from langchain_roe._core._config import SETTING_ENV_VARS, ClientSettings, RoeSettings
 from langchain_roe._core._exceptions import ConfigurationError, RoeError
 from langchain_roe._core._flow import Flow, Reporter, adrive, drive
+from langchain_roe._core._formats import canonical_job_id, unique_job_ids
 from langchain_roe._core._http import (
     Call,
     body_limit,
@@ -28,7 +29,6 @@ from langchain_roe._core._http import (
     request_arguments,
     transport_error,
 )
-from langchain_roe._core._ids import canonical_job_id, unique_job_ids
 from langchain_roe._core._listing import JobFilters, Pager, job_filters, jobs_call
 from langchain_roe._core._models import (
     Agent,

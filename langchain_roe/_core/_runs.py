@@ -34,8 +34,8 @@ from langchain_roe._core._exceptions import (
     is_setup_error,
     refused,
 )
+from langchain_roe._core._formats import canonical_job_id, canonical_uuid
 from langchain_roe._core._http import Call, Retry, decoder
-from langchain_roe._core._ids import canonical_job_id, canonical_uuid
 from langchain_roe._core._inputs import encode_inputs, text_inputs
 from langchain_roe._core._models import Agent, AgentVersion, Page
 from langchain_roe._core._retry import is_retryable

@@ -31,6 +31,7 @@ from langchain_roe._core._exceptions import (
     RoeError,
     is_setup_error,
 )
+from langchain_roe._core._formats import check_whole
 from langchain_roe._loaders._units import Feed, Unit, arun_units, reference_unit, run_units
 
 logger = logging.getLogger(LOGGER_NAME)
@@ -64,7 +65,7 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         **settings: Any,
     ) -> None:
         """What every loader's constructor sets up: checked, then its client built."""
-        check_int("max_concurrency", max_concurrency, 1, None)
+        check_whole("max_concurrency", max_concurrency, 1)
         if reference_parser is not None and not isinstance(reference_parser, BaseBlobParser):
             msg = (
                 f"reference_parser must be a BaseBlobParser, got {type(reference_parser).__name__}"
@@ -332,26 +333,6 @@ def _listing_reporter(progress: Any) -> Callable[[dict[str, Any]], None]:
         progress.set_postfix(page=event["page"], refresh=False)
 
     return report
-
-
-def check_int(name: str, value: object, low: int, high: int | None) -> None:
-    """Raise a `ValueError` naming `name` unless `value` is a whole number in [low, high]."""
-    if (
-        not isinstance(value, int)
-        or isinstance(value, bool)
-        or value < low
-        or (high and value > high)
-    ):
-        bounds = f"between {low} and {high}" if high else f"at least {low}"
-        msg = f"{name} must be a whole number {bounds}, got {value!r}"
-        raise ValueError(msg)
-
-
-def check_wait_timeout(wait_timeout: object) -> None:
-    """Raise a `ValueError` unless `wait_timeout` is a positive, finite number of seconds."""
-    if not isinstance(wait_timeout, int | float) or not 0 < wait_timeout < float("inf"):
-        msg = f"wait_timeout must be a positive number of seconds, got {wait_timeout!r}"
-        raise ValueError(msg)
 
 
 def require_tqdm() -> Any:

@@ -17,8 +17,8 @@ from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._constants import JOBS_LISTED_EVENT, MAX_SEARCH_PAGES, SERVER_COUNT_CAP
 from langchain_roe._core._exceptions import InvalidResponseError, RoeError
 from langchain_roe._core._flow import Flow, Report
+from langchain_roe._core._formats import canonical_job_id
 from langchain_roe._core._http import Call
-from langchain_roe._core._ids import canonical_job_id
 from langchain_roe._core._listing import Pager, jobs_call
 from langchain_roe._core._models import AgentJobSummary, Page
 from langchain_roe._loaders._units import (

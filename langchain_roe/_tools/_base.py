@@ -20,6 +20,7 @@ from langchain_roe._core._constants import DEFAULT_MAX_OUTPUT_CHARS, MIN_MAX_OUT
 from langchain_roe._core._exceptions import (
     ConfigurationError,
 )
+from langchain_roe._core._formats import check_whole
 from langchain_roe._settings_fields import RoeSettingsFields
 
 
@@ -39,9 +40,7 @@ class RoeTool(RoeSettingsFields, BaseTool):
     def __init__(self, **values: Any) -> None:
         # Checked before pydantic sees them: its errors would quote the key.
         budget = values.get("max_output_chars", DEFAULT_MAX_OUTPUT_CHARS)
-        if not isinstance(budget, int) or isinstance(budget, bool) or budget < MIN_MAX_OUTPUT_CHARS:
-            msg = f"max_output_chars must be a whole number of at least {MIN_MAX_OUTPUT_CHARS}, got {budget!r}"
-            raise ConfigurationError(msg)
+        check_whole("max_output_chars", budget, MIN_MAX_OUTPUT_CHARS, error=ConfigurationError)
         super().__init__(**values)
 
 

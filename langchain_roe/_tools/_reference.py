@@ -11,7 +11,6 @@ any request, and the model is told why.
 from __future__ import annotations
 
 import mimetypes
-import re
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
@@ -28,12 +27,11 @@ from langchain_roe._convert._agent_text import (
 from langchain_roe._convert._references import is_text_like
 from langchain_roe._core._constants import EXAMPLE_AGENT_JOB_ID, REFERENCE_TOOL_NAME
 from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError, is_for_the_model
-from langchain_roe._core._ids import canonical_job_id
+from langchain_roe._core._formats import canonical_job_id, is_artifact_key
 from langchain_roe._core._references import ReferenceInfo
 from langchain_roe._tools._base import RoeTool, resolve_run_annotations
 
 #: An artifact key as investigation outputs show them: `agent-job-<job id>/<name>`.
-_ARTIFACT_KEY = re.compile(r"agent-job-[0-9a-fA-F-]{36}/\S+")
 
 REFERENCE_TOOL_DESCRIPTION = (
     "Read one piece of evidence a Roe agent job cites: a reference file (a page's markdown or "
@@ -168,11 +166,6 @@ def not_text_by_name(reference: str) -> bool:
     name = reference.strip().rstrip("/").rsplit("/", 1)[-1] if isinstance(reference, str) else ""
     guessed = mimetypes.guess_type(name, strict=False)[0]
     return guessed is not None and not is_text_like(guessed)
-
-
-def is_artifact_key(reference: str) -> bool:
-    """Whether the model named an artifact (`agent-job-<id>/<name>`) rather than a reference."""
-    return isinstance(reference, str) and _ARTIFACT_KEY.fullmatch(reference.strip()) is not None
 
 
 resolve_run_annotations(RoeReadJobReferenceTool)

@@ -41,7 +41,7 @@ from langchain_roe._core._exceptions import (
     is_for_the_model,
 )
 from langchain_roe._core._flow import Flow, Report
-from langchain_roe._core._ids import canonical_uuid
+from langchain_roe._core._formats import canonical_uuid, is_uuid
 from langchain_roe._core._models import AgentInputDefinition, AgentJobResult, AgentVersion
 from langchain_roe._core._runs import run_call, run_flow
 from langchain_roe._core._waiting import wait_flow
@@ -52,7 +52,6 @@ _TOOL_CALL_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "roe_tool_call_id", default=None
 )
 _NOT_A_NAME = re.compile(r"[^A-Za-z0-9_]+")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")
 
 
 class RoeRunAgentTool(RoeTool):
@@ -240,7 +239,7 @@ class RoeRunAgentTool(RoeTool):
                 continue
             if _is_file(definition):
                 for one in value if isinstance(value, list) else [value]:
-                    if not (_UUID.fullmatch(one) or one.startswith(("https://", "http://"))):
+                    if not (is_uuid(one) or one.startswith(("https://", "http://"))):
                         msg = (
                             f"{definition.key!r} takes a file: give a Roe file id (a UUID) or an "
                             f"http(s) URL of the file, not {one!r}. Local paths are not accepted."
