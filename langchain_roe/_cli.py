@@ -12,13 +12,11 @@ from typing import Any, TextIO
 
 from langchain_core.documents import Document
 
-from langchain_roe._convert._agent_text import result_text
+from langchain_roe._convert._agent_text import DEFAULT_MAX_OUTPUT_CHARS, result_text
 from langchain_roe._convert._documents import FinishedJob, job_documents, readable_value
 from langchain_roe._core._calls import result_url
 from langchain_roe._core._client import RoeClient, build_client
 from langchain_roe._core._constants import (
-    DEFAULT_MAX_OUTPUT_CHARS,
-    DEFAULT_WAIT_TIMEOUT,
     ENV_API_KEY,
 )
 from langchain_roe._core._exceptions import (
@@ -28,6 +26,7 @@ from langchain_roe._core._exceptions import (
     is_setup_error,
 )
 from langchain_roe._core._formats import unique_job_ids
+from langchain_roe._loaders._base import DEFAULT_WAIT_TIMEOUT
 from langchain_roe.document_loaders import RoeAgentJobResultLoader, RoeAgentRunLoader
 from langchain_roe.replay import recorded_job_ids, replay_client
 from langchain_roe.tools import RoeAgentJobResultTool

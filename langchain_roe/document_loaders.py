@@ -16,8 +16,6 @@ from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import ClientSettings
 from langchain_roe._core._constants import (
     DEFAULT_JOBS_PAGE_SIZE,
-    DEFAULT_MAX_CONCURRENCY,
-    DEFAULT_WAIT_TIMEOUT,
     IDEMPOTENCY_KEY_PREFIX,
     LISTING_ORDER,
     LOGGER_NAME,
@@ -29,6 +27,8 @@ from langchain_roe._core._formats import canonical_uuid, check_seconds, check_wh
 from langchain_roe._core._inputs import check_inputs
 from langchain_roe._core._listing import job_filters
 from langchain_roe._loaders._base import (
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_WAIT_TIMEOUT,
     JobDocumentsLoader,
 )
 from langchain_roe._loaders._finding import Listing, listing_feed

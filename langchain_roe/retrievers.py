@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForRetrieverRun,
@@ -15,7 +15,9 @@ from langchain_core.retrievers import BaseRetriever
 
 from langchain_roe._convert._documents import FinishedJob, check_output_keys, job_documents
 from langchain_roe._core._calls import result_url
-from langchain_roe._core._constants import DEFAULT_RETRIEVER_K, LOGGER_NAME, MAX_RETRIEVER_K
+from langchain_roe._core._constants import (
+    LOGGER_NAME,
+)
 from langchain_roe._core._exceptions import (
     RoeError,
     is_one_jobs_failure,
@@ -26,6 +28,11 @@ from langchain_roe._core._listing import Pager, job_filters, jobs_call
 from langchain_roe._loaders._finding import search_flow
 from langchain_roe._loaders._units import LoadOptions, Outcome
 from langchain_roe._settings_fields import RoeSettingsFields
+
+# How many Documents a query returns by default, and at most.
+DEFAULT_RETRIEVER_K: Final = 4
+MAX_RETRIEVER_K: Final = 100
+
 
 __all__ = ["RoeJobResultRetriever"]
 

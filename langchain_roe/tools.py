@@ -8,9 +8,14 @@ from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackMan
 from langchain_core.tools import ToolException
 from pydantic import BaseModel, Field
 
-from langchain_roe._convert._agent_text import error_text, result_artifact, result_text
+from langchain_roe._convert._agent_text import (
+    EXAMPLE_AGENT_JOB_ID,
+    TOOL_NAME,
+    error_text,
+    result_artifact,
+    result_text,
+)
 from langchain_roe._convert._documents import FinishedJob
-from langchain_roe._core._constants import EXAMPLE_AGENT_JOB_ID, TOOL_NAME
 from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError, is_for_the_model
 from langchain_roe._core._formats import canonical_job_id
 from langchain_roe._core._models import AgentJobResult

@@ -14,23 +14,26 @@ import re
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import orjson
 from langchain_core.documents import Document
 from langchain_core.documents.base import Blob
 
-from langchain_roe._convert._documents import Metadata, Output, is_json_type
-from langchain_roe._core._constants import (
-    DOCUMENT_ID_NAMESPACE,
-    MAX_REFERENCE_SCAN_NODES,
-    TEXT_LIKE_MEDIA_TYPES,
-)
+from langchain_roe._convert._documents import DOCUMENT_ID_NAMESPACE, Metadata, Output, is_json_type
 from langchain_roe._core._formats import ARTIFACT_KEY, UUID_PATTERN
 from langchain_roe._core._references import split_content_type
 
 if TYPE_CHECKING:
     from langchain_core.document_loaders import BaseBlobParser
+
+# How much of a job's outputs is searched for citations (a value holding more is not searched
+# further), and the text types a reference's bytes are read as (besides any `text/*`).
+MAX_REFERENCE_SCAN_NODES: Final = 100_000
+TEXT_LIKE_MEDIA_TYPES: Final = frozenset(
+    {"application/json", "application/xhtml+xml", "application/xml", "application/x-ndjson"}
+)
+
 
 __all__ = ["JobReference", "find_references"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from langchain_core.document_loaders import BaseBlobParser, BaseLoader
 from langchain_core.documents import Document
@@ -26,13 +26,22 @@ from langchain_roe._convert._references import (
 from langchain_roe._core._calls import result_url
 from langchain_roe._core._client import RoeClient, build_client
 from langchain_roe._core._config import RoeSettings
-from langchain_roe._core._constants import JOBS_LISTED_EVENT, LOGGER_NAME, SERVER_COUNT_CAP
+from langchain_roe._core._constants import (
+    LOGGER_NAME,
+    SERVER_COUNT_CAP,
+)
 from langchain_roe._core._exceptions import (
     RoeError,
     is_setup_error,
 )
 from langchain_roe._core._formats import check_whole
+from langchain_roe._loaders._finding import JOBS_LISTED_EVENT
 from langchain_roe._loaders._units import Feed, Unit, arun_units, reference_unit, run_units
+
+# The loaders' defaults: units in flight, and how long a load waits for unfinished jobs.
+DEFAULT_MAX_CONCURRENCY: Final = 4
+DEFAULT_WAIT_TIMEOUT: Final = 600.0
+
 
 logger = logging.getLogger(LOGGER_NAME)
 

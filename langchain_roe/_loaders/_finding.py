@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Final
 
 from langchain_roe._convert._documents import FinishedJob, Metadata, listing_metadata
 from langchain_roe._core._config import RoeSettings
-from langchain_roe._core._constants import JOBS_LISTED_EVENT, MAX_SEARCH_PAGES, SERVER_COUNT_CAP
+from langchain_roe._core._constants import (
+    SERVER_COUNT_CAP,
+)
 from langchain_roe._core._exceptions import InvalidResponseError, RoeError
 from langchain_roe._core._flow import Flow, Report
 from langchain_roe._core._formats import canonical_job_id
@@ -29,6 +31,11 @@ from langchain_roe._loaders._units import (
     batch_unit,
     single_unit,
 )
+
+MAX_SEARCH_PAGES: Final = 5
+"""How many pages a retriever query reads at most to find `k` finished jobs."""
+JOBS_LISTED_EVENT: Final = "roe_jobs_listed"
+"""Reported after each page of an agent's job listing (the loaders' progress bar reads it)."""
 
 
 @dataclass(frozen=True, slots=True)

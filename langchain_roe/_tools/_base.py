@@ -15,8 +15,8 @@ from typing import Any, Literal
 from langchain_core.tools import BaseTool, ToolException
 from pydantic import ConfigDict
 
+from langchain_roe._convert._agent_text import DEFAULT_MAX_OUTPUT_CHARS, MIN_MAX_OUTPUT_CHARS
 from langchain_roe._convert._documents import check_output_keys
-from langchain_roe._core._constants import DEFAULT_MAX_OUTPUT_CHARS, MIN_MAX_OUTPUT_CHARS
 from langchain_roe._core._exceptions import (
     ConfigurationError,
 )

@@ -19,13 +19,14 @@ from langchain_core.tools import ToolException
 from pydantic import BaseModel, Field
 
 from langchain_roe._convert._agent_text import (
+    EXAMPLE_AGENT_JOB_ID,
+    REFERENCE_TOOL_NAME,
     artifact_text,
     file_text,
     reference_error_text,
     reference_text,
 )
 from langchain_roe._convert._references import is_text_like
-from langchain_roe._core._constants import EXAMPLE_AGENT_JOB_ID, REFERENCE_TOOL_NAME
 from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError, is_for_the_model
 from langchain_roe._core._formats import canonical_job_id, is_artifact_key
 from langchain_roe._core._references import ReferenceInfo

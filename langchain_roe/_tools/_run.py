@@ -14,25 +14,20 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import ToolException
 from pydantic import BaseModel, Field, create_model
 
-from langchain_roe._convert._agent_text import error_text, result_artifact, result_text
+from langchain_roe._convert._agent_text import TOOL_NAME, error_text, result_artifact, result_text
 from langchain_roe._convert._documents import FinishedJob
 from langchain_roe._core import _clock
 from langchain_roe._core._calls import result_flow
 from langchain_roe._core._client import RoeClient, client_from
 from langchain_roe._core._config import SETTING_ENV_VARS, RoeSettings
 from langchain_roe._core._constants import (
-    DEFAULT_RUN_WAIT_TIMEOUT,
     IDEMPOTENCY_KEY_PREFIX,
-    JOB_STARTED_EVENT,
-    MAX_TOOL_NAME_CHARS,
-    RUN_TOOL_NAME_PREFIX,
-    TOOL_NAME,
 )
 from langchain_roe._core._exceptions import (
     BadRequestError,
@@ -46,6 +41,14 @@ from langchain_roe._core._models import AgentInputDefinition, AgentJobResult, Ag
 from langchain_roe._core._runs import run_call, run_flow
 from langchain_roe._core._waiting import wait_flow
 from langchain_roe._tools._base import RoeTool, resolve_run_annotations
+
+# How long the run tool waits for its job before answering with the job's id, what its name is
+# made of, and the event it writes to a LangGraph graph's custom stream when the job starts.
+DEFAULT_RUN_WAIT_TIMEOUT: Final = 120.0
+RUN_TOOL_NAME_PREFIX: Final = "roe_run_"
+MAX_TOOL_NAME_CHARS: Final = 64
+JOB_STARTED_EVENT: Final = "roe_job_started"
+
 
 #: The id of the tool call being run (set by `run`/`arun`, read by `_run`/`_arun`).
 _TOOL_CALL_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
