@@ -45,9 +45,6 @@ from langchain_roe._loaders._units import (
 
 logger = logging.getLogger(LOGGER_NAME)
 
-#: What `from_agent` gives the constructor in place of ids (the listing replaces them).
-_NO_IDS = "00000000-0000-0000-0000-000000000000"
-
 
 class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
     """Load the outputs of Roe agent jobs as Documents, one per output.
@@ -120,15 +117,17 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         show_progress: bool = False,
         load_references: bool = False,
         reference_parser: BaseBlobParser | None = None,
+        _listing: Listing | None = None,
         **settings: Unpack[ClientSettings],
     ) -> None:
         given: Iterable[object] = (
             [agent_job_ids] if isinstance(agent_job_ids, str | uuid.UUID) else agent_job_ids
         )
-        self.agent_job_ids: list[str] | None = unique_job_ids(given)
+        self.agent_job_ids: list[str] | None = None if _listing else unique_job_ids(given)
         """The jobs to load; None for a loader `from_agent` made (its listing finds them)."""
-        self.listing: Listing | None = None
-        """The agent's job listing a `from_agent` loader reads its jobs from."""
+        self.listing: Listing | None = _listing
+        """The agent's job listing a `from_agent` loader reads its jobs from (`from_agent` sets it;
+        it is not an option)."""
         check_whole("batch_size", batch_size, 1, MAX_IDS_PER_REQUEST)
         check_seconds("wait_timeout", wait_timeout)
         self.output_keys = check_output_keys(output_keys)
@@ -215,11 +214,8 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
             ordering=LISTING_ORDER,
             page_size=page_size,
         )
-        agent_id = canonical_uuid(agent_id, "agent_id")
-        loader = cls(_NO_IDS, **loader_options)
-        loader.agent_job_ids = None
-        loader.listing = Listing(agent_id, filters, loader.client.settings, only_succeeded)
-        return loader
+        listing = Listing(canonical_uuid(agent_id, "agent_id"), filters, only_succeeded)
+        return cls((), _listing=listing, **loader_options)
 
     def _feed(self) -> Feed[list[Outcome]]:
         if self.listing is not None:

@@ -43,17 +43,16 @@ class Listing:
     """Which of an agent's jobs a loader loads.
 
     The listing's filters, read by a fresh pager per load, and whether to skip the jobs the listing
-    does not show as succeeded. Plain data (ids, strings, settings), so a loader holding it pickles.
+    does not show as succeeded. Plain data (ids and strings), so a loader holding it pickles.
     """
 
     agent_id: str
     filters: Mapping[str, str]
-    settings: RoeSettings
     only_succeeded: bool
 
-    def pager(self) -> Pager[AgentJobSummary]:
-        """A pager from the listing's first page."""
-        return Pager(jobs_call(self.agent_id, self.filters), self.settings)
+    def pager(self, settings: RoeSettings) -> Pager[AgentJobSummary]:
+        """A pager from the listing's first page, on the host `settings` name."""
+        return Pager(jobs_call(self.agent_id, self.filters), settings)
 
 
 def listing_feed(
@@ -66,7 +65,7 @@ def listing_feed(
     whose count drops while it is read (jobs removed) may have shifted a job onto a page already
     read: the page's report says by how much, and the loader warns.
     """
-    pager = listing.pager()
+    pager = listing.pager(options.settings)
     call: Call[Page[AgentJobSummary]] | None = pager.first
     chunk: dict[str, Metadata] = {}
     previous: set[str] = set()
