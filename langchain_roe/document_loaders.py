@@ -10,7 +10,7 @@ from typing import Any, Unpack
 
 from langchain_core.document_loaders import BaseBlobParser
 
-from langchain_roe._convert._documents import FinishedJob, check_output_keys
+from langchain_roe._convert._documents import FinishedJob
 from langchain_roe._core._calls import chunked
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import ClientSettings
@@ -130,18 +130,10 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         it is not an option)."""
         check_whole("batch_size", batch_size, 1, MAX_IDS_PER_REQUEST)
         check_seconds("wait_timeout", wait_timeout)
-        self.output_keys = check_output_keys(output_keys)
         self.use_batch_endpoint = use_batch_endpoint
         self.batch_size = batch_size
-        self._configure(
-            client=client,
-            max_concurrency=max_concurrency,
-            continue_on_failure=continue_on_failure,
-            show_progress=show_progress,
-            load_references=load_references,
-            reference_parser=reference_parser,
-            **settings,
-        )
+        shared = (output_keys, max_concurrency, continue_on_failure, show_progress)
+        self._configure(client, settings, *shared, load_references, reference_parser)
         self.options = LoadOptions(
             settings=self.client.settings,
             wait_for_completion=wait_for_completion,
@@ -318,16 +310,8 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
         self.wait_timeout = float(wait_timeout)
         self.skip_cache = skip_cache
         self.batch_size = batch_size
-        self.output_keys = check_output_keys(output_keys)
-        self._configure(
-            client=client,
-            max_concurrency=max_concurrency,
-            continue_on_failure=continue_on_failure,
-            show_progress=show_progress,
-            load_references=load_references,
-            reference_parser=reference_parser,
-            **settings,
-        )
+        shared = (output_keys, max_concurrency, continue_on_failure, show_progress)
+        self._configure(client, settings, *shared, load_references, reference_parser)
         self.failures: dict[int, RoeError] = {}
         """Each input of the last load that produced no outputs, by position, with why."""
 

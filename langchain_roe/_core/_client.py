@@ -51,6 +51,7 @@ from langchain_roe._core._references import (
 )
 from langchain_roe._core._retry import RetryPolicy
 from langchain_roe._core._runs import (
+    RunArguments,
     agents_call,
     run_call,
     run_flow,
@@ -331,11 +332,7 @@ class RoeClient:
         self,
         agent_id: str,
         inputs: Mapping[str, Any],
-        *,
-        version_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        idempotency_key: str | None = None,
-        skip_cache: bool = False,
+        **options: Unpack[RunArguments],
     ) -> str:
         """Start one job of the agent on `inputs` and return its id (`POST .../run/.../async/`).
 
@@ -345,41 +342,27 @@ class RoeClient:
         timeout or a dropped connection finds the job already started instead of starting another
         (the server's handling of a repeated key is assumed; see the README).
 
+        Args:
+            agent_id: The agent to run.
+            inputs: The run's inputs by key.
+            **options: `version_id` (run that version, not the current one), `metadata` (stored
+                on the job), `idempotency_key`, `skip_cache` (`RunArguments`).
+
         Raises:
             ValueError: A bad id or input (before any request).
             APIStatusError: The server refused: 400 with its validation message, 403 (no permission,
                 or not enough credits), 404 (no such agent).
         """
-        call = run_call(
-            agent_id,
-            inputs,
-            version_id=version_id,
-            metadata=metadata,
-            idempotency_key=idempotency_key,
-            skip_cache=skip_cache,
-        )
-        return self._drive(run_flow(call))
+        return self._drive(run_flow(run_call(agent_id, inputs, **options)))
 
     async def arun_agent(
         self,
         agent_id: str,
         inputs: Mapping[str, Any],
-        *,
-        version_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        idempotency_key: str | None = None,
-        skip_cache: bool = False,
+        **options: Unpack[RunArguments],
     ) -> str:
         """Async `run_agent`."""
-        call = run_call(
-            agent_id,
-            inputs,
-            version_id=version_id,
-            metadata=metadata,
-            idempotency_key=idempotency_key,
-            skip_cache=skip_cache,
-        )
-        return await self._adrive(run_flow(call))
+        return await self._adrive(run_flow(run_call(agent_id, inputs, **options)))
 
     def run_agent_many(
         self,

@@ -123,12 +123,6 @@ MAX_SANE_RETRY_AFTER: Final = 86_400.0
 # Status codes retried for read-only calls (besides every 5xx).
 RETRYABLE_STATUS_CODES: Final = frozenset({408, 429})
 
-# Waiting for unfinished jobs: status polls back off from the first delay to the last, with jitter.
-POLL_INITIAL_DELAY: Final = 0.5
-POLL_MAX_DELAY: Final = 10.0
-POLL_BACKOFF: Final = 1.3
-POLL_JITTER: Final = 0.2
-
 # Listing an agent's jobs: pages of this size by default (the spec sets no maximum; this is the
 # most a page is asked for), oldest first so that jobs created while a listing runs land at its
 # end instead of shifting the pages already read.

@@ -206,34 +206,35 @@ class AgentInputDefinition(_WireModel):
     """Whether several files may be given for this input."""
 
 
-class AgentVersion(_WireModel):
+class _AboutTheAgent(_WireModel):
+    """What an agent and each of its versions both say of the agent."""
+
+    name: Informational[str] = None
+    """The agent's name."""
+    engine_class_id: Informational[str] = None
+    """The engine the agent runs on, such as `MultimodalExtractionEngine`."""
+
+
+class AgentVersion(_AboutTheAgent):
     """Body of `GET /v1/agents/{agent_id}/versions/current/` (and of one version by id)."""
 
     id: str
     """The version's id."""
-    name: Informational[str] = None
-    """The agent's name."""
     version_name: Informational[str] = None
     """The version's name."""
     description: Informational[str] = None
     """What the version does, in its author's words."""
-    engine_class_id: Informational[str] = None
-    """The engine the agent runs on, such as `MultimodalExtractionEngine`."""
     input_definitions: list[AgentInputDefinition]
     """The inputs a run of this version takes."""
 
 
-class Agent(_WireModel):
+class Agent(_AboutTheAgent):
     """One agent, as `GET /v1/agents/` lists them (`BaseAgent` in the spec)."""
 
     id: str
     """The agent's id."""
-    name: Informational[str] = None
-    """The agent's name."""
     current_version_id: Informational[str] = None
     """The version a run without a version id uses."""
-    engine_class_id: Informational[str] = None
-    """The engine the agent runs on."""
     job_count: Informational[int] = None
     """How many jobs the agent has run, when the server counted them."""
 

@@ -9,21 +9,21 @@ from __future__ import annotations
 import copy
 import random
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from langchain_roe._core import _clock
 from langchain_roe._core._calls import status_flow, statuses_flow
 from langchain_roe._core._config import RoeSettings
-from langchain_roe._core._constants import (
-    JOB_STATUS_EVENT,
-    POLL_BACKOFF,
-    POLL_INITIAL_DELAY,
-    POLL_JITTER,
-    POLL_MAX_DELAY,
-)
+from langchain_roe._core._constants import JOB_STATUS_EVENT
 from langchain_roe._core._exceptions import JobNotFinishedError, RoeError, job_state_error
 from langchain_roe._core._flow import Flow, Report, Sleep
 from langchain_roe._core._models import AgentJobStatus, AgentJobStatusCode, AgentJobStatusItem
+
+#: Status polls back off from the first delay (seconds) to the last, by this factor, with jitter.
+POLL_INITIAL_DELAY: Final = 0.5
+POLL_MAX_DELAY: Final = 10.0
+POLL_BACKOFF: Final = 1.3
+POLL_JITTER: Final = 0.2
 
 
 def poll_delay(polls_done: int, *, jitter: Callable[[], float] = random.random) -> float:

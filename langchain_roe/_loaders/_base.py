@@ -8,7 +8,7 @@ sync or async, turns each finished job into Documents and records or raises the 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Final, Generic, TypeVar
 
@@ -16,7 +16,12 @@ from langchain_core.document_loaders import BaseBlobParser, BaseLoader
 from langchain_core.documents import Document
 from langchain_core.documents.base import Blob
 
-from langchain_roe._convert._documents import FinishedJob, Metadata, job_documents
+from langchain_roe._convert._documents import (
+    FinishedJob,
+    Metadata,
+    check_output_keys,
+    job_documents,
+)
 from langchain_roe._convert._references import (
     JobReference,
     find_references,
@@ -64,16 +69,21 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
 
     def _configure(
         self,
-        *,
         client: RoeClient | None,
+        settings: Mapping[str, Any],
+        output_keys: str | Sequence[str] | None,
         max_concurrency: int,
         continue_on_failure: bool,
         show_progress: bool,
-        load_references: bool = False,
-        reference_parser: BaseBlobParser | None = None,
-        **settings: Any,
+        load_references: bool,
+        reference_parser: BaseBlobParser | None,
+        /,
     ) -> None:
-        """What every loader's constructor sets up: checked, then its client built."""
+        """What every loader's constructor sets up: the options both take, checked, then the client.
+
+        The client is `client`, or one built from `settings`.
+        """
+        self.output_keys = check_output_keys(output_keys)
         check_whole("max_concurrency", max_concurrency, 1)
         if reference_parser is not None and not isinstance(reference_parser, BaseBlobParser):
             msg = (

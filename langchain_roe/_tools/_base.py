@@ -8,8 +8,9 @@ raised.
 
 from __future__ import annotations
 
+import contextlib
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from langchain_core.tools import BaseTool, ToolException
@@ -19,6 +20,8 @@ from langchain_roe._convert._agent_text import DEFAULT_MAX_OUTPUT_CHARS, MIN_MAX
 from langchain_roe._convert._documents import check_output_keys
 from langchain_roe._core._exceptions import (
     ConfigurationError,
+    RoeError,
+    is_for_the_model,
 )
 from langchain_roe._core._formats import check_whole
 from langchain_roe._settings_fields import RoeSettingsFields
@@ -42,6 +45,21 @@ class RoeTool(RoeSettingsFields, BaseTool):
         budget = values.get("max_output_chars", DEFAULT_MAX_OUTPUT_CHARS)
         check_whole("max_output_chars", budget, MIN_MAX_OUTPUT_CHARS, error=ConfigurationError)
         super().__init__(**values)
+
+
+@contextlib.contextmanager
+def errors_for_the_model(describe: Callable[[RoeError], str]) -> Iterator[None]:
+    """Turn an error the model can act on into a `ToolException` saying `describe(error)`.
+
+    The model then gets an error ToolMessage; any other error is raised to the developer
+    (`is_for_the_model`).
+    """
+    try:
+        yield
+    except RoeError as error:
+        if not is_for_the_model(error):
+            raise
+        raise ToolException(describe(error)) from error
 
 
 def resolve_run_annotations(tool: type[BaseTool]) -> None:

@@ -15,7 +15,6 @@ from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.documents.base import Blob
-from langchain_core.tools import ToolException
 from pydantic import BaseModel, Field
 
 from langchain_roe._convert._agent_text import (
@@ -27,10 +26,9 @@ from langchain_roe._convert._agent_text import (
     reference_text,
 )
 from langchain_roe._convert._references import is_text_like
-from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError, is_for_the_model
 from langchain_roe._core._formats import canonical_job_id, is_artifact_key
 from langchain_roe._core._references import ReferenceInfo
-from langchain_roe._tools._base import RoeTool, resolve_run_annotations
+from langchain_roe._tools._base import RoeTool, errors_for_the_model, resolve_run_annotations
 
 #: An artifact key as investigation outputs show them: `agent-job-<job id>/<name>`.
 
@@ -90,7 +88,9 @@ class RoeReadJobReferenceTool(RoeTool):
         reference: str,
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> tuple[str, dict[str, Any]]:
-        try:
+        with errors_for_the_model(
+            lambda error: reference_error_text(error, agent_job_id, reference)
+        ):
             if is_artifact_key(reference):
                 result = self.client.get_artifact(agent_job_id, reference.strip())
                 return self._artifact(agent_job_id, reference.strip(), result)
@@ -99,10 +99,6 @@ class RoeReadJobReferenceTool(RoeTool):
                 if not is_text_like(info.media_type):
                     return self._described(agent_job_id, info)
             return self._reference(agent_job_id, self.client.get_reference(agent_job_id, reference))
-        except (InvalidAgentJobIdError, RoeError) as error:
-            if not is_for_the_model(error):
-                raise
-            raise ToolException(reference_error_text(error, agent_job_id, reference)) from error
 
     async def _arun(
         self,
@@ -110,7 +106,9 @@ class RoeReadJobReferenceTool(RoeTool):
         reference: str,
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> tuple[str, dict[str, Any]]:
-        try:
+        with errors_for_the_model(
+            lambda error: reference_error_text(error, agent_job_id, reference)
+        ):
             if is_artifact_key(reference):
                 result = await self.client.aget_artifact(agent_job_id, reference.strip())
                 return self._artifact(agent_job_id, reference.strip(), result)
@@ -120,10 +118,6 @@ class RoeReadJobReferenceTool(RoeTool):
                     return self._described(agent_job_id, info)
             blob = await self.client.aget_reference(agent_job_id, reference)
             return self._reference(agent_job_id, blob)
-        except (InvalidAgentJobIdError, RoeError) as error:
-            if not is_for_the_model(error):
-                raise
-            raise ToolException(reference_error_text(error, agent_job_id, reference)) from error
 
     def _reference(self, agent_job_id: str, blob: Blob) -> tuple[str, dict[str, Any]]:
         agent_job_id = canonical_job_id(agent_job_id)

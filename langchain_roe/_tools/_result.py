@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
-from langchain_core.tools import ToolException
 from pydantic import BaseModel, Field
 
 from langchain_roe._convert._agent_text import (
@@ -16,11 +15,11 @@ from langchain_roe._convert._agent_text import (
     result_text,
 )
 from langchain_roe._convert._documents import FinishedJob
-from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError, is_for_the_model
 from langchain_roe._core._formats import canonical_job_id
 from langchain_roe._core._models import AgentJobResult
 from langchain_roe._tools._base import (
     RoeTool,
+    errors_for_the_model,
     keys_asked,
     resolve_run_annotations,
 )
@@ -88,12 +87,8 @@ class RoeAgentJobResultTool(RoeTool):
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> tuple[str, dict[str, Any]]:
         keys = keys_asked(output_keys)
-        try:
+        with errors_for_the_model(lambda error: error_text(error, agent_job_id)):
             result = self.client.get_result(agent_job_id)
-        except (InvalidAgentJobIdError, RoeError) as error:
-            if not is_for_the_model(error):
-                raise
-            raise ToolException(error_text(error, agent_job_id)) from error
         return self._respond(agent_job_id, result, keys)
 
     async def _arun(
@@ -103,12 +98,8 @@ class RoeAgentJobResultTool(RoeTool):
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> tuple[str, dict[str, Any]]:
         keys = keys_asked(output_keys)
-        try:
+        with errors_for_the_model(lambda error: error_text(error, agent_job_id)):
             result = await self.client.aget_result(agent_job_id)
-        except (InvalidAgentJobIdError, RoeError) as error:
-            if not is_for_the_model(error):
-                raise
-            raise ToolException(error_text(error, agent_job_id)) from error
         return self._respond(agent_job_id, result, keys)
 
     def _respond(
