@@ -18,13 +18,13 @@ from pydantic import ConfigDict
 
 from langchain_roe._convert._agent_text import DEFAULT_MAX_OUTPUT_CHARS, MIN_MAX_OUTPUT_CHARS
 from langchain_roe._convert._documents import check_output_keys
+from langchain_roe._core._client import RoeSettingsFields
 from langchain_roe._core._exceptions import (
     ConfigurationError,
     RoeError,
     is_for_the_model,
 )
 from langchain_roe._core._formats import check_whole
-from langchain_roe._settings_fields import RoeSettingsFields
 
 
 class RoeTool(RoeSettingsFields, BaseTool):
