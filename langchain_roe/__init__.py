@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         AgentJobStatusItem,
         AgentJobSummary,
         AgentVersion,
+        JobDataDeletion,
         JobInput,
         JobStatusEvent,
     )
@@ -80,6 +81,7 @@ _WHERE = {
     "InvalidAgentJobIdError": "langchain_roe._core._exceptions",
     "InvalidReferenceError": "langchain_roe._core._exceptions",
     "InvalidResponseError": "langchain_roe._core._exceptions",
+    "JobDataDeletion": "langchain_roe._core._models",
     "JobFailedError": "langchain_roe._core._exceptions",
     "JobInput": "langchain_roe._core._models",
     "JobNotFinishedError": "langchain_roe._core._exceptions",
@@ -129,6 +131,7 @@ __all__ = [
     "InvalidAgentJobIdError",
     "InvalidReferenceError",
     "InvalidResponseError",
+    "JobDataDeletion",
     "JobFailedError",
     "JobInput",
     "JobNotFinishedError",

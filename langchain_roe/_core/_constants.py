@@ -20,6 +20,10 @@ REFERENCE_PATH: Final = "/v1/agents/jobs/{agent_job_id}/references/{resource_id}
 ARTIFACT_PATH: Final = "/v1/agents/jobs/{agent_job_id}/artifacts/result/"
 ARTIFACT_KEY_PARAM: Final = "artifact_key"
 ARTIFACT_RESULT_FIELD: Final = "result"
+#: Cancelling jobs and deleting a job's data (`openapi-tables-control.yml`).
+CANCEL_PATH: Final = "/v1/agents/jobs/{agent_job_id}/cancel/"
+CANCEL_ALL_PATH: Final = "/v1/agents/{agent_id}/jobs/cancel-all/"
+DELETE_DATA_PATH: Final = "/v1/agents/jobs/{agent_job_id}/delete-data/"
 CURRENT_VERSION: Final = "current"
 INPUTS_FIELD: Final = "inputs"
 PAGE_SIZE_PARAM: Final = "page_size"
@@ -154,6 +158,15 @@ JOB_STARTED_EVENT: Final = "roe_job_started"
 JOB_STATUS_EVENT: Final = "roe_job_status"
 JOBS_LISTED_EVENT: Final = "roe_jobs_listed"
 """Reported after each page of an agent's job listing (the loaders' progress bar reads it)."""
+
+# Cancelling what a run load or the run tool started: the event each cancellation reports, the
+# cancel tool's name, and how long the cancelling a load does on its way out may take (each call
+# within a tighter budget than the client's, the whole within a total; what is left is named).
+JOB_CANCELLED_EVENT: Final = "roe_job_cancelled"
+CANCEL_TOOL_NAME: Final = "roe_cancel_agent_job"
+CANCEL_ON_EXIT_TIMEOUT: Final = 10.0
+CANCEL_ON_EXIT_MAX_RETRIES: Final = 1
+CANCEL_ON_EXIT_BUDGET: Final = 30.0
 
 # Untrusted JSON: a body too deep to parse has its values past this depth replaced by null.
 MAX_JSON_DEPTH: Final = 200

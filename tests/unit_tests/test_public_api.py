@@ -26,6 +26,7 @@ EXPECTED_ALL = [
     "InvalidAgentJobIdError",
     "InvalidReferenceError",
     "InvalidResponseError",
+    "JobDataDeletion",
     "JobFailedError",
     "JobInput",
     "JobNotFinishedError",
