@@ -63,6 +63,8 @@ AGENT = {
 }
 #: A question that makes the job fail, so tests can see a failed run.
 FAILING_QUESTION = "fail please"
+#: A question whose job stays STARTED until it is cancelled, so tests can leave a load mid-run.
+RUNNING_QUESTION = "keep running"
 
 
 @dataclass
@@ -79,6 +81,8 @@ class StartedJob:
     def status(self) -> int:
         if self.cancelled:
             return 5
+        if self.inputs.get("question") == RUNNING_QUESTION:
+            return 1
         if self.duration is not None:  # PENDING for the first half, STARTED, then SUCCESS
             elapsed = (time.monotonic() - self.started_at) / self.duration
             return 0 if elapsed < 0.5 else 1 if elapsed < 1 else 3
