@@ -1,4 +1,4 @@
-"""The Roe tools for LLM agents: read a job's outputs, run an agent, read what a job cites."""
+"""The Roe tools for LLM agents: read a job's outputs, run an agent, read what a job cites, cancel."""
 
 from __future__ import annotations
 
@@ -19,12 +19,15 @@ from langchain_roe._tools._base import (
     keys_asked,
     resolve_run_annotations,
 )
+from langchain_roe._tools._cancel import RoeCancelAgentJobInput, RoeCancelAgentJobTool
 from langchain_roe._tools._reference import RoeReadJobReferenceInput, RoeReadJobReferenceTool
 from langchain_roe._tools._run import RoeRunAgentTool
 
 __all__ = [
     "RoeAgentJobResultInput",
     "RoeAgentJobResultTool",
+    "RoeCancelAgentJobInput",
+    "RoeCancelAgentJobTool",
     "RoeReadJobReferenceInput",
     "RoeReadJobReferenceTool",
     "RoeRunAgentTool",

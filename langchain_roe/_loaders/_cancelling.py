@@ -117,6 +117,7 @@ class JobStartingLoader(JobDocumentsLoader[int]):
             ended = True
         finally:
             units.close()  # the runner stops first: no unit starts another job
+            self._started = None  # (its lock would not pickle with the loader)
             if not ended:
                 self._cancel_left(started)
 
@@ -137,6 +138,7 @@ class JobStartingLoader(JobDocumentsLoader[int]):
             ended = True
         finally:
             await units.aclose()
+            self._started = None
             if not ended:
                 await self._acancel_left(started)
 

@@ -41,6 +41,8 @@ EXPECTED_ALL = [
     "RoeAgentJobResultLoader",
     "RoeAgentJobResultTool",
     "RoeAgentRunLoader",
+    "RoeCancelAgentJobInput",
+    "RoeCancelAgentJobTool",
     "RoeClient",
     "RoeError",
     "RoeJobResultRetriever",
