@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import AsyncGenerator, Generator, Sequence
+from contextlib import aclosing
 from typing import Any
 
 from langchain_roe._convert._documents import FinishedJob
@@ -124,8 +125,9 @@ class JobStartingLoader(JobDocumentsLoader[int]):
     async def _aoutcomes(self) -> AsyncGenerator[Outcomes, None]:
         self.cancelled = {}
         if not self.cancel_on_exit:
-            async for outcomes in super()._aoutcomes():
-                yield outcomes
+            async with aclosing(super()._aoutcomes()) as units:
+                async for outcomes in units:
+                    yield outcomes
             return
         self._started = started = StartedJobs()
         self.cancelled = started.cancelled

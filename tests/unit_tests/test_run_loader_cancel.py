@@ -316,3 +316,20 @@ def test_only_jobs_whose_status_is_not_final_are_cancelled_on_the_way_out() -> N
         client = client_for(server)
         flow = _cancelling.still_running_flow([ended, running, unknown], client.settings)
         assert client._drive(flow) == [running, unknown]  # unknown to the server: tried anyway
+
+
+@pytest.mark.usefixtures("frozen_clock")
+@pytest.mark.parametrize("cancel_on_exit", [False, True])
+def test_closing_an_async_load_stops_its_units_before_it_returns(
+    server: LoopbackServer, cancel_on_exit: bool
+) -> None:
+    """No unit is left polling (or starting jobs) once `aclose()` has returned, either way."""
+    loader = loader_for(server, [DONE, running_at(1)], cancel_on_exit=cancel_on_exit)
+
+    async def leave() -> list[asyncio.Task[Any]]:
+        documents = cast(AsyncGenerator[Document, None], loader.alazy_load())
+        await anext(documents)
+        await documents.aclose()
+        return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+    assert asyncio.run(leave()) == []
