@@ -107,6 +107,12 @@ def parser() -> argparse.ArgumentParser:
         help="many runs: one JSON object of inputs per line ('-' for standard input); a value "
         '"@PATH" uploads that file',
     )
+    runs.add_argument(
+        "--cancel-on-interrupt",
+        action="store_true",
+        help="on Ctrl-C (or an error that stops the run), cancel the jobs it started that are "
+        "still running, and those still running at --wait-timeout; each is named on standard error",
+    )
     listing = cli.add_argument_group("reading an agent's jobs (instead of naming them)")
     listing.add_argument(
         "--agent",
@@ -189,6 +195,9 @@ def main(
 def _main(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr: TextIO) -> int:
     if args.run is not None:
         return _run(args, stdin, stdout, stderr)
+    if args.cancel_on_interrupt:
+        print("roe-job-result: --cancel-on-interrupt goes with --run AGENT_ID", file=stderr)
+        return EXIT_USAGE
     if args.agent is not None or args.since is not None or args.search is not None:
         return _agent(args, stdout, stderr)
     try:
@@ -242,6 +251,7 @@ def _run(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr:
             output_keys=args.output_keys,
             wait_timeout=args.wait_timeout,
             show_progress=len(given) >= PROGRESS_FROM_JOBS and stderr.isatty() and _has_tqdm(),
+            cancel_on_exit=args.cancel_on_interrupt,
         )
     except (ValueError, OSError) as error:
         print(f"roe-job-result: {error}", file=stderr)
@@ -251,6 +261,14 @@ def _run(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr:
     except SETUP_ERRORS as error:
         print(f"roe-job-result: {error}", file=stderr)
         return EXIT_USAGE
+    finally:
+        if loader.cancelled:
+            cancelled = [loader.cancelled[position] for position in sorted(loader.cancelled)]
+            print(
+                f"roe-job-result: cancelled {len(cancelled)} job(s) still running: "
+                + ", ".join(cancelled),
+                file=stderr,
+            )
 
 
 def _agent(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

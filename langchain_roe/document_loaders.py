@@ -31,6 +31,7 @@ from langchain_roe._loaders._base import (
     DEFAULT_WAIT_TIMEOUT,
     JobDocumentsLoader,
 )
+from langchain_roe._loaders._cancelling import JobStartingLoader
 from langchain_roe._loaders._finding import Listing, listing_feed
 from langchain_roe._loaders._units import (
     Feed,
@@ -228,7 +229,7 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         return None if self.agent_job_ids is None else len(self.agent_job_ids)
 
 
-class RoeAgentRunLoader(JobDocumentsLoader[int]):
+class RoeAgentRunLoader(JobStartingLoader):
     """Run a Roe agent over many inputs and load what each job produced as Documents.
 
     Each input (a mapping of input key to value) starts one job: text-only inputs go to the
@@ -268,6 +269,10 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
         show_progress: A progress bar over inputs (needs `tqdm`).
         load_references: As `RoeAgentJobResultLoader`'s: the files each output cites, after it.
         reference_parser: As `RoeAgentJobResultLoader`'s.
+        cancel_on_exit: Cancel the jobs this load started that are still running when it is left
+            before its end (a `break`, an error, Ctrl-C, its task cancelled), and each job still
+            running at `wait_timeout` (its failure says it was cancelled). Best effort, within
+            about 30 s, logged and never raised over what ended the load; `cancelled` names them.
         client: A ready `RoeClient`, instead of client settings.
         **settings: The client settings, as `RoeClient` takes them (`ClientSettings`).
 
@@ -295,6 +300,7 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
         show_progress: bool = False,
         load_references: bool = False,
         reference_parser: BaseBlobParser | None = None,
+        cancel_on_exit: bool = False,
         client: RoeClient | None = None,
         **settings: Unpack[ClientSettings],
     ) -> None:
@@ -314,6 +320,9 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
         self._configure(client, settings, *shared, load_references, reference_parser)
         self.failures: dict[int, RoeError] = {}
         """Each input of the last load that produced no outputs, by position, with why."""
+        self.cancel_on_exit = bool(cancel_on_exit)
+        self.cancelled: dict[int, str] = {}
+        """Each job the last load cancelled (`cancel_on_exit`), by its input's position."""
 
     @property
     def _total(self) -> int:
@@ -329,6 +338,7 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
             metadata=self.metadata,
             skip_cache=self.skip_cache,
             run_key=f"{IDEMPOTENCY_KEY_PREFIX}{uuid.uuid4()}",  # a load starts its own jobs
+            cancel_unfinished=self.cancel_on_exit,
             load=LoadOptions(
                 settings=self.client.settings,
                 wait_for_completion=True,

@@ -29,6 +29,7 @@ from langchain_roe._core._models import AgentJobResult
 # The tools' names, as the text a model reads refers to them, and how much text it is given at most.
 TOOL_NAME: Final = "roe_get_agent_job_result"
 REFERENCE_TOOL_NAME: Final = "roe_read_agent_job_reference"
+CANCEL_TOOL_NAME: Final = "roe_cancel_agent_job"
 EXAMPLE_AGENT_JOB_ID: Final = "0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10"
 DEFAULT_MAX_OUTPUT_CHARS: Final = 20_000
 MIN_MAX_OUTPUT_CHARS: Final = 500

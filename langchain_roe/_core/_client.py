@@ -6,6 +6,7 @@ Also how every surface gets its client: `build_client`, `client_from`, `RoeSetti
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar, Unpack
@@ -23,6 +24,7 @@ from langchain_roe._core._calls import (
     statuses_flow,
 )
 from langchain_roe._core._config import SETTING_ENV_VARS, ClientSettings, RoeSettings
+from langchain_roe._core._control import cancel_all_flow, cancel_flow, delete_data_flow
 from langchain_roe._core._exceptions import ConfigurationError, RoeError
 from langchain_roe._core._flow import Flow, Reporter, adrive, drive
 from langchain_roe._core._formats import canonical_job_id, unique_job_ids
@@ -42,6 +44,7 @@ from langchain_roe._core._models import (
     AgentJobStatusItem,
     AgentJobSummary,
     AgentVersion,
+    JobDataDeletion,
     Page,
 )
 from langchain_roe._core._pools import Pools
@@ -398,6 +401,62 @@ class RoeClient:
             run_many_flow(run_many_calls(agent_id, inputs_list, skip_cache=skip_cache))
         )
 
+    # Cancelling and deleting -------------------------------------------------------------------
+
+    def cancel_job(self, agent_job_id: str) -> None:
+        """Cancel a running job (`POST /v1/agents/jobs/{agent_job_id}/cancel/`); it makes no outputs.
+
+        Retried as a read: cancelling is idempotent in effect (a job cancelled twice is as
+        cancelled as once). A refusal, as a repeat after a lost answer might get, is checked with
+        the job's status: a job that is CANCELLED returns normally.
+
+        Raises:
+            InvalidAgentJobIdError: Not a UUID (before any request).
+            NotFoundError: No such job for this key and organization.
+            APIStatusError: Another refusal, with the server's message (what it answers for a job
+                that has already ended is undocumented).
+        """
+        return self._drive(cancel_flow(canonical_job_id(agent_job_id)))
+
+    async def acancel_job(self, agent_job_id: str) -> None:
+        """Async `cancel_job`."""
+        return await self._adrive(cancel_flow(canonical_job_id(agent_job_id)))
+
+    def cancel_agent_jobs(self, agent_id: str) -> int:
+        """Cancel every running job of an agent (`POST /v1/agents/{agent_id}/jobs/cancel-all/`).
+
+        Returns how many jobs the server targeted (0 when none was running). Every running job of
+        the agent is cancelled, whoever started it. Retried as a read: a repeat targets the jobs
+        still running and cancels none twice; after one, the count is the answering attempt's.
+
+        Raises:
+            ValueError: `agent_id` is not a UUID (before any request).
+        """
+        return self._drive(cancel_all_flow(agent_id))
+
+    async def acancel_agent_jobs(self, agent_id: str) -> int:
+        """Async `cancel_agent_jobs`."""
+        return await self._adrive(cancel_all_flow(agent_id))
+
+    def delete_job_data(self, agent_job_id: str) -> JobDataDeletion:
+        """Delete a finished job's inputs, outputs and artifacts (`POST .../delete-data/`).
+
+        The job's metadata stays. Check `complete` (and `errors`) on the answer: a
+        `partial_success` is returned, not raised. Sent again only where the server provably did
+        not act (connection never made, 408, 429): a repeat after a lost answer would report
+        zeros for what was deleted. Another failure is raised; calling again is then safe.
+
+        Raises:
+            InvalidAgentJobIdError: Not a UUID (before any request).
+            NotFoundError: No such job for this key and organization.
+            BadRequestError: The job has not finished (the server's message says so).
+        """
+        return self._drive(delete_data_flow(canonical_job_id(agent_job_id)))
+
+    async def adelete_job_data(self, agent_job_id: str) -> JobDataDeletion:
+        """Async `delete_job_data`."""
+        return await self._adrive(delete_data_flow(canonical_job_id(agent_job_id)))
+
     # Life cycle -------------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -436,6 +495,22 @@ class RoeClient:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+    def _within(self, timeout: float, max_retries: int) -> RoeClient:
+        """This client, its pools shared, with calls bounded by `timeout` and `max_retries`.
+
+        For what runs on the way out of a load, which must not hold the caller for long.
+        """
+        settings = self.settings.model_copy(
+            update={
+                "timeout": min(timeout, self.settings.timeout),
+                "max_retries": min(max_retries, self.settings.max_retries),
+            }
+        )
+        bounded = copy.copy(self)
+        bounded.settings = settings
+        bounded._retry = RetryPolicy(settings.max_retries)
+        return bounded
 
     # Running flows: every method above is a flow run here; the loaders, the retriever and the
     # tools run theirs here too.

@@ -25,6 +25,10 @@ REFERENCE_PATH: Final = "/v1/agents/jobs/{agent_job_id}/references/{resource_id}
 ARTIFACT_PATH: Final = "/v1/agents/jobs/{agent_job_id}/artifacts/result/"
 ARTIFACT_KEY_PARAM: Final = "artifact_key"
 ARTIFACT_RESULT_FIELD: Final = "result"
+#: Cancelling jobs and deleting a job's data (`openapi-tables-control.yml`).
+CANCEL_PATH: Final = "/v1/agents/jobs/{agent_job_id}/cancel/"
+CANCEL_ALL_PATH: Final = "/v1/agents/{agent_id}/jobs/cancel-all/"
+DELETE_DATA_PATH: Final = "/v1/agents/jobs/{agent_job_id}/delete-data/"
 CURRENT_VERSION: Final = "current"
 INPUTS_FIELD: Final = "inputs"
 PAGE_SIZE_PARAM: Final = "page_size"
@@ -135,6 +139,17 @@ SERVER_COUNT_CAP: Final = 100_000
 #: The progress event `wait_flow` reports for each change of a waited-for job's status (the run
 #: tool writes it to a LangGraph graph's custom stream).
 JOB_STATUS_EVENT: Final = "roe_job_status"
+#: Reported when a run starts a job (the run tool writes it to the graph's stream; the run loader
+#: keeps the job to cancel it on exit).
+JOB_STARTED_EVENT: Final = "roe_job_started"
+
+# Cancelling what a run load or the run tool started: the event each cancellation reports, the
+# cancel tool's name, and how long the cancelling a load does on its way out may take (each call
+# within a tighter budget than the client's, the whole within a total; what is left is named).
+JOB_CANCELLED_EVENT: Final = "roe_job_cancelled"
+CANCEL_ON_EXIT_TIMEOUT: Final = 10.0
+CANCEL_ON_EXIT_MAX_RETRIES: Final = 1
+CANCEL_ON_EXIT_BUDGET: Final = 30.0
 
 # Untrusted JSON: a body too deep to parse has its values past this depth replaced by null.
 MAX_JSON_DEPTH: Final = 200

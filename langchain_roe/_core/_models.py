@@ -301,3 +301,49 @@ class AgentJobSummary(_WireModel):
         """The last status event's error message, if it has one."""
         events = self.status_events or []
         return events[-1].error_message if events else None
+
+
+class JobDataDeletion(_WireModel):
+    """Body of `POST /v1/agents/jobs/{job_id}/delete-data/`: what was purged of one job.
+
+    The job's uploaded inputs, its stored outputs, steps, logs and trace, and its workflow
+    artifacts are deleted; its metadata (id, status, times) stays. Only `status` must be present;
+    a count of the wrong type or missing reads as None (unknown), never as zero.
+    """
+
+    status: str
+    """`success`, or `partial_success` when something could not be deleted (see `errors`)."""
+    deleted_count: Informational[int] = None
+    """Uploaded input files deleted."""
+    failed_count: Informational[int] = None
+    """Uploaded input files that could not be deleted."""
+    artifacts_deleted_count: Informational[int] = None
+    """Workflow artifacts deleted."""
+    artifacts_failed_count: Informational[int] = None
+    """Workflow artifacts that could not be deleted."""
+    blob_sanitized: Informational[bool] = None
+    """Whether the stored outputs, steps, logs and trace were sanitised."""
+    errors: Informational[list[str]] = None
+    """What went wrong, in the server's words; None when nothing did."""
+
+    @property
+    def complete(self) -> bool:
+        """Whether the server says everything was deleted: `success`, nothing failed, no errors."""
+        return (
+            self.status == "success"
+            and not self.failed_count
+            and not self.artifacts_failed_count
+            and self.blob_sanitized is not False
+            and not self.errors
+        )
+
+
+class AgentJobCancelAll(_WireModel):
+    """Body of `POST /v1/agents/{agent_id}/jobs/cancel-all/`."""
+
+    targeted_count: int
+    """How many of the agent's running jobs the cancellation targets."""
+    note: Informational[str] = None
+    """The server's note on what it did."""
+    task_id: Informational[str] = None
+    """The server's task carrying the cancellations out, when it names one."""

@@ -8,8 +8,16 @@ sync or async, turns each finished job into Documents and records or raises the 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from contextlib import AbstractContextManager, aclosing, nullcontext
 from typing import Any, Final, Generic, TypeVar
 
 from langchain_core.document_loaders import BaseBlobParser, BaseLoader
@@ -39,6 +47,7 @@ from langchain_roe._core._exceptions import (
     RoeError,
     is_setup_error,
 )
+from langchain_roe._core._flow import Reporter
 from langchain_roe._core._formats import check_whole
 from langchain_roe._loaders._finding import JOBS_LISTED_EVENT
 from langchain_roe._loaders._units import Feed, Unit, arun_units, reference_unit, run_units
@@ -121,14 +130,18 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
 
     async def alazy_load(self) -> AsyncIterator[Document]:
         """Async `lazy_load`, on httpx's async client; no event loop is run inside."""
+        # Each async generator inside is closed here, in this task, when this one is: left to the
+        # loop's finaliser, their cleanup (workers stopped, cancelling) would run after it.
         if self.load_references:
-            async for outcomes in self._aoutcomes():
-                async for document in self._awith_references(list(self._accept(outcomes))):
-                    yield document
+            async with aclosing(self._aoutcomes()) as units:
+                async for outcomes in units:
+                    async for document in self._awith_references(list(self._accept(outcomes))):
+                        yield document
             return
-        async for job in self._afinished_jobs():
-            for document in self._documents(job):
-                yield document
+        async with aclosing(self._afinished_jobs()) as jobs:
+            async for job in jobs:
+                for document in self._documents(job):
+                    yield document
 
     def load(self) -> list[Document]:
         """Load every Document into a list (`lazy_load` streams them instead)."""
@@ -144,8 +157,9 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         if self.load_references:
             return [document async for document in self.alazy_load()]
         documents: list[Document] = []
-        async for job in self._afinished_jobs():
-            documents.extend(self._documents(job))
+        async with aclosing(self._afinished_jobs()) as jobs:
+            async for job in jobs:
+                documents.extend(self._documents(job))
         return documents
 
     # References: fetched per unit of jobs, `max_concurrency` at a time, in citing order.
@@ -241,32 +255,38 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         for outcomes in self._outcomes():
             yield from self._accept(outcomes)
 
-    async def _afinished_jobs(self) -> AsyncIterator[FinishedJob]:
+    async def _afinished_jobs(self) -> AsyncGenerator[FinishedJob, None]:
         """Async `_finished_jobs`."""
-        async for outcomes in self._aoutcomes():
-            for job in self._accept(outcomes):
-                yield job
+        async with aclosing(self._aoutcomes()) as units:
+            async for outcomes in units:
+                for job in self._accept(outcomes):
+                    yield job
 
-    def _outcomes(self) -> Iterator[list[tuple[K, FinishedJob | RoeError]]]:
+    def _outcomes(self) -> Generator[list[tuple[K, FinishedJob | RoeError]], None, None]:
         """Each unit's jobs, loaded or failed, in order; `failures` is reset first."""
         self.failures = {}
         with self._progress() as progress:
-            report = _listing_reporter(progress)
+            report = self._reporter(progress)
             for outcomes in run_units(self.client, self._feed(), self.max_concurrency, report):
                 yield outcomes
                 if progress is not None:
                     progress.update(len(outcomes))
 
-    async def _aoutcomes(self) -> AsyncIterator[list[tuple[K, FinishedJob | RoeError]]]:
+    async def _aoutcomes(self) -> AsyncGenerator[list[tuple[K, FinishedJob | RoeError]], None]:
         """Async `_outcomes`."""
         self.failures = {}
         with self._progress() as progress:
-            report = _listing_reporter(progress)
+            report = self._reporter(progress)
             units = arun_units(self.client, self._feed(), self.max_concurrency, report)
-            async for outcomes in units:
-                yield outcomes
-                if progress is not None:
-                    progress.update(len(outcomes))
+            async with aclosing(units):
+                async for outcomes in units:
+                    yield outcomes
+                    if progress is not None:
+                        progress.update(len(outcomes))
+
+    def _reporter(self, progress: Any) -> Reporter:
+        """What the load does with its units' reports: a listing's pages move the progress bar."""
+        return _listing_reporter(progress)
 
     def _documents(self, job: FinishedJob) -> list[Document]:
         source = result_url(self.client.settings, job.agent_job_id)

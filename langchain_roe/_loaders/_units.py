@@ -9,6 +9,7 @@ outcomes in order.
 from __future__ import annotations
 
 import asyncio
+import copy
 import threading
 from collections import deque
 from collections.abc import (
@@ -30,13 +31,16 @@ from langchain_roe._core import _clock
 from langchain_roe._core._calls import load_results_flow, result_flow, statuses_flow
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import RoeSettings
+from langchain_roe._core._constants import JOB_CANCELLED_EVENT, JOB_STARTED_EVENT
+from langchain_roe._core._control import cancel_flow
 from langchain_roe._core._exceptions import (
+    APITimeoutError,
     JobFailedError,
     JobNotFinishedError,
     RoeError,
     job_state_error,
 )
-from langchain_roe._core._flow import Flow, Reporter, Step, aperform, perform
+from langchain_roe._core._flow import Flow, Report, Reporter, Step, aperform, perform
 from langchain_roe._core._inputs import is_file_input
 from langchain_roe._core._models import AgentJobStatusCode, status_code
 from langchain_roe._core._references import reference_call, reference_flow
@@ -113,6 +117,8 @@ class RunOptions:
     run_key: str
     """Prefix of this load's idempotency keys: `<run_key>-<input position>`."""
     load: LoadOptions
+    cancel_unfinished: bool = False
+    """Cancel a job still running at `wait_timeout` (the run loader's `cancel_on_exit`)."""
 
 
 def run_unit(
@@ -122,6 +128,9 @@ def run_unit(
 
     Text-only inputs go in one many-inputs request; inputs with files (or a version, or metadata,
     which that endpoint cannot take) are started one by one, each under its own idempotency key.
+    Each job started is reported (`started_event`), so a load left early knows what to cancel;
+    with `cancel_unfinished`, a job still running at `wait_timeout` is cancelled, and its error
+    says whether it was.
     """
     started: dict[int, str] = {}
     failed: dict[int, RoeError] = {}
@@ -140,6 +149,8 @@ def run_unit(
                 started[position] = yield from run_flow(call)
             except RoeError as error:
                 failed[position] = error
+            else:
+                yield Report(started_event(started[position], position))
     else:
         chunk = [inputs[p] for p in positions]
         try:
@@ -149,6 +160,8 @@ def run_unit(
             failed.update((p, error) for p in positions)
         else:
             started.update(zip(positions, ids, strict=True))
+            for position, agent_job_id in zip(positions, ids, strict=True):
+                yield Report(started_event(agent_job_id, position))
     outcomes: dict[int, FinishedJob | RoeError] = dict(failed)
     if started:
         loaded = dict((yield from batch_unit(list(started.values()), options.load)))
@@ -156,8 +169,48 @@ def run_unit(
             outcome = loaded[agent_job_id]
             if isinstance(outcome, FinishedJob):
                 outcome = replace(outcome, input_index=position)
+            elif options.cancel_unfinished and isinstance(outcome, JobNotFinishedError):
+                outcome = yield from _cancel_unfinished(agent_job_id, position, outcome)
             outcomes[position] = outcome
     return [(position, outcomes[position]) for position in positions]
+
+
+def started_event(agent_job_id: str, position: int) -> dict[str, Any]:
+    """What a run unit reports of each job it started (the run tool writes the same event)."""
+    return {"event": JOB_STARTED_EVENT, "agent_job_id": agent_job_id, "input_index": position}
+
+
+def _cancel_unfinished(
+    agent_job_id: str, position: int, error: JobNotFinishedError
+) -> Flow[RoeError]:
+    """Cancel a job still running at `wait_timeout`: its error, saying whether it was cancelled."""
+    try:
+        yield from cancel_flow(agent_job_id)
+    except RoeError as failure:
+        return noted(error, f"cancelling it failed: {failure.message}")
+    yield Report(
+        {"event": JOB_CANCELLED_EVENT, "agent_job_id": agent_job_id, "input_index": position}
+    )
+    return noted(error, "it was cancelled (cancel_on_exit)")
+
+
+def cancel_unit(agent_job_id: str, deadline: float) -> Flow[list[tuple[str, RoeError | None]]]:
+    """Cancel one job unless `deadline` has passed: None once cancelled, else why it was not."""
+    if _clock.monotonic() >= deadline:
+        msg = "not cancelled: the time allowed for cancelling on the way out had run out"
+        return [(agent_job_id, APITimeoutError(msg, agent_job_id=agent_job_id, request_sent=False))]
+    try:
+        yield from cancel_flow(agent_job_id)
+    except RoeError as error:
+        return [(agent_job_id, error)]
+    return [(agent_job_id, None)]
+
+
+def noted(error: RoeError, note: str) -> RoeError:
+    """A copy of `error` whose message ends with `note`."""
+    named = copy.copy(error)
+    named.message = f"{error.message}; {note}"
+    return named
 
 
 def single_unit(agent_job_id: str, options: LoadOptions) -> Flow[list[Outcome]]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from langchain_core.messages import ToolMessage
 
-from examples import agent, evidence, quickstart, rag_ingest, run_and_read, sync_agent
+from examples import agent, approve_runs, evidence, quickstart, rag_ingest, run_and_read, sync_agent
 from tests.support import example_jobs as jobs
 
 
@@ -62,3 +63,10 @@ def test_evidence_reads_the_job_then_one_artifact_it_cites() -> None:
     assert read_evidence.status == "success"
     assert read_evidence.artifact["kind"] == "artifact"
     assert len(read_evidence.artifact["result"]["cash_deposits"]) == 5
+
+
+def test_approve_runs_asks_before_the_recorded_run_and_refuses_the_second() -> None:
+    asked, messages = approve_runs.main()  # no terminal: the run is approved, and said so
+    assert [request["name"] for request in asked] == ["roe_run_my_agent_123e4567"]
+    statuses = [m.status for m in messages if isinstance(m, ToolMessage)]
+    assert statuses == ["success", "error"]
