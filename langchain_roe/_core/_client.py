@@ -601,9 +601,11 @@ def build_client(client: RoeClient | None = None, **settings: Any) -> RoeClient:
     Raises:
         ConfigurationError: Both a ready client and settings for a new one were given.
     """
-    given = sorted(name for name, value in settings.items() if value is not None)
     if client is None:
         return RoeClient(**settings)
+    given = (
+        sorted(name for name, value in settings.items() if value is not None) if settings else []
+    )
     if given:
         msg = f"pass either client=... or client settings ({', '.join(given)}), not both"
         raise ConfigurationError(msg)

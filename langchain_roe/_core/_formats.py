@@ -63,6 +63,8 @@ def canonical_job_id(agent_job_id: object) -> str:
     Raises:
         InvalidAgentJobIdError: It is not a UUID (a `ValueError`); the message quotes it.
     """
+    if isinstance(agent_job_id, str) and _CANONICAL.fullmatch(agent_job_id):
+        return agent_job_id  # already canonical: the loader's hot path
     canonical = _canonical(agent_job_id)
     if canonical is None:
         msg = f"agent_job_id must be a UUID such as {_JOB_ID_EXAMPLE!r}, got {agent_job_id!r}"
@@ -81,7 +83,7 @@ def unique_job_ids(agent_job_ids: Iterable[object]) -> list[str]:
     ):
         msg = f"agent_job_ids must be a sequence of UUIDs, got {agent_job_ids!r}"
         raise ValueError(msg)
-    unique = list(dict.fromkeys(canonical_job_id(value) for value in agent_job_ids))
+    unique = list(dict.fromkeys(map(canonical_job_id, agent_job_ids)))
     if not unique:
         msg = "agent_job_ids is empty: give at least one agent job id"
         raise ValueError(msg)

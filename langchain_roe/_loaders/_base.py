@@ -291,7 +291,8 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
     def _documents(self, job: FinishedJob) -> list[Document]:
         source = result_url(self.client.settings, job.agent_job_id)
         documents = job_documents(job, source=source, output_keys=self.output_keys)
-        self._warn_missing_keys(job.agent_job_id, documents)
+        if self.output_keys is not None:
+            self._warn_missing_keys(job.agent_job_id, documents)
         return documents
 
     def _accept(self, outcomes: list[tuple[K, FinishedJob | RoeError]]) -> Iterator[FinishedJob]:
