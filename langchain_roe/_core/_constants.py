@@ -143,13 +143,8 @@ JOB_STATUS_EVENT: Final = "roe_job_status"
 #: keeps the job to cancel it on exit).
 JOB_STARTED_EVENT: Final = "roe_job_started"
 
-# Cancelling what a run load or the run tool started: the event each cancellation reports, the
-# cancel tool's name, and how long the cancelling a load does on its way out may take (each call
-# within a tighter budget than the client's, the whole within a total; what is left is named).
+#: Reported for each job a run load or the run tool cancelled.
 JOB_CANCELLED_EVENT: Final = "roe_job_cancelled"
-CANCEL_ON_EXIT_TIMEOUT: Final = 10.0
-CANCEL_ON_EXIT_MAX_RETRIES: Final = 1
-CANCEL_ON_EXIT_BUDGET: Final = 30.0
 
 # Untrusted JSON: a body too deep to parse has its values past this depth replaced by null.
 MAX_JSON_DEPTH: Final = 200

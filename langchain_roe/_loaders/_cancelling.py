@@ -18,7 +18,7 @@ import logging
 import threading
 from collections.abc import AsyncGenerator, Generator, Sequence
 from contextlib import aclosing
-from typing import Any
+from typing import Any, Final
 
 from langchain_roe._convert._documents import FinishedJob
 from langchain_roe._core import _clock
@@ -26,9 +26,6 @@ from langchain_roe._core._calls import statuses_flow
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._constants import (
-    CANCEL_ON_EXIT_BUDGET,
-    CANCEL_ON_EXIT_MAX_RETRIES,
-    CANCEL_ON_EXIT_TIMEOUT,
     JOB_CANCELLED_EVENT,
     JOB_STARTED_EVENT,
     JOB_STATUS_EVENT,
@@ -39,6 +36,12 @@ from langchain_roe._core._flow import Flow, Reporter
 from langchain_roe._core._models import AgentJobStatusCode
 from langchain_roe._loaders._base import JobDocumentsLoader
 from langchain_roe._loaders._units import Feed, Unit, arun_units, cancel_unit, run_units
+
+# How long the cancelling a load does on its way out may take: each call within a tighter budget
+# than the client's, the whole within a total (what is left is named).
+CANCEL_ON_EXIT_TIMEOUT: Final = 10.0
+CANCEL_ON_EXIT_MAX_RETRIES: Final = 1
+CANCEL_ON_EXIT_BUDGET: Final = 30.0
 
 logger = logging.getLogger(LOGGER_NAME)
 
