@@ -1,9 +1,11 @@
 """What every Roe tool shares: its settings and client, its text budget, and who gets which error.
 
 The tools are thin adapters over `RoeClient`, built through `build_client` like the loaders and
-the command line (`RoeSettingsFields`, shared with the retriever). Errors a model can act on come
-back to it as an error `ToolMessage` (`handle_tool_error`); those only the developer can fix are
-raised.
+the command line (`RoeSettingsFields`, shared with the retriever). Each tool writes its work once,
+as a flow (`_flow`: the client's calls it makes and the answer it gives, see `_core._flow`); this
+base runs that flow on the client, sync in `_run` and async in `_arun`. Errors a model can act on
+come back to it as an error `ToolMessage` (`handle_tool_error`); those only the developer can fix
+are raised.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import typing
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
+from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import BaseTool, ToolException
 from pydantic import ConfigDict
 
@@ -24,7 +27,11 @@ from langchain_roe._core._exceptions import (
     RoeError,
     is_for_the_model,
 )
+from langchain_roe._core._flow import Flow, Reporter
 from langchain_roe._core._formats import check_whole
+
+#: What a tool answers: the text the model reads, and the data kept as the message's artifact.
+Answer = tuple[str, dict[str, Any]]
 
 
 class RoeTool(RoeSettingsFields, BaseTool):
@@ -46,13 +53,37 @@ class RoeTool(RoeSettingsFields, BaseTool):
         check_whole("max_output_chars", budget, MIN_MAX_OUTPUT_CHARS, error=ConfigurationError)
         super().__init__(**values)
 
+    def _flow(self, *args: Any, **kwargs: Any) -> Flow[Answer]:
+        """The tool's work for one call, as a flow of the client's calls: written once per tool."""
+        raise NotImplementedError
+
+    def _reporter(self) -> Reporter | None:
+        """Where the flow's progress reports go (none, unless a tool says otherwise)."""
+        return None
+
+    def _run(
+        self,
+        *args: Any,
+        run_manager: CallbackManagerForToolRun | None = None,
+        **kwargs: Any,
+    ) -> Answer:
+        return self.client._drive(self._flow(*args, **kwargs), self._reporter())
+
+    async def _arun(
+        self,
+        *args: Any,
+        run_manager: AsyncCallbackManagerForToolRun | None = None,
+        **kwargs: Any,
+    ) -> Answer:
+        return await self.client._adrive(self._flow(*args, **kwargs), self._reporter())
+
 
 @contextlib.contextmanager
 def errors_for_the_model(describe: Callable[[RoeError], str]) -> Iterator[None]:
     """Turn an error the model can act on into a `ToolException` saying `describe(error)`.
 
     The model then gets an error ToolMessage; any other error is raised to the developer
-    (`is_for_the_model`).
+    (`is_for_the_model`). Used inside a tool's flow, it sees the errors its calls end in.
     """
     try:
         yield
@@ -79,3 +110,6 @@ def keys_asked(output_keys: list[str] | None) -> frozenset[str] | None:
         return check_output_keys(output_keys)
     except ValueError as error:
         raise ToolException(str(error)) from None
+
+
+resolve_run_annotations(RoeTool)

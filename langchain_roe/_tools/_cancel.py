@@ -8,10 +8,6 @@ idempotent in effect.
 
 from __future__ import annotations
 
-from typing import Any
-
-from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
-from langchain_core.tools import ToolException
 from pydantic import BaseModel, Field
 
 from langchain_roe._convert._agent_text import (
@@ -20,9 +16,10 @@ from langchain_roe._convert._agent_text import (
     TOOL_NAME,
     error_text,
 )
-from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError, is_for_the_model
+from langchain_roe._core._control import cancel_flow
+from langchain_roe._core._flow import Flow
 from langchain_roe._core._formats import canonical_job_id
-from langchain_roe._tools._base import RoeTool, resolve_run_annotations
+from langchain_roe._tools._base import Answer, RoeTool, errors_for_the_model
 
 CANCEL_TOOL_DESCRIPTION = (
     "Cancel a running Roe AI agent job by its id: the job stops and produces no outputs. Use it "
@@ -62,38 +59,12 @@ class RoeCancelAgentJobTool(RoeTool):
     description: str = CANCEL_TOOL_DESCRIPTION
     args_schema: type[BaseModel] = RoeCancelAgentJobInput
 
-    def _run(
-        self, agent_job_id: str, run_manager: CallbackManagerForToolRun | None = None
-    ) -> tuple[str, dict[str, Any]]:
-        try:
-            self.client.cancel_job(agent_job_id)
-        except (InvalidAgentJobIdError, RoeError) as error:
-            raise _for_the_model(error, agent_job_id) from error
-        return _respond(agent_job_id)
-
-    async def _arun(
-        self, agent_job_id: str, run_manager: AsyncCallbackManagerForToolRun | None = None
-    ) -> tuple[str, dict[str, Any]]:
-        try:
-            await self.client.acancel_job(agent_job_id)
-        except (InvalidAgentJobIdError, RoeError) as error:
-            raise _for_the_model(error, agent_job_id) from error
-        return _respond(agent_job_id)
-
-
-resolve_run_annotations(RoeCancelAgentJobTool)
-
-
-def _for_the_model(error: RoeError, agent_job_id: str) -> Exception:
-    if not is_for_the_model(error):
-        return error
-    return ToolException(error_text(error, agent_job_id))
-
-
-def _respond(agent_job_id: str) -> tuple[str, dict[str, Any]]:
-    agent_job_id = canonical_job_id(agent_job_id)
-    text = (
-        f"Cancelled Roe agent job {agent_job_id}: it stops and produces no outputs. "
-        f"{TOOL_NAME} shows its final status."
-    )
-    return text, {"agent_job_id": agent_job_id, "cancelled": True}
+    def _flow(self, agent_job_id: str) -> Flow[Answer]:
+        with errors_for_the_model(lambda error: error_text(error, agent_job_id)):
+            job_id = canonical_job_id(agent_job_id)
+            yield from cancel_flow(job_id)
+        text = (
+            f"Cancelled Roe agent job {job_id}: it stops and produces no outputs. "
+            f"{TOOL_NAME} shows its final status."
+        )
+        return text, {"agent_job_id": job_id, "cancelled": True}

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from pydantic import BaseModel, Field
 
 from langchain_roe._convert._agent_text import (
@@ -15,14 +12,10 @@ from langchain_roe._convert._agent_text import (
     result_text,
 )
 from langchain_roe._convert._documents import FinishedJob
+from langchain_roe._core._calls import result_flow
+from langchain_roe._core._flow import Flow
 from langchain_roe._core._formats import canonical_job_id
-from langchain_roe._core._models import AgentJobResult
-from langchain_roe._tools._base import (
-    RoeTool,
-    errors_for_the_model,
-    keys_asked,
-    resolve_run_annotations,
-)
+from langchain_roe._tools._base import Answer, RoeTool, errors_for_the_model, keys_asked
 
 __all__ = ["RoeAgentJobResultInput", "RoeAgentJobResultTool"]
 
@@ -80,35 +73,11 @@ class RoeAgentJobResultTool(RoeTool):
     description: str = TOOL_DESCRIPTION
     args_schema: type[BaseModel] = RoeAgentJobResultInput
 
-    def _run(
-        self,
-        agent_job_id: str,
-        output_keys: list[str] | None = None,
-        run_manager: CallbackManagerForToolRun | None = None,
-    ) -> tuple[str, dict[str, Any]]:
+    def _flow(self, agent_job_id: str, output_keys: list[str] | None = None) -> Flow[Answer]:
         keys = keys_asked(output_keys)
         with errors_for_the_model(lambda error: error_text(error, agent_job_id)):
-            result = self.client.get_result(agent_job_id)
-        return self._respond(agent_job_id, result, keys)
-
-    async def _arun(
-        self,
-        agent_job_id: str,
-        output_keys: list[str] | None = None,
-        run_manager: AsyncCallbackManagerForToolRun | None = None,
-    ) -> tuple[str, dict[str, Any]]:
-        keys = keys_asked(output_keys)
-        with errors_for_the_model(lambda error: error_text(error, agent_job_id)):
-            result = await self.client.aget_result(agent_job_id)
-        return self._respond(agent_job_id, result, keys)
-
-    def _respond(
-        self, agent_job_id: str, result: AgentJobResult, output_keys: frozenset[str] | None
-    ) -> tuple[str, dict[str, Any]]:
-        agent_job_id = canonical_job_id(agent_job_id)
-        job = FinishedJob.from_result(agent_job_id, result)
-        text = result_text(job, output_keys=output_keys, max_chars=self.max_output_chars)
-        return text, result_artifact(agent_job_id, result)
-
-
-resolve_run_annotations(RoeAgentJobResultTool)
+            job_id = canonical_job_id(agent_job_id)
+            result = yield from result_flow(job_id)
+        job = FinishedJob.from_result(job_id, result)
+        text = result_text(job, output_keys=keys, max_chars=self.max_output_chars)
+        return text, result_artifact(job_id, result)

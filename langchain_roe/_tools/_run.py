@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any, Final
 
-from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import ToolException
 from pydantic import BaseModel, Field, create_model
 
@@ -44,7 +43,7 @@ from langchain_roe._core._formats import canonical_uuid, is_uuid
 from langchain_roe._core._models import AgentInputDefinition, AgentJobResult, AgentVersion
 from langchain_roe._core._runs import run_call, run_flow
 from langchain_roe._core._waiting import wait_flow
-from langchain_roe._tools._base import RoeTool, resolve_run_annotations
+from langchain_roe._tools._base import Answer, RoeTool
 
 # How long the run tool waits for its job before answering with the job's id, what its name is
 # made of.
@@ -211,30 +210,16 @@ class RoeRunAgentTool(RoeTool):
         finally:
             _TOOL_CALL_ID.reset(token)
 
-    def _run(
-        self, run_manager: CallbackManagerForToolRun | None = None, **inputs: Any
-    ) -> tuple[str, dict[str, Any]]:
-        flow = self._flow(inputs)
-        try:
-            answer = self.client._drive(flow, _stream_writer())
-        except RoeError as error:
-            raise self._refusal(error) from error
-        return self._respond(*answer)
+    def _reporter(self) -> Callable[[Any], None] | None:
+        return _stream_writer()
 
-    async def _arun(
-        self, run_manager: AsyncCallbackManagerForToolRun | None = None, **inputs: Any
-    ) -> tuple[str, dict[str, Any]]:
-        flow = self._flow(inputs)
-        try:
-            answer = await self.client._adrive(flow, _stream_writer())
-        except RoeError as error:
-            raise self._refusal(error) from error
-        return self._respond(*answer)
-
-    def _flow(self, arguments: dict[str, Any]) -> Flow[RunAnswer]:
+    def _flow(self, *args: Any, **arguments: Any) -> Flow[Answer]:
+        if args:  # a bare string instead of the inputs by name: no input it could be is guessed
+            msg = f"{self.name} takes its inputs by name: {', '.join(self.args)}"
+            raise ToolException(msg)
         inputs = self._inputs(arguments)
         key = idempotency_key(self.agent_id, _TOOL_CALL_ID.get())
-        return run_and_read_flow(
+        run = run_and_read_flow(
             self.client.settings,
             self.agent_id,
             inputs,
@@ -244,6 +229,11 @@ class RoeRunAgentTool(RoeTool):
             wait_timeout=self.wait_timeout,
             cancel_on_timeout=self.cancel_on_timeout,
         )
+        try:
+            answer = yield from run
+        except RoeError as error:
+            raise self._refusal(error) from error
+        return self._respond(*answer)
 
     def _inputs(self, arguments: dict[str, Any]) -> dict[str, Any]:
         """The run's inputs by key, each file input checked to be a Roe file id or a URL."""
@@ -304,9 +294,6 @@ class RoeRunAgentTool(RoeTool):
             )
             return text, {**artifact, "cancelled": False} if failed else artifact
         raise ToolException(error_text(outcome, agent_job_id))
-
-
-resolve_run_annotations(RoeRunAgentTool)
 
 
 def _remake_run_tool(cls: type[RoeRunAgentTool], given: dict[str, Any]) -> RoeRunAgentTool:
