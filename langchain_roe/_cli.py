@@ -16,6 +16,7 @@ from langchain_roe._convert._agent_text import DEFAULT_MAX_OUTPUT_CHARS, result_
 from langchain_roe._convert._documents import FinishedJob, job_documents, readable_value
 from langchain_roe._core._calls import result_url
 from langchain_roe._core._client import RoeClient, build_client
+from langchain_roe._core._config import SETTING_ENV_VARS, RoeSettings
 from langchain_roe._core._constants import (
     ENV_API_KEY,
 )
@@ -137,18 +138,16 @@ def parser() -> argparse.ArgumentParser:
         "example session, offline",
     )
     settings = cli.add_argument_group("client settings (default: the ROE_* environment variables)")
-    settings.add_argument("--api-key", help=f"organization API key (default: ${ENV_API_KEY})")
-    settings.add_argument("--organization-id", help="organization UUID ($ROE_ORGANIZATION_ID)")
-    settings.add_argument("--base-url", help="API root ($ROE_BASE_URL)")
-    settings.add_argument(
-        "--timeout", type=float, help="seconds one attempt may take in all ($ROE_TIMEOUT)"
-    )
-    settings.add_argument("--max-retries", type=int, help="retries per request ($ROE_MAX_RETRIES)")
-    settings.add_argument(
-        "--max-response-bytes",
-        type=int,
-        help="largest answer body read ($ROE_MAX_RESPONSE_BYTES, default 256 MiB)",
-    )
+    for name, field in RoeSettings.model_fields.items():
+        # Each setting as RoeSettings defines it (its first sentence, its variable); the value is
+        # checked there, so a bad one is named the same way as from Python or the environment.
+        about = (field.description or "").split(";")[0].split(". ")[0].rstrip(".")
+        flag = "--" + name.replace("_", "-")
+        hint = f"{about} (${SETTING_ENV_VARS[name]})"
+        if field.annotation is bool:
+            settings.add_argument(flag, action="store_const", const=True, help=hint)
+        else:
+            settings.add_argument(flag, metavar=name.split("_")[-1].upper(), help=hint)
     return cli
 
 
@@ -468,14 +467,7 @@ def _demo(loader: RoeAgentJobResultLoader, stdout: TextIO, stderr: TextIO) -> in
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "api_key": args.api_key,
-        "organization_id": args.organization_id,
-        "base_url": args.base_url,
-        "timeout": args.timeout,
-        "max_retries": args.max_retries,
-        "max_response_bytes": args.max_response_bytes,
-    }
+    return {name: getattr(args, name) for name in RoeSettings.model_fields}
 
 
 def _client(args: argparse.Namespace, replaying: bool, stderr: TextIO) -> RoeClient:

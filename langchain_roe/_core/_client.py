@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar, Unpack
@@ -15,7 +16,7 @@ import httpx
 from langchain_core.documents.base import Blob
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from langchain_roe._core._attempt import WATCHDOG, BodyCollector, Deadline, SocketGuard
+from langchain_roe._core._attempt import WATCHDOG, BodyCollector, SocketGuard
 from langchain_roe._core._calls import (
     result_flow,
     results_flow,
@@ -528,7 +529,7 @@ class RoeClient:
     def _request(self, call: Call[T]) -> T:
         arguments = request_arguments(self.settings, call)
         http = self._sync_http()
-        for attempt in self._retry.retrying(call.describe(), call.retry):
+        for attempt in self._retry.retrying(call):
             with attempt:
                 return self._attempt(http, arguments, call)
         raise AssertionError("unreachable: the retrier returns or raises")  # pragma: no cover
@@ -536,14 +537,15 @@ class RoeClient:
     async def _arequest(self, call: Call[T]) -> T:
         arguments = request_arguments(self.settings, call)
         http = await self._async_http_client()
-        async for attempt in self._retry.async_retrying(call.describe(), call.retry):
+        async for attempt in self._retry.async_retrying(call):
             with attempt:
                 return await self._aattempt(http, arguments, call)
         raise AssertionError("unreachable: the retrier returns or raises")  # pragma: no cover
 
     def _attempt(self, http: httpx.Client, arguments: dict[str, Any], call: Call[T]) -> T:
         """One attempt, over by its deadline: the watchdog shuts its socket if a read hangs."""
-        deadline, guard = Deadline(self.settings.timeout), SocketGuard()
+        seconds, guard = self.settings.timeout, SocketGuard()
+        deadline = time.monotonic() + seconds  # the real clock: a deadline guards against hangs
         request = http.build_request(**arguments, extensions={"trace": guard.trace})
         WATCHDOG.arm(deadline, guard)
         try:
@@ -553,26 +555,26 @@ class RoeClient:
                 body = BodyCollector(response, call, *body_limit(self.settings, call))
                 if not body.took_content():
                     for chunk in response.iter_raw():
-                        if not body.add(chunk) or deadline.expired:
+                        if not body.add(chunk) or time.monotonic() >= deadline:
                             break
             finally:
                 guard.finish()
                 response.close()
         except httpx.RequestError as exc:
-            timed_out = guard.expired or deadline.expired
-            raise transport_error(exc, call, deadline.seconds, timed_out=timed_out) from exc
-        if deadline.expired:
-            raise transport_error(None, call, deadline.seconds, timed_out=True)
-        return read_response(response, body.content(), call)
+            timed_out = guard.expired or time.monotonic() >= deadline
+            raise transport_error(exc, call, seconds, timed_out=timed_out) from exc
+        if time.monotonic() >= deadline:
+            raise transport_error(None, call, seconds, timed_out=True)
+        return read_response(response, body.body, call)
 
     async def _aattempt(
         self, http: httpx.AsyncClient, arguments: dict[str, Any], call: Call[T]
     ) -> T:
         """Async `_attempt`: the event loop enforces the deadline."""
-        deadline = Deadline(self.settings.timeout)
+        seconds = self.settings.timeout
         request = http.build_request(**arguments)
         try:
-            async with asyncio.timeout(deadline.seconds):
+            async with asyncio.timeout(seconds):
                 response = await http.send(request, stream=True)
                 try:
                     body = BodyCollector(response, call, *body_limit(self.settings, call))
@@ -583,10 +585,10 @@ class RoeClient:
                 finally:
                     await response.aclose()
         except TimeoutError as exc:
-            raise transport_error(None, call, deadline.seconds, timed_out=True) from exc
+            raise transport_error(None, call, seconds, timed_out=True) from exc
         except httpx.RequestError as exc:
-            raise transport_error(exc, call, deadline.seconds, timed_out=False) from exc
-        return read_response(response, body.content(), call)
+            raise transport_error(exc, call, seconds, timed_out=False) from exc
+        return read_response(response, body.body, call)
 
     def _sync_http(self) -> httpx.Client:
         return self._pools.sync()

@@ -11,7 +11,6 @@ import logging
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
-    Callable,
     Generator,
     Iterator,
     Mapping,
@@ -285,8 +284,39 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
                         progress.update(len(outcomes))
 
     def _reporter(self, progress: Any) -> Reporter:
-        """What the load does with its units' reports: a listing's pages move the progress bar."""
-        return _listing_reporter(progress)
+        """What the load does with its units' reports: a listing's pages move the progress bar.
+
+        It logs when the server caps the count and when the listing shrank as it was read.
+        """
+
+        def report(event: dict[str, Any]) -> None:
+            if event.get("event") != JOBS_LISTED_EVENT:
+                return  # status changes of waited-for jobs: the bar counts jobs loaded, not polls
+            first = event["page"] == 1
+            if first and event["capped"]:
+                logger.warning(
+                    "the agent has at least %d jobs: the server lists only its most recent %d unless "
+                    "asked otherwise; load older ones with created_to",
+                    SERVER_COUNT_CAP,
+                    SERVER_COUNT_CAP,
+                )
+            if event["shrank"]:
+                logger.warning(
+                    "the agent's job listing lost %d job(s) while it was read (page %d): a job may "
+                    "have moved onto a page already read and been missed; load again to be sure "
+                    "(the indexing API skips what is already indexed)",
+                    event["shrank"],
+                    event["page"],
+                )
+            if progress is None:
+                return
+            if first and event["count"] is not None:
+                progress.total = event["count"]
+                progress.refresh()
+            progress.update(event["skipped"])
+            progress.set_postfix(page=event["page"], refresh=False)
+
+        return report
 
     def _documents(self, job: FinishedJob) -> list[Document]:
         source = result_url(self.client.settings, job.agent_job_id)
@@ -340,39 +370,6 @@ def _log_skipped(agent_job_id: str, reference: JobReference, media_type: str | N
         reference.resource_id,
         media_type or "its type",
     )
-
-
-def _listing_reporter(progress: Any) -> Callable[[dict[str, Any]], None]:
-    """What a load does with a listing's page reports: the bar's total and the jobs skipped."""
-
-    def report(event: dict[str, Any]) -> None:
-        if event.get("event") != JOBS_LISTED_EVENT:
-            return  # status changes of waited-for jobs: the bar counts jobs loaded, not polls
-        first = event["page"] == 1
-        if first and event["capped"]:
-            logger.warning(
-                "the agent has at least %d jobs: the server lists only its most recent %d unless "
-                "asked otherwise; load older ones with created_to",
-                SERVER_COUNT_CAP,
-                SERVER_COUNT_CAP,
-            )
-        if event["shrank"]:
-            logger.warning(
-                "the agent's job listing lost %d job(s) while it was read (page %d): a job may "
-                "have moved onto a page already read and been missed; load again to be sure "
-                "(the indexing API skips what is already indexed)",
-                event["shrank"],
-                event["page"],
-            )
-        if progress is None:
-            return
-        if first and event["count"] is not None:
-            progress.total = event["count"]
-            progress.refresh()
-        progress.update(event["skipped"])
-        progress.set_postfix(page=event["page"], refresh=False)
-
-    return report
 
 
 def require_tqdm() -> Any:
