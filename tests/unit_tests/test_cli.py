@@ -368,7 +368,8 @@ def test_every_client_setting_is_an_option_checked_as_the_settings_check_it() ->
         assert SETTING_ENV_VARS[name] in (options[name].help or "")
     code, _, err = run(["--timeout", "abc", "--api-key", "k", "--demo"])
     assert code == 2
-    assert "timeout" in err and "number" in err
+    assert "timeout" in err
+    assert "number" in err
     code, _, err = run(["--max-reference-bytes", "1", "--api-key", "k", "--demo"])
     assert code == 2
     assert "max_reference_bytes" in err
