@@ -71,3 +71,21 @@ def test_no_module_is_over_700_lines() -> None:
         if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES
     }
     assert long == {}
+
+
+def test_every_tool_writes_its_work_once_as_a_flow() -> None:
+    """No tool has its own `_run`/`_arun`: each gives `_flow`, and `RoeTool` runs it both ways."""
+    import langchain_roe
+    from langchain_roe._tools._base import RoeTool
+
+    tools = [
+        getattr(langchain_roe, name)
+        for name in langchain_roe.__all__
+        if isinstance(getattr(langchain_roe, name), type)
+        and issubclass(getattr(langchain_roe, name), RoeTool)
+    ]
+    assert len(tools) >= 4
+    for tool in tools:
+        assert tool._run is RoeTool._run, tool.__name__
+        assert tool._arun is RoeTool._arun, tool.__name__
+        assert tool._flow is not RoeTool._flow, tool.__name__
