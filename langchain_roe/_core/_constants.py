@@ -184,3 +184,17 @@ TEXT_LIKE_MEDIA_TYPES: Final = frozenset(
 ERROR_SNIPPET_CHARS: Final = 200
 
 LOGGER_NAME: Final = "langchain_roe"
+
+# `langchain_roe.ray` (the `ray` extra): how an agent's jobs are cut into read tasks, and the rows.
+RAY_EXTRA_INSTALL: Final = "pip install 'langchain-roe[ray]'"
+DEFAULT_MAX_PARTITION_JOBS: Final = 10_000
+"""Most jobs one listing window holds when planned: a retried read task redoes at most this many."""
+MIN_AUTO_PARTITION_JOBS: Final = 1_000
+"""Fewest jobs per window when Ray chooses the number of read tasks: one full batch request."""
+MAX_PARTITION_IDS: Final = 1_000
+"""Most explicit ids one partition holds: one batch request."""
+BLOCK_ROWS: Final = 4_096
+BLOCK_BYTES: Final = 64 * 1024 * 1024
+"""A read task hands Ray a block once it holds this many rows or this many bytes of text."""
+ROW_COLUMNS: Final = ("id", "page_content", "metadata")
+"""A row per Document: its id, its text, and its metadata as one JSON object (a string)."""
