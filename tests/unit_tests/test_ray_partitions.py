@@ -27,7 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from langchain_core.documents import Document
 
-from langchain_roe import RoeAgentJobResultLoader, RoeClient
+from langchain_roe import AgentJobStatusCode, RoeAgentJobResultLoader, RoeClient
 from langchain_roe.ray import (
     JobChunk,
     JobWindow,
@@ -254,11 +254,14 @@ def test_bad_arguments_are_refused_before_any_request(
 # Loading a plan: the same Documents as one loader, each once.
 
 
-def route_client(server: LoopbackServer) -> RoeClient:
-    """A client answered by the loopback server's routes, in process (no socket)."""
+def route_client(server: LoopbackServer, asked: list[str] | None = None) -> RoeClient:
+    """A client answered by the loopback server's routes, in process (no socket); each request's
+    path and query go to `asked`."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         target = request.url.raw_path.decode()
+        if asked is not None:
+            asked.append(target)
         status, payload = server.route(request.method, target, request.content)
         body = payload.body if hasattr(payload, "body") else json.dumps(payload).encode()
         return httpx.Response(status, content=body, headers={"Content-Type": "application/json"})
@@ -402,3 +405,19 @@ def test_an_indexed_listing_answers_as_the_table_does(query: str) -> None:
     indexed.index()
     path = f"/v1/agents/{LISTED_AGENT_ID}/jobs/"
     assert indexed.answer(BASE_URL, path, query) == plain.answer(BASE_URL, path, query)
+
+
+def test_a_status_filter_sizes_the_windows_and_reaches_the_load() -> None:
+    failed = job_ids(40)[::4]
+    server = LoopbackServer(ServerConfig(listed_jobs=40, outputs=1, failed_ids=failed))
+    asked: list[str] = []
+    client = route_client(server, asked)
+    plan = plan_partitions(
+        LISTED_AGENT_ID, status=AgentJobStatusCode.SUCCESS, partitions=3, client=client
+    )
+    assert sum(w.listed for w in windows(plan)) == 30
+    loaded = [d for partition in plan for d in load_partition(partition, client=client)]
+    assert len(loaded) == 30
+    listings = [target for target in asked if "/jobs/?" in target]
+    assert listings
+    assert all("status_code=3" in line for line in listings)
