@@ -40,9 +40,8 @@ from langchain_roe import (
     RoeAgentRunLoader,
     RoeClient,
 )
-from langchain_roe._convert._documents import FinishedJob, job_documents
+from langchain_roe._convert._documents import DOCUMENT_ID_NAMESPACE, FinishedJob, job_documents
 from langchain_roe._core._calls import chunked, match_by_id
-from langchain_roe._core._constants import DOCUMENT_ID_NAMESPACE
 from langchain_roe._core._wire_fast import decode_batch, read_item
 from tests.support.agents import AGENT_ID
 from tests.support.loopback import (

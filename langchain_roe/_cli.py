@@ -12,13 +12,12 @@ from typing import Any, TextIO
 
 from langchain_core.documents import Document
 
-from langchain_roe._convert._agent_text import result_text
+from langchain_roe._convert._agent_text import DEFAULT_MAX_OUTPUT_CHARS, result_text
 from langchain_roe._convert._documents import FinishedJob, job_documents, readable_value
 from langchain_roe._core._calls import result_url
 from langchain_roe._core._client import RoeClient, build_client
+from langchain_roe._core._config import SETTING_ENV_VARS, RoeSettings
 from langchain_roe._core._constants import (
-    DEFAULT_MAX_OUTPUT_CHARS,
-    DEFAULT_WAIT_TIMEOUT,
     ENV_API_KEY,
 )
 from langchain_roe._core._exceptions import (
@@ -27,7 +26,8 @@ from langchain_roe._core._exceptions import (
     RoeError,
     is_setup_error,
 )
-from langchain_roe._core._ids import unique_job_ids
+from langchain_roe._core._formats import unique_job_ids
+from langchain_roe._loaders._base import DEFAULT_WAIT_TIMEOUT
 from langchain_roe.document_loaders import RoeAgentJobResultLoader, RoeAgentRunLoader
 from langchain_roe.replay import recorded_job_ids, replay_client
 from langchain_roe.tools import RoeAgentJobResultTool
@@ -108,6 +108,12 @@ def parser() -> argparse.ArgumentParser:
         help="many runs: one JSON object of inputs per line ('-' for standard input); a value "
         '"@PATH" uploads that file',
     )
+    runs.add_argument(
+        "--cancel-on-interrupt",
+        action="store_true",
+        help="on Ctrl-C (or an error that stops the run), cancel the jobs it started that are "
+        "still running, and those still running at --wait-timeout; each is named on standard error",
+    )
     listing = cli.add_argument_group("reading an agent's jobs (instead of naming them)")
     listing.add_argument(
         "--agent",
@@ -132,18 +138,16 @@ def parser() -> argparse.ArgumentParser:
         "example session, offline",
     )
     settings = cli.add_argument_group("client settings (default: the ROE_* environment variables)")
-    settings.add_argument("--api-key", help=f"organization API key (default: ${ENV_API_KEY})")
-    settings.add_argument("--organization-id", help="organization UUID ($ROE_ORGANIZATION_ID)")
-    settings.add_argument("--base-url", help="API root ($ROE_BASE_URL)")
-    settings.add_argument(
-        "--timeout", type=float, help="seconds one attempt may take in all ($ROE_TIMEOUT)"
-    )
-    settings.add_argument("--max-retries", type=int, help="retries per request ($ROE_MAX_RETRIES)")
-    settings.add_argument(
-        "--max-response-bytes",
-        type=int,
-        help="largest answer body read ($ROE_MAX_RESPONSE_BYTES, default 256 MiB)",
-    )
+    for name, field in RoeSettings.model_fields.items():
+        # Each setting as RoeSettings defines it (its first sentence, its variable); the value is
+        # checked there, so a bad one is named the same way as from Python or the environment.
+        about = (field.description or "").split(";")[0].split(". ")[0].rstrip(".")
+        flag = "--" + name.replace("_", "-")
+        hint = f"{about} (${SETTING_ENV_VARS[name]})"
+        if field.annotation is bool:
+            settings.add_argument(flag, action="store_const", const=True, help=hint)
+        else:
+            settings.add_argument(flag, metavar=name.split("_")[-1].upper(), help=hint)
     return cli
 
 
@@ -190,6 +194,9 @@ def main(
 def _main(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr: TextIO) -> int:
     if args.run is not None:
         return _run(args, stdin, stdout, stderr)
+    if args.cancel_on_interrupt:
+        print("roe-job-result: --cancel-on-interrupt goes with --run AGENT_ID", file=stderr)
+        return EXIT_USAGE
     if args.agent is not None or args.since is not None or args.search is not None:
         return _agent(args, stdout, stderr)
     try:
@@ -243,6 +250,7 @@ def _run(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr:
             output_keys=args.output_keys,
             wait_timeout=args.wait_timeout,
             show_progress=len(given) >= PROGRESS_FROM_JOBS and stderr.isatty() and _has_tqdm(),
+            cancel_on_exit=args.cancel_on_interrupt,
         )
     except (ValueError, OSError) as error:
         print(f"roe-job-result: {error}", file=stderr)
@@ -252,6 +260,14 @@ def _run(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr:
     except SETUP_ERRORS as error:
         print(f"roe-job-result: {error}", file=stderr)
         return EXIT_USAGE
+    finally:
+        if loader.cancelled:
+            cancelled = [loader.cancelled[position] for position in sorted(loader.cancelled)]
+            print(
+                f"roe-job-result: cancelled {len(cancelled)} job(s) still running: "
+                + ", ".join(cancelled),
+                file=stderr,
+            )
 
 
 def _agent(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -350,7 +366,7 @@ def _print_jobs(
     Without `keep_going`, stop after the first request unit that had a failed job.
     """
     failed = False
-    for jobs, failures in _units(loader):
+    for jobs, failures in _unit_results(loader):
         for job in jobs:
             stdout.write(_render(loader, job, form))
         stdout.flush()
@@ -361,7 +377,7 @@ def _print_jobs(
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
-def _units(
+def _unit_results(
     loader: RoeAgentJobResultLoader | RoeAgentRunLoader,
 ) -> Iterator[tuple[list[FinishedJob], dict[Any, RoeError]]]:
     """Each request unit's loaded jobs and failures, in order; set-up errors raise."""
@@ -420,7 +436,7 @@ def _demo(loader: RoeAgentJobResultLoader, stdout: TextIO, stderr: TextIO) -> in
     documents: list[Document] = []
     failed: dict[str, RoeError] = {}
     ids = loader.agent_job_ids or []
-    for jobs, failures in _units(loader):
+    for jobs, failures in _unit_results(loader):
         documents += [d for job in jobs for d in loader._documents(job)]
         failed.update(failures)
     print(f"Loaded {len(documents)} Documents from {len(ids)} jobs:\n", file=stdout)
@@ -451,14 +467,7 @@ def _demo(loader: RoeAgentJobResultLoader, stdout: TextIO, stderr: TextIO) -> in
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "api_key": args.api_key,
-        "organization_id": args.organization_id,
-        "base_url": args.base_url,
-        "timeout": args.timeout,
-        "max_retries": args.max_retries,
-        "max_response_bytes": args.max_response_bytes,
-    }
+    return {name: getattr(args, name) for name in RoeSettings.model_fields}
 
 
 def _client(args: argparse.Namespace, replaying: bool, stderr: TextIO) -> RoeClient:

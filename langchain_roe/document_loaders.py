@@ -10,14 +10,12 @@ from typing import Any, Unpack
 
 from langchain_core.document_loaders import BaseBlobParser
 
-from langchain_roe._convert._documents import FinishedJob, check_output_keys
+from langchain_roe._convert._documents import FinishedJob
 from langchain_roe._core._calls import chunked
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import ClientSettings
 from langchain_roe._core._constants import (
     DEFAULT_JOBS_PAGE_SIZE,
-    DEFAULT_MAX_CONCURRENCY,
-    DEFAULT_WAIT_TIMEOUT,
     IDEMPOTENCY_KEY_PREFIX,
     LISTING_ORDER,
     LOGGER_NAME,
@@ -25,15 +23,16 @@ from langchain_roe._core._constants import (
     MAX_INPUTS_PER_REQUEST,
 )
 from langchain_roe._core._exceptions import RoeError
-from langchain_roe._core._ids import canonical_uuid, unique_job_ids
+from langchain_roe._core._formats import canonical_uuid, check_seconds, check_whole, unique_job_ids
 from langchain_roe._core._inputs import check_inputs
 from langchain_roe._core._listing import job_filters
 from langchain_roe._core._models import AgentJobStatusCode
 from langchain_roe._loaders._base import (
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_WAIT_TIMEOUT,
     JobDocumentsLoader,
-    check_int,
-    check_wait_timeout,
 )
+from langchain_roe._loaders._cancelling import JobStartingLoader
 from langchain_roe._loaders._finding import Listing, listing_feed
 from langchain_roe._loaders._units import (
     Feed,
@@ -47,9 +46,6 @@ from langchain_roe._loaders._units import (
 )
 
 logger = logging.getLogger(LOGGER_NAME)
-
-#: What `from_agent` gives the constructor in place of ids (the listing replaces them).
-_NO_IDS = "00000000-0000-0000-0000-000000000000"
 
 
 class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
@@ -123,29 +119,23 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         show_progress: bool = False,
         load_references: bool = False,
         reference_parser: BaseBlobParser | None = None,
+        _listing: Listing | None = None,
         **settings: Unpack[ClientSettings],
     ) -> None:
         given: Iterable[object] = (
             [agent_job_ids] if isinstance(agent_job_ids, str | uuid.UUID) else agent_job_ids
         )
-        self.agent_job_ids: list[str] | None = unique_job_ids(given)
+        self.agent_job_ids: list[str] | None = None if _listing else unique_job_ids(given)
         """The jobs to load; None for a loader `from_agent` made (its listing finds them)."""
-        self.listing: Listing | None = None
-        """The agent's job listing a `from_agent` loader reads its jobs from."""
-        check_int("batch_size", batch_size, 1, MAX_IDS_PER_REQUEST)
-        check_wait_timeout(wait_timeout)
-        self.output_keys = check_output_keys(output_keys)
+        self.listing: Listing | None = _listing
+        """The agent's job listing a `from_agent` loader reads its jobs from (`from_agent` sets it;
+        it is not an option)."""
+        check_whole("batch_size", batch_size, 1, MAX_IDS_PER_REQUEST)
+        check_seconds("wait_timeout", wait_timeout)
         self.use_batch_endpoint = use_batch_endpoint
         self.batch_size = batch_size
-        self._configure(
-            client=client,
-            max_concurrency=max_concurrency,
-            continue_on_failure=continue_on_failure,
-            show_progress=show_progress,
-            load_references=load_references,
-            reference_parser=reference_parser,
-            **settings,
-        )
+        shared = (output_keys, max_concurrency, continue_on_failure, show_progress)
+        self._configure(client, settings, *shared, load_references, reference_parser)
         self.options = LoadOptions(
             settings=self.client.settings,
             wait_for_completion=wait_for_completion,
@@ -222,13 +212,10 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
             ordering=LISTING_ORDER,
             page_size=page_size,
         )
-        agent_id = canonical_uuid(agent_id, "agent_id")
-        loader = cls(_NO_IDS, **loader_options)
-        loader.agent_job_ids = None
-        loader.listing = Listing(agent_id, filters, loader.client.settings, only_succeeded)
-        return loader
+        listing = Listing(canonical_uuid(agent_id, "agent_id"), filters, only_succeeded)
+        return cls((), _listing=listing, **loader_options)
 
-    def _units(self) -> Feed[list[Outcome]]:
+    def _feed(self) -> Feed[list[Outcome]]:
         if self.listing is not None:
             yield from listing_feed(
                 self.listing, self.batch_size, self.options, batch=self.use_batch_endpoint
@@ -247,7 +234,7 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         return None if self.agent_job_ids is None else len(self.agent_job_ids)
 
 
-class RoeAgentRunLoader(JobDocumentsLoader[int]):
+class RoeAgentRunLoader(JobStartingLoader):
     """Run a Roe agent over many inputs and load what each job produced as Documents.
 
     Each input (a mapping of input key to value) starts one job: text-only inputs go to the
@@ -287,6 +274,10 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
         show_progress: A progress bar over inputs (needs `tqdm`).
         load_references: As `RoeAgentJobResultLoader`'s: the files each output cites, after it.
         reference_parser: As `RoeAgentJobResultLoader`'s.
+        cancel_on_exit: Cancel the jobs this load started that are still running when it is left
+            before its end (a `break`, an error, Ctrl-C, its task cancelled), and each job still
+            running at `wait_timeout` (its failure says it was cancelled). Best effort, within
+            about 30 s, logged and never raised over what ended the load; `cancelled` names them.
         client: A ready `RoeClient`, instead of client settings.
         **settings: The client settings, as `RoeClient` takes them (`ClientSettings`).
 
@@ -296,7 +287,7 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
     """
 
     _what = "input"
-    _unit = "input"
+    _progress_unit = "input"
 
     def __init__(
         self,
@@ -314,14 +305,15 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
         show_progress: bool = False,
         load_references: bool = False,
         reference_parser: BaseBlobParser | None = None,
+        cancel_on_exit: bool = False,
         client: RoeClient | None = None,
         **settings: Unpack[ClientSettings],
     ) -> None:
         self.agent_id = canonical_uuid(agent_id, "agent_id")
         self.version_id = None if version_id is None else canonical_uuid(version_id, "version_id")
         self.inputs = check_inputs(inputs)
-        check_int("batch_size", batch_size, 1, MAX_INPUTS_PER_REQUEST)
-        check_wait_timeout(wait_timeout)
+        check_whole("batch_size", batch_size, 1, MAX_INPUTS_PER_REQUEST)
+        check_seconds("wait_timeout", wait_timeout)
         if metadata is not None and not isinstance(metadata, Mapping):
             msg = f"metadata must be a mapping, got {type(metadata).__name__}"
             raise ValueError(msg)
@@ -329,18 +321,13 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
         self.wait_timeout = float(wait_timeout)
         self.skip_cache = skip_cache
         self.batch_size = batch_size
-        self.output_keys = check_output_keys(output_keys)
-        self._configure(
-            client=client,
-            max_concurrency=max_concurrency,
-            continue_on_failure=continue_on_failure,
-            show_progress=show_progress,
-            load_references=load_references,
-            reference_parser=reference_parser,
-            **settings,
-        )
+        shared = (output_keys, max_concurrency, continue_on_failure, show_progress)
+        self._configure(client, settings, *shared, load_references, reference_parser)
         self.failures: dict[int, RoeError] = {}
         """Each input of the last load that produced no outputs, by position, with why."""
+        self.cancel_on_exit = bool(cancel_on_exit)
+        self.cancelled: dict[int, str] = {}
+        """Each job the last load cancelled (`cancel_on_exit`), by its input's position."""
 
     @property
     def _total(self) -> int:
@@ -349,13 +336,14 @@ class RoeAgentRunLoader(JobDocumentsLoader[int]):
     def _failure_key(self, job: FinishedJob) -> Any:
         return job.input_index
 
-    def _units(self) -> Feed[list[tuple[int, FinishedJob | RoeError]]]:
+    def _feed(self) -> Feed[list[tuple[int, FinishedJob | RoeError]]]:
         options = RunOptions(
             agent_id=self.agent_id,
             version_id=self.version_id,
             metadata=self.metadata,
             skip_cache=self.skip_cache,
             run_key=f"{IDEMPOTENCY_KEY_PREFIX}{uuid.uuid4()}",  # a load starts its own jobs
+            cancel_unfinished=self.cancel_on_exit,
             load=LoadOptions(
                 settings=self.client.settings,
                 wait_for_completion=True,

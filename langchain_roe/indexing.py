@@ -18,6 +18,8 @@ from langchain_core.documents import Document
 from langchain_core.indexing import DocumentIndex, IndexingResult, RecordManager, aindex, index
 from langchain_core.vectorstores import VectorStore
 
+from langchain_roe._core._formats import check_whole
+
 __all__ = ["aindex_agent_jobs", "index_agent_jobs"]
 
 #: The cleanup modes that hold when one run is several `index` calls (not "full": see `_check`).
@@ -108,10 +110,7 @@ class _Grouper:
     """Documents in, batches of whole jobs out; one job's Documents must come together."""
 
     def __init__(self, batch_size: int) -> None:
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-            msg = f"batch_size must be a whole number of at least 1, got {batch_size!r}"
-            raise ValueError(msg)
-        self.batch_size = batch_size
+        self.batch_size = check_whole("batch_size", batch_size, 1)
         self.batch: list[Document] = []
         self.job: list[Document] = []
         self.done: set[str] = set()

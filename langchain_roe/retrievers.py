@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForRetrieverRun,
@@ -15,18 +15,24 @@ from langchain_core.retrievers import BaseRetriever
 
 from langchain_roe._convert._documents import FinishedJob, check_output_keys, job_documents
 from langchain_roe._core._calls import result_url
-from langchain_roe._core._constants import DEFAULT_RETRIEVER_K, LOGGER_NAME, MAX_RETRIEVER_K
+from langchain_roe._core._client import RoeSettingsFields
+from langchain_roe._core._constants import (
+    LOGGER_NAME,
+)
 from langchain_roe._core._exceptions import (
     RoeError,
     is_one_jobs_failure,
 )
 from langchain_roe._core._flow import Flow
-from langchain_roe._core._ids import canonical_uuid
+from langchain_roe._core._formats import canonical_uuid, check_whole
 from langchain_roe._core._listing import Pager, job_filters, jobs_call
-from langchain_roe._loaders._base import check_int
 from langchain_roe._loaders._finding import search_flow
 from langchain_roe._loaders._units import LoadOptions, Outcome
-from langchain_roe._settings_fields import RoeSettingsFields
+
+# How many Documents a query returns by default, and at most.
+DEFAULT_RETRIEVER_K: Final = 4
+MAX_RETRIEVER_K: Final = 100
+
 
 __all__ = ["RoeJobResultRetriever"]
 
@@ -82,7 +88,7 @@ class RoeJobResultRetriever(RoeSettingsFields, BaseRetriever):
         values["agent_id"] = canonical_uuid(values.get("agent_id"), "agent_id")
         if isinstance(values.get("output_keys"), str):
             values["output_keys"] = [values["output_keys"]]
-        check_int("k", values.get("k", DEFAULT_RETRIEVER_K), 1, MAX_RETRIEVER_K)
+        check_whole("k", values.get("k", DEFAULT_RETRIEVER_K), 1, MAX_RETRIEVER_K)
         check_output_keys(values.get("output_keys"))
         if values.get("search_type", "semantic") not in ("semantic", "text"):
             msg = f"search_type must be 'semantic' or 'text', got {values['search_type']!r}"
@@ -116,7 +122,7 @@ class RoeJobResultRetriever(RoeSettingsFields, BaseRetriever):
     def _k(self, k: int | None) -> int:
         if k is None:
             return self.k
-        check_int("k", k, 1, MAX_RETRIEVER_K)
+        check_whole("k", k, 1, MAX_RETRIEVER_K)
         return k
 
     def _search(self, query: str, wanted: int, keys: frozenset[str] | None) -> Flow[list[Outcome]]:

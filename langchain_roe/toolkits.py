@@ -1,4 +1,4 @@
-"""`RoeToolkit`: a run tool per Roe agent, the result tool and the reference tool, on one client."""
+"""`RoeToolkit`: a run tool per Roe agent, the result, reference and (asked for) cancel tools."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import ConfigDict
 
 from langchain_roe._core._client import RoeClient, client_from
-from langchain_roe._core._ids import canonical_uuid
-from langchain_roe.tools import RoeAgentJobResultTool, RoeReadJobReferenceTool, RoeRunAgentTool
+from langchain_roe._core._formats import canonical_uuid
+from langchain_roe.tools import (
+    RoeAgentJobResultTool,
+    RoeCancelAgentJobTool,
+    RoeReadJobReferenceTool,
+    RoeRunAgentTool,
+)
 
 
 class RoeToolkit(BaseToolkit):
@@ -28,7 +33,8 @@ class RoeToolkit(BaseToolkit):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     tools: list[BaseTool]
-    """One `RoeRunAgentTool` per agent, then the result tool and the reference tool."""
+    """One `RoeRunAgentTool` per agent, then the result tool, the reference tool and, when asked
+    for, the cancel tool."""
 
     def get_tools(self) -> list[BaseTool]:
         """The toolkit's tools."""
@@ -36,27 +42,39 @@ class RoeToolkit(BaseToolkit):
 
     @classmethod
     def from_agents(
-        cls, agent_ids: Iterable[str] | str, *, client: RoeClient | None = None, **options: Any
+        cls,
+        agent_ids: Iterable[str] | str,
+        *,
+        client: RoeClient | None = None,
+        include_cancel: bool = False,
+        **options: Any,
     ) -> RoeToolkit:
         """A run tool per agent (each reads its version once), then the result and reference tools.
 
-        `options`: client settings when no `client` is given, and the run tools' options
-        (`wait_timeout`, `max_output_chars`, `skip_cache`). All tools share one client.
+        `include_cancel` adds `roe_cancel_agent_job` last: off by default, since it acts (a
+        cancelled job makes no outputs). `options`: client settings when no `client` is given, and
+        the run tools' options (`wait_timeout`, `cancel_on_timeout`, `max_output_chars`,
+        `skip_cache`). All tools share one client.
         """
         client = client_from(client, options)
         runs = [RoeRunAgentTool.from_agent(i, client=client, **options) for i in _ids(agent_ids)]
-        return cls(tools=[*runs, *_reading_tools(client, options)])
+        return cls(tools=[*runs, *_other_tools(client, options, include_cancel=include_cancel)])
 
     @classmethod
     async def afrom_agents(
-        cls, agent_ids: Iterable[str] | str, *, client: RoeClient | None = None, **options: Any
+        cls,
+        agent_ids: Iterable[str] | str,
+        *,
+        client: RoeClient | None = None,
+        include_cancel: bool = False,
+        **options: Any,
     ) -> RoeToolkit:
         """Async `from_agents`."""
         client = client_from(client, options)
         runs = [
             await RoeRunAgentTool.afrom_agent(i, client=client, **options) for i in _ids(agent_ids)
         ]
-        return cls(tools=[*runs, *_reading_tools(client, options)])
+        return cls(tools=[*runs, *_other_tools(client, options, include_cancel=include_cancel)])
 
 
 def _ids(agent_ids: Iterable[str] | str) -> list[str]:
@@ -68,11 +86,16 @@ def _ids(agent_ids: Iterable[str] | str) -> list[str]:
     return [canonical_uuid(agent_id, "agent_id") for agent_id in given]
 
 
-def _reading_tools(client: RoeClient, options: dict[str, Any]) -> list[BaseTool]:
-    """The result tool and the reference tool, on the toolkit's client and text budget."""
+def _other_tools(
+    client: RoeClient, options: dict[str, Any], *, include_cancel: bool
+) -> list[BaseTool]:
+    """The result and reference tools (and the cancel tool), on the toolkit's client and budget."""
     budget = options.get("max_output_chars")
     given = {"max_output_chars": budget} if budget else {}
-    return [
+    tools: list[BaseTool] = [
         RoeAgentJobResultTool(client=client, **given),
         RoeReadJobReferenceTool(client=client, **given),
     ]
+    if include_cancel:
+        tools.append(RoeCancelAgentJobTool(client=client))
+    return tools

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from typing import Any
+from typing import Any, Final
 
 from langchain_core.documents.base import Blob
 
 from langchain_roe._convert._documents import FinishedJob, Output, readable_value
 from langchain_roe._convert._references import JobReference, find_references, is_text_like
-from langchain_roe._core._constants import EXAMPLE_AGENT_JOB_ID, REFERENCE_TOOL_NAME
 from langchain_roe._core._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -26,6 +25,14 @@ from langchain_roe._core._exceptions import (
     ServerError,
 )
 from langchain_roe._core._models import AgentJobResult
+
+# The tools' names, as the text a model reads refers to them, and how much text it is given at most.
+TOOL_NAME: Final = "roe_get_agent_job_result"
+REFERENCE_TOOL_NAME: Final = "roe_read_agent_job_reference"
+CANCEL_TOOL_NAME: Final = "roe_cancel_agent_job"
+EXAMPLE_AGENT_JOB_ID: Final = "0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10"
+DEFAULT_MAX_OUTPUT_CHARS: Final = 20_000
+MIN_MAX_OUTPUT_CHARS: Final = 500
 
 
 def result_text(

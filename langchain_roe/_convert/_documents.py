@@ -8,12 +8,11 @@ import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import Final, Protocol
 
 import orjson
 from langchain_core.documents import Document
 
-from langchain_roe._core._constants import DOCUMENT_ID_NAMESPACE, JOB_METADATA_PREFIX
 from langchain_roe._core._models import (
     AgentJobResult,
     AgentJobResultItem,
@@ -22,6 +21,13 @@ from langchain_roe._core._models import (
     status_code,
 )
 from langchain_roe._core._wire_fast import WireResultItem
+
+# Document ids are uuid5 of "<agent_job_id>/<output_index>" in this namespace (a reference's, of
+# "<agent_job_id>/references/<resource_id>"); a listed job's own metadata is flattened into
+# `job_metadata_<key>`.
+DOCUMENT_ID_NAMESPACE: Final = "6b1f2c3e-7d0a-5e4b-9c8d-1a2b3c4d5e6f"
+JOB_METADATA_PREFIX: Final = "job_metadata_"
+
 
 #: sha1 of the namespace's bytes, copied for each id instead of hashing the namespace again.
 _NAMESPACE_HASH = hashlib.sha1(uuid.UUID(DOCUMENT_ID_NAMESPACE).bytes, usedforsecurity=False)

@@ -14,36 +14,38 @@ import re
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import orjson
 from langchain_core.documents import Document
 from langchain_core.documents.base import Blob
 
-from langchain_roe._convert._documents import Metadata, Output, is_json_type
-from langchain_roe._core._constants import (
-    DOCUMENT_ID_NAMESPACE,
-    MAX_REFERENCE_SCAN_NODES,
-    TEXT_LIKE_MEDIA_TYPES,
-)
+from langchain_roe._convert._documents import DOCUMENT_ID_NAMESPACE, Metadata, Output, is_json_type
+from langchain_roe._core._formats import ARTIFACT_KEY, UUID_PATTERN
 from langchain_roe._core._references import split_content_type
 
 if TYPE_CHECKING:
     from langchain_core.document_loaders import BaseBlobParser
 
+# How much of a job's outputs is searched for citations (a value holding more is not searched
+# further), and the text types a reference's bytes are read as (besides any `text/*`).
+MAX_REFERENCE_SCAN_NODES: Final = 100_000
+TEXT_LIKE_MEDIA_TYPES: Final = frozenset(
+    {"application/json", "application/xhtml+xml", "application/xml", "application/x-ndjson"}
+)
+
+
 __all__ = ["JobReference", "find_references"]
 
-_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 #: A reference URL is `https?://<host...>/v1/agents/jobs/<id>/references/<resource id>/?`, all of
 #: it free of whitespace, quotes and angle brackets ("stop" characters); its host is as short as can
 #: be.
 #: Found from its fixed path (`_PATH`) and then its scheme (`_SCHEME`), never by a lazy run from
 #: every `http`: each character is looked at a bounded number of times.
 _SCHEME = re.compile(r"https?://")
-_PATH = re.compile(rf"/v1/agents/jobs/{_UUID}/references/(?P<resource_id>[^/\s\"'<>?#]+)/?")
+_PATH = re.compile(rf"/v1/agents/jobs/{UUID_PATTERN}/references/(?P<resource_id>[^/\s\"'<>?#]+)/?")
 #: Up to the last character before `endpos` that no URL holds (greedy, so one pass back).
 _LAST_STOP = re.compile(r"[\s\S]*[\s\"'<>]")
-_ARTIFACT_KEY = re.compile(rf"agent-job-{_UUID}/[^\s\"'<>]+")
 _NAMESPACE = uuid.UUID(DOCUMENT_ID_NAMESPACE)
 #: What every citation holds somewhere in its output's value: a URL's path, a key's prefix or an
 #: object's field name.
@@ -124,7 +126,7 @@ def _in_text(text: str) -> Iterator[tuple[Literal["reference", "artifact"], str,
         for url, resource_id in _reference_urls(text):
             yield "reference", url, resource_id
     if "agent-job-" in text:
-        for match in _ARTIFACT_KEY.finditer(text):
+        for match in ARTIFACT_KEY.finditer(text):
             yield "artifact", match.group(0).rstrip(".,;:)]}"), None
 
 

@@ -43,21 +43,6 @@ if TYPE_CHECKING:
 # The deadline --------------------------------------------------------------------------------------
 
 
-class Deadline:
-    """The moment one attempt must be over by."""
-
-    __slots__ = ("at", "seconds")
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.at = time.monotonic() + seconds
-
-    @property
-    def expired(self) -> bool:
-        """Whether the moment has passed."""
-        return time.monotonic() >= self.at
-
-
 class SocketGuard:
     """The sockets one sync attempt reads from, shut down if its deadline passes first.
 
@@ -122,10 +107,10 @@ class Watchdog:
         self._order = itertools.count()
         self._thread: threading.Thread | None = None
 
-    def arm(self, deadline: Deadline, guard: SocketGuard) -> None:
-        """Expire `guard` at `deadline` unless it finished by then."""
+    def arm(self, deadline: float, guard: SocketGuard) -> None:
+        """Expire `guard` at `deadline` (on `time.monotonic`'s clock) unless it finished by then."""
         with self._condition:
-            heapq.heappush(self._queue, (deadline.at, next(self._order), guard))
+            heapq.heappush(self._queue, (deadline, next(self._order), guard))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name=WATCHDOG_THREAD_NAME, daemon=True
@@ -164,7 +149,7 @@ class BodyCollector:
     costs at most the cap and one piece in memory however far it would inflate.
     """
 
-    __slots__ = ("_body", "_call", "_inflater", "_limit", "_response", "_setting")
+    __slots__ = ("_call", "_inflater", "_limit", "_response", "_setting", "body")
 
     def __init__(
         self,
@@ -176,9 +161,10 @@ class BodyCollector:
         self._response, self._call, self._setting = response, call, setting
         self._limit = limit if response.is_success else MAX_ERROR_BODY_BYTES
         # One growing buffer, handed over as it is: no second copy of a large body to join it.
-        self._body = bytearray()
+        self.body = bytearray()
+        """The body read so far (handed over as it is, not copied)."""
         encoding = response.headers.get(CONTENT_ENCODING_HEADER, "").strip().lower()
-        self._inflater = _Inflater.for_encoding(encoding)
+        self._inflater = _Inflater.for_encoding(encoding) if encoding else None
         if self._inflater is None and encoding not in ("", "identity"):
             raise self._invalid(f"is encoded as {encoding!r}, which was not asked for")
         announced = response.headers.get(CONTENT_LENGTH_HEADER, "")
@@ -214,17 +200,13 @@ class BodyCollector:
             raise self._invalid(f"has a corrupt compressed body ({exc})") from None
         return True
 
-    def content(self) -> bytearray:
-        """The body read (the collector's own buffer, not a copy)."""
-        return self._body
-
     def _keep(self, piece: bytes) -> bool:
-        room = self._limit - len(self._body)
+        room = self._limit - len(self.body)
         if len(piece) <= room:
-            self._body += piece
+            self.body += piece
             return True
         if not self._response.is_success:
-            self._body += piece[:room]
+            self.body += piece[:room]
             return False
         raise self._too_large(f"grew past {self._limit:,} bytes")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Annotated, Any, TypeVar
-from urllib.parse import urlsplit
 
 from pydantic import Field, TypeAdapter, ValidationError
 
@@ -24,8 +23,8 @@ from langchain_roe._core._exceptions import (
     ServerError,
     explain_result_error,
 )
+from langchain_roe._core._formats import canonical_job_id, same_origin
 from langchain_roe._core._http import Call, Decode, decoder, job_path, summarise
-from langchain_roe._core._ids import canonical_job_id
 from langchain_roe._core._models import (
     AgentJobResult,
     AgentJobResultItem,
@@ -98,8 +97,7 @@ def page_items(
         return answer, None
     if answer.next is None:
         return answer.results, None
-    base, link = urlsplit(settings.base_url), urlsplit(answer.next)
-    if (link.scheme, link.netloc) != (base.scheme, base.netloc):
+    if not same_origin(settings.base_url, answer.next):
         msg = f"the answer to {call.describe()} links its next page to another host: {answer.next}"
         raise InvalidResponseError(msg)
     return answer.results, answer.next

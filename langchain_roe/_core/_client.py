@@ -1,16 +1,22 @@
-"""`RoeClient`: the one place that speaks HTTP to the Roe API, sync and async."""
+"""`RoeClient`: the one place that speaks HTTP to the Roe API, sync and async.
+
+Also how every surface gets its client: `build_client`, `client_from`, `RoeSettingsFields`.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import copy
+import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar, Unpack
 
 import httpx
 from langchain_core.documents.base import Blob
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from langchain_roe._core._attempt import WATCHDOG, BodyCollector, Deadline, SocketGuard
+from langchain_roe._core._attempt import WATCHDOG, BodyCollector, SocketGuard
 from langchain_roe._core._calls import (
     result_flow,
     results_flow,
@@ -19,8 +25,10 @@ from langchain_roe._core._calls import (
     statuses_flow,
 )
 from langchain_roe._core._config import SETTING_ENV_VARS, ClientSettings, RoeSettings
+from langchain_roe._core._control import cancel_all_flow, cancel_flow, delete_data_flow
 from langchain_roe._core._exceptions import ConfigurationError, RoeError
 from langchain_roe._core._flow import Flow, Reporter, adrive, drive
+from langchain_roe._core._formats import canonical_job_id, unique_job_ids
 from langchain_roe._core._http import (
     Call,
     body_limit,
@@ -28,7 +36,6 @@ from langchain_roe._core._http import (
     request_arguments,
     transport_error,
 )
-from langchain_roe._core._ids import canonical_job_id, unique_job_ids
 from langchain_roe._core._listing import JobFilters, Pager, job_filters, jobs_call
 from langchain_roe._core._models import (
     Agent,
@@ -38,6 +45,7 @@ from langchain_roe._core._models import (
     AgentJobStatusItem,
     AgentJobSummary,
     AgentVersion,
+    JobDataDeletion,
     Page,
 )
 from langchain_roe._core._pools import Pools
@@ -51,6 +59,7 @@ from langchain_roe._core._references import (
 )
 from langchain_roe._core._retry import RetryPolicy
 from langchain_roe._core._runs import (
+    RunArguments,
     agents_call,
     run_call,
     run_flow,
@@ -255,11 +264,11 @@ class RoeClient:
         Raises:
             ValueError: A bad id or filter (before any request).
         """
-        return self._request(self._count_call(agent_id, filters)).count
+        return self._drive(single_flow(self._count_call(agent_id, filters))).count
 
     async def acount_jobs(self, agent_id: str, **filters: Unpack[JobFilters]) -> int | None:
         """Async `count_jobs`."""
-        return (await self._arequest(self._count_call(agent_id, filters))).count
+        return (await self._adrive(single_flow(self._count_call(agent_id, filters)))).count
 
     def _count_call(self, agent_id: str, filters: JobFilters) -> Call[Page[AgentJobSummary]]:
         one: JobFilters = {**filters, "page_size": 1}
@@ -354,11 +363,7 @@ class RoeClient:
         self,
         agent_id: str,
         inputs: Mapping[str, Any],
-        *,
-        version_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        idempotency_key: str | None = None,
-        skip_cache: bool = False,
+        **options: Unpack[RunArguments],
     ) -> str:
         """Start one job of the agent on `inputs` and return its id (`POST .../run/.../async/`).
 
@@ -368,41 +373,27 @@ class RoeClient:
         timeout or a dropped connection finds the job already started instead of starting another
         (the server's handling of a repeated key is assumed; see the README).
 
+        Args:
+            agent_id: The agent to run.
+            inputs: The run's inputs by key.
+            **options: `version_id` (run that version, not the current one), `metadata` (stored
+                on the job), `idempotency_key`, `skip_cache` (`RunArguments`).
+
         Raises:
             ValueError: A bad id or input (before any request).
             APIStatusError: The server refused: 400 with its validation message, 403 (no permission,
                 or not enough credits), 404 (no such agent).
         """
-        call = run_call(
-            agent_id,
-            inputs,
-            version_id=version_id,
-            metadata=metadata,
-            idempotency_key=idempotency_key,
-            skip_cache=skip_cache,
-        )
-        return self._drive(run_flow(call))
+        return self._drive(run_flow(run_call(agent_id, inputs, **options)))
 
     async def arun_agent(
         self,
         agent_id: str,
         inputs: Mapping[str, Any],
-        *,
-        version_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        idempotency_key: str | None = None,
-        skip_cache: bool = False,
+        **options: Unpack[RunArguments],
     ) -> str:
         """Async `run_agent`."""
-        call = run_call(
-            agent_id,
-            inputs,
-            version_id=version_id,
-            metadata=metadata,
-            idempotency_key=idempotency_key,
-            skip_cache=skip_cache,
-        )
-        return await self._adrive(run_flow(call))
+        return await self._adrive(run_flow(run_call(agent_id, inputs, **options)))
 
     def run_agent_many(
         self,
@@ -433,6 +424,62 @@ class RoeClient:
         return await self._adrive(
             run_many_flow(run_many_calls(agent_id, inputs_list, skip_cache=skip_cache))
         )
+
+    # Cancelling and deleting -------------------------------------------------------------------
+
+    def cancel_job(self, agent_job_id: str) -> None:
+        """Cancel a running job (`POST /v1/agents/jobs/{agent_job_id}/cancel/`); it makes no outputs.
+
+        Retried as a read: cancelling is idempotent in effect (a job cancelled twice is as
+        cancelled as once). A refusal, as a repeat after a lost answer might get, is checked with
+        the job's status: a job that is CANCELLED returns normally.
+
+        Raises:
+            InvalidAgentJobIdError: Not a UUID (before any request).
+            NotFoundError: No such job for this key and organization.
+            APIStatusError: Another refusal, with the server's message (what it answers for a job
+                that has already ended is undocumented).
+        """
+        return self._drive(cancel_flow(canonical_job_id(agent_job_id)))
+
+    async def acancel_job(self, agent_job_id: str) -> None:
+        """Async `cancel_job`."""
+        return await self._adrive(cancel_flow(canonical_job_id(agent_job_id)))
+
+    def cancel_agent_jobs(self, agent_id: str) -> int:
+        """Cancel every running job of an agent (`POST /v1/agents/{agent_id}/jobs/cancel-all/`).
+
+        Returns how many jobs the server targeted (0 when none was running). Every running job of
+        the agent is cancelled, whoever started it. Retried as a read: a repeat targets the jobs
+        still running and cancels none twice; after one, the count is the answering attempt's.
+
+        Raises:
+            ValueError: `agent_id` is not a UUID (before any request).
+        """
+        return self._drive(cancel_all_flow(agent_id))
+
+    async def acancel_agent_jobs(self, agent_id: str) -> int:
+        """Async `cancel_agent_jobs`."""
+        return await self._adrive(cancel_all_flow(agent_id))
+
+    def delete_job_data(self, agent_job_id: str) -> JobDataDeletion:
+        """Delete a finished job's inputs, outputs and artifacts (`POST .../delete-data/`).
+
+        The job's metadata stays. Check `complete` (and `errors`) on the answer: a
+        `partial_success` is returned, not raised. Sent again only where the server provably did
+        not act (connection never made, 408, 429): a repeat after a lost answer would report
+        zeros for what was deleted. Another failure is raised; calling again is then safe.
+
+        Raises:
+            InvalidAgentJobIdError: Not a UUID (before any request).
+            NotFoundError: No such job for this key and organization.
+            BadRequestError: The job has not finished (the server's message says so).
+        """
+        return self._drive(delete_data_flow(canonical_job_id(agent_job_id)))
+
+    async def adelete_job_data(self, agent_job_id: str) -> JobDataDeletion:
+        """Async `delete_job_data`."""
+        return await self._adrive(delete_data_flow(canonical_job_id(agent_job_id)))
 
     # Life cycle -------------------------------------------------------------------------------
 
@@ -473,6 +520,22 @@ class RoeClient:
     ) -> None:
         await self.aclose()
 
+    def _within(self, timeout: float, max_retries: int) -> RoeClient:
+        """This client, its pools shared, with calls bounded by `timeout` and `max_retries`.
+
+        For what runs on the way out of a load, which must not hold the caller for long.
+        """
+        settings = self.settings.model_copy(
+            update={
+                "timeout": min(timeout, self.settings.timeout),
+                "max_retries": min(max_retries, self.settings.max_retries),
+            }
+        )
+        bounded = copy.copy(self)
+        bounded.settings = settings
+        bounded._retry = RetryPolicy(settings.max_retries)
+        return bounded
+
     # Running flows: every method above is a flow run here; the loaders, the retriever and the
     # tools run theirs here too.
 
@@ -489,7 +552,7 @@ class RoeClient:
     def _request(self, call: Call[T]) -> T:
         arguments = request_arguments(self.settings, call)
         http = self._sync_http()
-        for attempt in self._retry.retrying(call.describe(), call.retry):
+        for attempt in self._retry.retrying(call):
             with attempt:
                 return self._attempt(http, arguments, call)
         raise AssertionError("unreachable: the retrier returns or raises")  # pragma: no cover
@@ -497,14 +560,15 @@ class RoeClient:
     async def _arequest(self, call: Call[T]) -> T:
         arguments = request_arguments(self.settings, call)
         http = await self._async_http_client()
-        async for attempt in self._retry.async_retrying(call.describe(), call.retry):
+        async for attempt in self._retry.async_retrying(call):
             with attempt:
                 return await self._aattempt(http, arguments, call)
         raise AssertionError("unreachable: the retrier returns or raises")  # pragma: no cover
 
     def _attempt(self, http: httpx.Client, arguments: dict[str, Any], call: Call[T]) -> T:
         """One attempt, over by its deadline: the watchdog shuts its socket if a read hangs."""
-        deadline, guard = Deadline(self.settings.timeout), SocketGuard()
+        seconds, guard = self.settings.timeout, SocketGuard()
+        deadline = time.monotonic() + seconds  # the real clock: a deadline guards against hangs
         request = http.build_request(**arguments, extensions={"trace": guard.trace})
         WATCHDOG.arm(deadline, guard)
         try:
@@ -514,26 +578,26 @@ class RoeClient:
                 body = BodyCollector(response, call, *body_limit(self.settings, call))
                 if not body.took_content():
                     for chunk in response.iter_raw():
-                        if not body.add(chunk) or deadline.expired:
+                        if not body.add(chunk) or time.monotonic() >= deadline:
                             break
             finally:
                 guard.finish()
                 response.close()
         except httpx.RequestError as exc:
-            timed_out = guard.expired or deadline.expired
-            raise transport_error(exc, call, deadline.seconds, timed_out=timed_out) from exc
-        if deadline.expired:
-            raise transport_error(None, call, deadline.seconds, timed_out=True)
-        return read_response(response, body.content(), call)
+            timed_out = guard.expired or time.monotonic() >= deadline
+            raise transport_error(exc, call, seconds, timed_out=timed_out) from exc
+        if time.monotonic() >= deadline:
+            raise transport_error(None, call, seconds, timed_out=True)
+        return read_response(response, body.body, call)
 
     async def _aattempt(
         self, http: httpx.AsyncClient, arguments: dict[str, Any], call: Call[T]
     ) -> T:
         """Async `_attempt`: the event loop enforces the deadline."""
-        deadline = Deadline(self.settings.timeout)
+        seconds = self.settings.timeout
         request = http.build_request(**arguments)
         try:
-            async with asyncio.timeout(deadline.seconds):
+            async with asyncio.timeout(seconds):
                 response = await http.send(request, stream=True)
                 try:
                     body = BodyCollector(response, call, *body_limit(self.settings, call))
@@ -544,10 +608,10 @@ class RoeClient:
                 finally:
                     await response.aclose()
         except TimeoutError as exc:
-            raise transport_error(None, call, deadline.seconds, timed_out=True) from exc
+            raise transport_error(None, call, seconds, timed_out=True) from exc
         except httpx.RequestError as exc:
-            raise transport_error(exc, call, deadline.seconds, timed_out=False) from exc
-        return read_response(response, body.content(), call)
+            raise transport_error(exc, call, seconds, timed_out=False) from exc
+        return read_response(response, body.body, call)
 
     def _sync_http(self) -> httpx.Client:
         return self._pools.sync()
@@ -562,9 +626,11 @@ def build_client(client: RoeClient | None = None, **settings: Any) -> RoeClient:
     Raises:
         ConfigurationError: Both a ready client and settings for a new one were given.
     """
-    given = sorted(name for name, value in settings.items() if value is not None)
     if client is None:
         return RoeClient(**settings)
+    given = (
+        sorted(name for name, value in settings.items() if value is not None) if settings else []
+    )
     if given:
         msg = f"pass either client=... or client settings ({', '.join(given)}), not both"
         raise ConfigurationError(msg)
@@ -575,3 +641,50 @@ def client_from(client: RoeClient | None, options: dict[str, Any]) -> RoeClient:
     """`build_client` from a surface's options: the client settings among them are taken out."""
     settings = {name: options.pop(name) for name in list(options) if name in SETTING_ENV_VARS}
     return build_client(client, **settings)
+
+
+# Client settings as pydantic fields, for the pydantic surfaces (the tools, the retriever). Each
+# setting is checked when the surface is made, before pydantic sees it: pydantic's errors would
+# quote the key. The client is built through `build_client`, as every surface builds it.
+
+
+class RoeSettingsFields(BaseModel):
+    """Client settings as fields, and the client built from them (or given ready)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    api_key: SecretStr | None = None
+    """Organization API key; from `ROE_API_KEY` when not given."""
+    organization_id: str | None = None
+    """Organization UUID; from `ROE_ORGANIZATION_ID` when not given."""
+    base_url: str | None = None
+    """API root; from `ROE_BASE_URL`, else `https://api.roe-ai.com`."""
+    timeout: float | None = None
+    """Seconds one attempt may take in all; from `ROE_TIMEOUT`, else 60."""
+    max_retries: int | None = None
+    """Retries per request; from `ROE_MAX_RETRIES`, else 3."""
+    max_response_bytes: int | None = None
+    """Largest answer body read; from `ROE_MAX_RESPONSE_BYTES`, else 256 MiB."""
+    allow_insecure_http: bool | None = None
+    """Allow `http://` off loopback; from `ROE_ALLOW_INSECURE_HTTP`, else False."""
+    max_reference_bytes: int | None = None
+    """Largest reference file read; from `ROE_MAX_REFERENCE_BYTES`, else 32 MiB."""
+    client: RoeClient = Field(default_factory=RoeClient, exclude=True)
+    """A ready client, instead of the settings above."""
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**with_client(values))
+
+
+def with_client(values: dict[str, Any]) -> dict[str, Any]:
+    """Constructor arguments with the client built and the settings it resolved filled in.
+
+    Raises:
+        ConfigurationError: A setting is invalid, or both a client and settings were given;
+            nothing quotes the key.
+    """
+    settings = {name: values.get(name) for name in SETTING_ENV_VARS}
+    if isinstance(settings["api_key"], SecretStr):
+        settings["api_key"] = settings["api_key"].get_secret_value()
+    client = build_client(values.get("client"), **settings)
+    return {**values, **dict(client.settings), "client": client}

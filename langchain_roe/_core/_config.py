@@ -81,7 +81,7 @@ class RoeSettings(BaseModel):
     and never quoting the key.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
 
     api_key: SecretStr | None = None
     """Organization API key; a pasted `Bearer ` prefix is removed. Its absence is reported at the

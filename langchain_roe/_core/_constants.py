@@ -1,4 +1,9 @@
-"""Every literal the package relies on: URLs, paths, environment variables, defaults and bounds."""
+"""The client core's literals: URLs, paths, headers, environment variables, defaults and bounds.
+
+What belongs to a surface lives with it: the tools' names and text budget in `_convert/_agent_text`, the
+run tool's in `_tools/_run`, Document ids' namespace in `_convert/_documents`, the retriever's `k` in
+`retrievers`, the loaders' defaults in `_loaders/_base`.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,10 @@ REFERENCE_PATH: Final = "/v1/agents/jobs/{agent_job_id}/references/{resource_id}
 ARTIFACT_PATH: Final = "/v1/agents/jobs/{agent_job_id}/artifacts/result/"
 ARTIFACT_KEY_PARAM: Final = "artifact_key"
 ARTIFACT_RESULT_FIELD: Final = "result"
+#: Cancelling jobs and deleting a job's data (`openapi-tables-control.yml`).
+CANCEL_PATH: Final = "/v1/agents/jobs/{agent_job_id}/cancel/"
+CANCEL_ALL_PATH: Final = "/v1/agents/{agent_id}/jobs/cancel-all/"
+DELETE_DATA_PATH: Final = "/v1/agents/jobs/{agent_job_id}/delete-data/"
 CURRENT_VERSION: Final = "current"
 INPUTS_FIELD: Final = "inputs"
 PAGE_SIZE_PARAM: Final = "page_size"
@@ -118,16 +127,6 @@ MAX_SANE_RETRY_AFTER: Final = 86_400.0
 # Status codes retried for read-only calls (besides every 5xx).
 RETRYABLE_STATUS_CODES: Final = frozenset({408, 429})
 
-# Waiting for unfinished jobs: status polls back off from the first delay to the last, with jitter.
-DEFAULT_WAIT_TIMEOUT: Final = 600.0
-POLL_INITIAL_DELAY: Final = 0.5
-POLL_MAX_DELAY: Final = 10.0
-POLL_BACKOFF: Final = 1.3
-POLL_JITTER: Final = 0.2
-
-# The loader's defaults.
-DEFAULT_MAX_CONCURRENCY: Final = 4
-
 # Listing an agent's jobs: pages of this size by default (the spec sets no maximum; this is the
 # most a page is asked for), oldest first so that jobs created while a listing runs land at its
 # end instead of shifting the pages already read.
@@ -136,65 +135,26 @@ MAX_JOBS_PAGE_SIZE: Final = 1000
 LISTING_ORDER: Final = ("created_at", "id")
 SERVER_COUNT_CAP: Final = 100_000
 """The server counts (and, by its spec, considers) only this many recent jobs unless told `limit`."""
-#: Metadata keys a listed job's own metadata is flattened into: `job_metadata_<key>`.
-JOB_METADATA_PREFIX: Final = "job_metadata_"
 
-# The retriever: how many jobs a query returns by default, and at most.
-DEFAULT_RETRIEVER_K: Final = 4
-MAX_RETRIEVER_K: Final = 100
-MAX_SEARCH_PAGES: Final = 5
-"""How many pages a retriever query reads at most to find `k` finished jobs."""
-
-# The run tool: how long it waits for the job before answering with the job's id, what its name
-# is made of, and the progress events it writes to a LangGraph graph's custom stream.
-DEFAULT_RUN_WAIT_TIMEOUT: Final = 120.0
-RUN_TOOL_NAME_PREFIX: Final = "roe_run_"
-MAX_TOOL_NAME_CHARS: Final = 64
-JOB_STARTED_EVENT: Final = "roe_job_started"
+#: The progress event `wait_flow` reports for each change of a waited-for job's status (the run
+#: tool writes it to a LangGraph graph's custom stream).
 JOB_STATUS_EVENT: Final = "roe_job_status"
-JOBS_LISTED_EVENT: Final = "roe_jobs_listed"
-"""Reported after each page of an agent's job listing (the loaders' progress bar reads it)."""
+#: Reported when a run starts a job (the run tool writes it to the graph's stream; the run loader
+#: keeps the job to cancel it on exit).
+JOB_STARTED_EVENT: Final = "roe_job_started"
+
+#: Reported for each job a run load or the run tool cancelled.
+JOB_CANCELLED_EVENT: Final = "roe_job_cancelled"
 
 # Untrusted JSON: a body too deep to parse has its values past this depth replaced by null.
 MAX_JSON_DEPTH: Final = 200
 WATCHDOG_THREAD_NAME: Final = "langchain-roe-deadlines"
 
-# The tool: its name, and how much text it hands a model at most.
-TOOL_NAME: Final = "roe_get_agent_job_result"
-DEFAULT_MAX_OUTPUT_CHARS: Final = 20_000
-MIN_MAX_OUTPUT_CHARS: Final = 500
-EXAMPLE_AGENT_JOB_ID: Final = "0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10"
-
-# Documents: the namespace their ids are derived in (uuid5 of "<agent_job_id>/<output_index>").
-DOCUMENT_ID_NAMESPACE: Final = "6b1f2c3e-7d0a-5e4b-9c8d-1a2b3c4d5e6f"
-#: A reference's Document id: uuid5 of "<agent_job_id>/references/<resource_id>" in the same space.
-
-# References and artifacts: what a resource id may look like, and how much of a job's outputs is
-# searched for them (a value nesting deeper, or holding more, is not searched further).
+# References and artifacts: how long a resource id and an artifact key may be.
 MAX_RESOURCE_ID_CHARS: Final = 512
 MAX_ARTIFACT_KEY_CHARS: Final = 1024
-MAX_REFERENCE_SCAN_NODES: Final = 100_000
-REFERENCE_TOOL_NAME: Final = "roe_read_agent_job_reference"
-#: Text types a reference's bytes are read as (besides any `text/*`).
-TEXT_LIKE_MEDIA_TYPES: Final = frozenset(
-    {"application/json", "application/xhtml+xml", "application/xml", "application/x-ndjson"}
-)
 
 # How much of an unreadable error body is quoted in a message.
 ERROR_SNIPPET_CHARS: Final = 200
 
 LOGGER_NAME: Final = "langchain_roe"
-
-# `langchain_roe.ray` (the `ray` extra): how an agent's jobs are cut into read tasks, and the rows.
-RAY_EXTRA_INSTALL: Final = "pip install 'langchain-roe[ray]'"
-DEFAULT_MAX_PARTITION_JOBS: Final = 10_000
-"""Most jobs one listing window holds when planned: a retried read task redoes at most this many."""
-MIN_AUTO_PARTITION_JOBS: Final = 1_000
-"""Fewest jobs per window when Ray chooses the number of read tasks: one full batch request."""
-MAX_PARTITION_IDS: Final = 1_000
-"""Most explicit ids one partition holds: one batch request."""
-BLOCK_ROWS: Final = 4_096
-BLOCK_BYTES: Final = 64 * 1024 * 1024
-"""A read task hands Ray a block once it holds this many rows or this many bytes of text."""
-ROW_COLUMNS: Final = ("id", "page_content", "metadata")
-"""A row per Document: its id, its text, and its metadata as one JSON object (a string)."""

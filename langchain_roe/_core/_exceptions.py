@@ -30,10 +30,18 @@ part of an error.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 if TYPE_CHECKING:
     from langchain_roe._core._models import AgentJobStatus, AgentJobStatusCode
+
+
+class ErrorContext(TypedDict, total=False):
+    """Where an error happened, as every `RoeError` takes it (see `RoeError`'s attributes)."""
+
+    status_code: int | None
+    request_id: str | None
+    agent_job_id: str | None
 
 
 class RoeError(Exception):
@@ -116,14 +124,10 @@ class APIConnectionError(RoeError):
         self,
         message: str,
         *,
-        status_code: int | None = None,
-        request_id: str | None = None,
-        agent_job_id: str | None = None,
         request_sent: bool = True,
+        **where: Unpack[ErrorContext],
     ) -> None:
-        super().__init__(
-            message, status_code=status_code, request_id=request_id, agent_job_id=agent_job_id
-        )
+        super().__init__(message, **where)
         self.request_sent = request_sent
 
 
@@ -143,15 +147,11 @@ class APIStatusError(RoeError):
         self,
         message: str,
         *,
-        status_code: int | None = None,
-        request_id: str | None = None,
-        agent_job_id: str | None = None,
         body: object = None,
         retry_after: float | None = None,
+        **where: Unpack[ErrorContext],
     ) -> None:
-        super().__init__(
-            message, status_code=status_code, request_id=request_id, agent_job_id=agent_job_id
-        )
+        super().__init__(message, **where)
         self.body = body
         self.retry_after = retry_after
 
@@ -228,13 +228,9 @@ class JobStateError(RoeError):
         message: str,
         *,
         status: AgentJobStatusCode,
-        status_code: int | None = None,
-        request_id: str | None = None,
-        agent_job_id: str | None = None,
+        **where: Unpack[ErrorContext],
     ) -> None:
-        super().__init__(
-            message, status_code=status_code, request_id=request_id, agent_job_id=agent_job_id
-        )
+        super().__init__(message, **where)
         self.status = status
 
 
@@ -255,17 +251,9 @@ class JobFailedError(JobStateError):
         *,
         status: AgentJobStatusCode,
         error_message: str | None = None,
-        status_code: int | None = None,
-        request_id: str | None = None,
-        agent_job_id: str | None = None,
+        **where: Unpack[ErrorContext],
     ) -> None:
-        super().__init__(
-            message,
-            status=status,
-            status_code=status_code,
-            request_id=request_id,
-            agent_job_id=agent_job_id,
-        )
+        super().__init__(message, status=status, **where)
         self.error_message = error_message
 
 

@@ -58,7 +58,11 @@ def perform(step: Step, send: Send, report: Reporter | None) -> Any:
 
 
 async def aperform(step: Step, send: AsyncSend, report: Reporter | None) -> Any:
-    """Async `perform`."""
+    """Async `perform`.
+
+    No `_clock.check()` here: an async load is stopped by cancelling its task, which interrupts
+    the `await` itself; the sync check exists because a worker thread cannot be cancelled.
+    """
     if isinstance(step, Call):
         return await send(step)
     if isinstance(step, Sleep):

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Generic, TypedDict, TypeVar, Unpack
-from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter
 
@@ -34,8 +33,8 @@ from langchain_roe._core._constants import (
     VERSION_NAME_PARAM,
 )
 from langchain_roe._core._exceptions import InvalidResponseError
+from langchain_roe._core._formats import canonical_uuid, check_whole, same_origin
 from langchain_roe._core._http import Call, decoder
-from langchain_roe._core._ids import canonical_uuid
 from langchain_roe._core._models import AgentJobStatusCode, AgentJobSummary, Page
 
 T = TypeVar("T")
@@ -116,9 +115,11 @@ def job_filters(**filters: Unpack[JobFilters]) -> dict[str, str]:
     if ordering is not None:
         params[ORDERING_PARAM] = _ordering(ordering)
     if page_size is not None:
-        params[PAGE_SIZE_PARAM] = str(_whole(page_size, PAGE_SIZE_PARAM, 1, MAX_JOBS_PAGE_SIZE))
+        params[PAGE_SIZE_PARAM] = str(
+            check_whole(PAGE_SIZE_PARAM, page_size, 1, MAX_JOBS_PAGE_SIZE)
+        )
     if limit is not None:
-        params[LIMIT_PARAM] = str(_whole(limit, LIMIT_PARAM, 0, 1_000_000))
+        params[LIMIT_PARAM] = str(check_whole(LIMIT_PARAM, limit, 0, 1_000_000))
     return params
 
 
@@ -192,13 +193,6 @@ def _ordering(ordering: object) -> str:
     return ",".join(fields)
 
 
-def _whole(value: object, name: str, low: int, high: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        msg = f"{name} must be a whole number between {low} and {high}, got {value!r}"
-        raise ValueError(msg)
-    return value
-
-
 @dataclass
 class Pager(Generic[T]):
     """Where a listing goes next: its first call, then each page's `next` link, checked.
@@ -222,8 +216,7 @@ class Pager(Generic[T]):
         self.seen += len(page.results)
         if page.next is None:
             return None
-        base, link = urlsplit(self.settings.base_url), urlsplit(page.next)
-        if (link.scheme, link.netloc) != (base.scheme, base.netloc):
+        if not same_origin(self.settings.base_url, page.next):
             msg = (
                 f"the answer to {call.describe()} links its next page to another host: {page.next}"
             )

@@ -206,34 +206,35 @@ class AgentInputDefinition(_WireModel):
     """Whether several files may be given for this input."""
 
 
-class AgentVersion(_WireModel):
+class _AboutTheAgent(_WireModel):
+    """What an agent and each of its versions both say of the agent."""
+
+    name: Informational[str] = None
+    """The agent's name."""
+    engine_class_id: Informational[str] = None
+    """The engine the agent runs on, such as `MultimodalExtractionEngine`."""
+
+
+class AgentVersion(_AboutTheAgent):
     """Body of `GET /v1/agents/{agent_id}/versions/current/` (and of one version by id)."""
 
     id: str
     """The version's id."""
-    name: Informational[str] = None
-    """The agent's name."""
     version_name: Informational[str] = None
     """The version's name."""
     description: Informational[str] = None
     """What the version does, in its author's words."""
-    engine_class_id: Informational[str] = None
-    """The engine the agent runs on, such as `MultimodalExtractionEngine`."""
     input_definitions: list[AgentInputDefinition]
     """The inputs a run of this version takes."""
 
 
-class Agent(_WireModel):
+class Agent(_AboutTheAgent):
     """One agent, as `GET /v1/agents/` lists them (`BaseAgent` in the spec)."""
 
     id: str
     """The agent's id."""
-    name: Informational[str] = None
-    """The agent's name."""
     current_version_id: Informational[str] = None
     """The version a run without a version id uses."""
-    engine_class_id: Informational[str] = None
-    """The engine the agent runs on."""
     job_count: Informational[int] = None
     """How many jobs the agent has run, when the server counted them."""
 
@@ -300,3 +301,49 @@ class AgentJobSummary(_WireModel):
         """The last status event's error message, if it has one."""
         events = self.status_events or []
         return events[-1].error_message if events else None
+
+
+class JobDataDeletion(_WireModel):
+    """Body of `POST /v1/agents/jobs/{job_id}/delete-data/`: what was purged of one job.
+
+    The job's uploaded inputs, its stored outputs, steps, logs and trace, and its workflow
+    artifacts are deleted; its metadata (id, status, times) stays. Only `status` must be present;
+    a count of the wrong type or missing reads as None (unknown), never as zero.
+    """
+
+    status: str
+    """`success`, or `partial_success` when something could not be deleted (see `errors`)."""
+    deleted_count: Informational[int] = None
+    """Uploaded input files deleted."""
+    failed_count: Informational[int] = None
+    """Uploaded input files that could not be deleted."""
+    artifacts_deleted_count: Informational[int] = None
+    """Workflow artifacts deleted."""
+    artifacts_failed_count: Informational[int] = None
+    """Workflow artifacts that could not be deleted."""
+    blob_sanitized: Informational[bool] = None
+    """Whether the stored outputs, steps, logs and trace were sanitised."""
+    errors: Informational[list[str]] = None
+    """What went wrong, in the server's words; None when nothing did."""
+
+    @property
+    def complete(self) -> bool:
+        """Whether the server says everything was deleted: `success`, nothing failed, no errors."""
+        return (
+            self.status == "success"
+            and not self.failed_count
+            and not self.artifacts_failed_count
+            and self.blob_sanitized is not False
+            and not self.errors
+        )
+
+
+class AgentJobCancelAll(_WireModel):
+    """Body of `POST /v1/agents/{agent_id}/jobs/cancel-all/`."""
+
+    targeted_count: int
+    """How many of the agent's running jobs the cancellation targets."""
+    note: Informational[str] = None
+    """The server's note on what it did."""
+    task_id: Informational[str] = None
+    """The server's task carrying the cancellations out, when it names one."""

@@ -31,8 +31,8 @@ from langchain_roe._core._constants import (
     REFERENCE_PATH,
 )
 from langchain_roe._core._exceptions import APIStatusError, InvalidReferenceError
+from langchain_roe._core._formats import canonical_job_id
 from langchain_roe._core._http import Call, decoder, job_path
-from langchain_roe._core._ids import canonical_job_id
 
 #: A reference URL's path after the API root: the job it belongs to and its resource id.
 _REFERENCE_PATH = re.compile(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, Retrying
@@ -28,7 +30,7 @@ from langchain_roe._core._exceptions import (
     InvalidResponseError,
     ResponseTooLargeError,
 )
-from langchain_roe._core._http import Retry
+from langchain_roe._core._http import Call, Retry
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -83,40 +85,39 @@ class RetryPolicy:
     def __init__(self, max_retries: int) -> None:
         self.max_retries = max_retries
 
-    def retrying(self, what: str, rule: Retry = Retry.READ) -> Retrying:
-        """A sync retrier for the call described by `what` (used in log lines)."""
-        decide = _Decisions(what, self.max_retries, rule)
+    def retrying(self, call: Call[Any]) -> Retrying:
+        """A sync retrier for `call`, by its own rule (`call.retry`)."""
+        decide = _Decisions(call, self.max_retries)
         return Retrying(
             sleep=_clock.pause, retry=decide.should_retry, wait=decide.wait, reraise=True
         )
 
-    def async_retrying(self, what: str, rule: Retry = Retry.READ) -> AsyncRetrying:
-        """An async retrier for the call described by `what` (used in log lines)."""
-        decide = _Decisions(what, self.max_retries, rule)
+    def async_retrying(self, call: Call[Any]) -> AsyncRetrying:
+        """Async `retrying`."""
+        decide = _Decisions(call, self.max_retries)
         return AsyncRetrying(
             sleep=_clock.async_sleep, retry=decide.should_retry, wait=decide.wait, reraise=True
         )
 
 
+@dataclass(frozen=True, slots=True)
 class _Decisions:
     """The retry decision and the wait for one call, each logged at DEBUG (never with the key)."""
 
-    def __init__(self, what: str, max_retries: int, rule: Retry) -> None:
-        self.what = what
-        self.max_retries = max_retries
-        self.rule = rule
+    call: Call[Any]
+    max_retries: int
 
     def should_retry(self, state: RetryCallState) -> bool:
         error = state.outcome.exception() if state.outcome else None
         if error is None:
             return False
-        if not is_retryable(error, self.rule):
-            logger.debug("%s failed, not retryable: %s", self.what, type(error).__name__)
+        if not is_retryable(error, self.call.retry):
+            logger.debug("%s failed, not retryable: %s", self.call.describe(), type(error).__name__)
             return False
         if state.attempt_number > self.max_retries:
             logger.debug(
                 "%s failed, giving up after %d attempt(s): %s",
-                self.what,
+                self.call.describe(),
                 state.attempt_number,
                 type(error).__name__,
             )
@@ -129,7 +130,7 @@ class _Decisions:
         delay = retry_delay(state.attempt_number - 1, retry_after)
         logger.debug(
             "%s failed (%s%s), retry %d of %d in %.2fs%s",
-            self.what,
+            self.call.describe(),
             type(error).__name__,
             f" {error.status_code}" if isinstance(error, APIStatusError) else "",
             state.attempt_number,

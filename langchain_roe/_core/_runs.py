@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Generator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from pydantic import TypeAdapter
 
@@ -34,8 +34,8 @@ from langchain_roe._core._exceptions import (
     is_setup_error,
     refused,
 )
+from langchain_roe._core._formats import canonical_job_id, canonical_uuid
 from langchain_roe._core._http import Call, Retry, decoder
-from langchain_roe._core._ids import canonical_job_id, canonical_uuid
 from langchain_roe._core._inputs import encode_inputs, text_inputs
 from langchain_roe._core._models import Agent, AgentVersion, Page
 from langchain_roe._core._retry import is_retryable
@@ -59,20 +59,33 @@ def agents_call(page_size: int | None) -> Call[Page[Agent]]:
     return Call("GET", AGENTS_PATH, _AGENTS, params=params)
 
 
+class RunArguments(TypedDict, total=False):
+    """How one run is started, as `RoeClient.run_agent` and `run_call` take it."""
+
+    version_id: str | None
+    """Run this version instead of the agent's current one."""
+    metadata: Mapping[str, Any] | None
+    """Metadata stored on the job."""
+    idempotency_key: str | None
+    """The run's `Idempotency-Key`; one is made for the call when None."""
+    skip_cache: bool
+    """Ask the server not to answer from its cache of earlier runs on the same inputs."""
+
+
 def run_call(
-    agent_id: str,
-    inputs: Mapping[str, Any],
-    *,
-    version_id: str | None = None,
-    metadata: Mapping[str, Any] | None = None,
-    idempotency_key: str | None = None,
-    skip_cache: bool = False,
+    agent_id: str, inputs: Mapping[str, Any], **options: Unpack[RunArguments]
 ) -> Call[str]:
     """`POST /v1/agents/run/{agent_id}/async/` (or the version's): one job, retried under its key.
 
     Raises:
         ValueError: A bad id, input or key; before any request.
+        TypeError: An option `RunArguments` does not have.
     """
+    unknown = sorted(set(options) - RunArguments.__optional_keys__)
+    if unknown:
+        msg = f"a run takes no option {', '.join(unknown)}"
+        raise TypeError(msg)
+    version_id, idempotency_key = options.get("version_id"), options.get("idempotency_key")
     agent_id = canonical_uuid(agent_id, "agent_id")
     if version_id is None:
         path = RUN_PATH.format(agent_id=agent_id)
@@ -83,7 +96,7 @@ def run_call(
     if not isinstance(key, str) or not key.strip() or not key.isascii() or not key.isprintable():
         msg = f"idempotency_key must be a non-empty printable ASCII string, got {idempotency_key!r}"
         raise ValueError(msg)
-    body, form, files = encode_inputs(inputs, metadata)
+    body, form, files = encode_inputs(inputs, options.get("metadata"))
     return Call(
         "POST",
         path,
@@ -91,7 +104,7 @@ def run_call(
         body=body,
         form=form,
         files=files,
-        headers=_headers(skip_cache, {IDEMPOTENCY_KEY_HEADER: key}),
+        headers=_headers(options.get("skip_cache", False), {IDEMPOTENCY_KEY_HEADER: key}),
         retry=Retry.KEYED,
     )
 

@@ -9,21 +9,21 @@ from __future__ import annotations
 import copy
 import random
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from langchain_roe._core import _clock
 from langchain_roe._core._calls import status_flow, statuses_flow
 from langchain_roe._core._config import RoeSettings
-from langchain_roe._core._constants import (
-    JOB_STATUS_EVENT,
-    POLL_BACKOFF,
-    POLL_INITIAL_DELAY,
-    POLL_JITTER,
-    POLL_MAX_DELAY,
-)
+from langchain_roe._core._constants import JOB_STATUS_EVENT
 from langchain_roe._core._exceptions import JobNotFinishedError, RoeError, job_state_error
 from langchain_roe._core._flow import Flow, Report, Sleep
 from langchain_roe._core._models import AgentJobStatus, AgentJobStatusCode, AgentJobStatusItem
+
+#: Status polls back off from the first delay (seconds) to the last, by this factor, with jitter.
+POLL_INITIAL_DELAY: Final = 0.5
+POLL_MAX_DELAY: Final = 10.0
+POLL_BACKOFF: Final = 1.3
+POLL_JITTER: Final = 0.2
 
 
 def poll_delay(polls_done: int, *, jitter: Callable[[], float] = random.random) -> float:
@@ -58,7 +58,7 @@ def wait_flow(
             else:
                 statuses = {asked[0]: (yield from status_flow(asked[0]))}
         except RoeError as error:
-            settled.update((i, about(error, i)) for i in asked)
+            settled.update((i, naming_job(error, i)) for i in asked)
             return settled
         for agent_job_id in asked:
             status = statuses[agent_job_id]
@@ -89,7 +89,7 @@ def progress(agent_job_id: str, status: AgentJobStatusCode | None) -> dict[str, 
     return {"event": JOB_STATUS_EVENT, "agent_job_id": agent_job_id, "status": name}
 
 
-def about(error: RoeError, agent_job_id: str) -> RoeError:
+def naming_job(error: RoeError, agent_job_id: str) -> RoeError:
     """`error` naming `agent_job_id` (a copy, when one error stands for a whole chunk)."""
     if error.agent_job_id == agent_job_id:
         return error

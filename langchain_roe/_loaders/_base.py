@@ -1,6 +1,6 @@
 """What the Roe document loaders share: streaming units of work into Documents, in order.
 
-A loader says what its units are (`_units`: flows yielding steps, each returning its jobs' outcomes
+A loader says what its units are (`_feed`: flows yielding steps, each returning its jobs' outcomes
 keyed by what `failures` names them by); this base runs them with `max_concurrency` in flight,
 sync or async, turns each finished job into Documents and records or raises the failures.
 """
@@ -8,15 +8,20 @@ sync or async, turns each finished job into Documents and records or raises the 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
-from typing import Any, Generic, TypeVar
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, aclosing, nullcontext
+from typing import Any, Final, Generic, TypeVar
 
 from langchain_core.document_loaders import BaseBlobParser, BaseLoader
 from langchain_core.documents import Document
 from langchain_core.documents.base import Blob
 
-from langchain_roe._convert._documents import FinishedJob, Metadata, job_documents
+from langchain_roe._convert._documents import (
+    FinishedJob,
+    Metadata,
+    check_output_keys,
+    job_documents,
+)
 from langchain_roe._convert._references import (
     JobReference,
     find_references,
@@ -26,12 +31,23 @@ from langchain_roe._convert._references import (
 from langchain_roe._core._calls import result_url
 from langchain_roe._core._client import RoeClient, build_client
 from langchain_roe._core._config import RoeSettings
-from langchain_roe._core._constants import JOBS_LISTED_EVENT, LOGGER_NAME, SERVER_COUNT_CAP
+from langchain_roe._core._constants import (
+    LOGGER_NAME,
+    SERVER_COUNT_CAP,
+)
 from langchain_roe._core._exceptions import (
     RoeError,
     is_setup_error,
 )
+from langchain_roe._core._flow import Reporter
+from langchain_roe._core._formats import check_whole
+from langchain_roe._loaders._finding import JOBS_LISTED_EVENT
 from langchain_roe._loaders._units import Feed, Unit, arun_units, reference_unit, run_units
+
+# The loaders' defaults: units in flight, and how long a load waits for unfinished jobs.
+DEFAULT_MAX_CONCURRENCY: Final = 4
+DEFAULT_WAIT_TIMEOUT: Final = 600.0
+
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -50,21 +66,26 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
     show_progress: bool
     failures: dict[K, RoeError]
     _what = "agent job"
-    _unit = "job"
+    _progress_unit = "job"
 
     def _configure(
         self,
-        *,
         client: RoeClient | None,
+        settings: Mapping[str, Any],
+        output_keys: str | Sequence[str] | None,
         max_concurrency: int,
         continue_on_failure: bool,
         show_progress: bool,
-        load_references: bool = False,
-        reference_parser: BaseBlobParser | None = None,
-        **settings: Any,
+        load_references: bool,
+        reference_parser: BaseBlobParser | None,
+        /,
     ) -> None:
-        """What every loader's constructor sets up: checked, then its client built."""
-        check_int("max_concurrency", max_concurrency, 1, None)
+        """What every loader's constructor sets up: the options both take, checked, then the client.
+
+        The client is `client`, or one built from `settings`.
+        """
+        self.output_keys = check_output_keys(output_keys)
+        check_whole("max_concurrency", max_concurrency, 1)
         if reference_parser is not None and not isinstance(reference_parser, BaseBlobParser):
             msg = (
                 f"reference_parser must be a BaseBlobParser, got {type(reference_parser).__name__}"
@@ -84,7 +105,7 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         """How many units of progress the load has, when known before it starts."""
         raise NotImplementedError
 
-    def _units(self) -> Feed[list[tuple[K, FinishedJob | RoeError]]]:
+    def _feed(self) -> Feed[list[tuple[K, FinishedJob | RoeError]]]:
         raise NotImplementedError
 
     def lazy_load(self) -> Iterator[Document]:
@@ -101,14 +122,18 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
 
     async def alazy_load(self) -> AsyncIterator[Document]:
         """Async `lazy_load`, on httpx's async client; no event loop is run inside."""
+        # Each async generator inside is closed here, in this task, when this one is: left to the
+        # loop's finaliser, their cleanup (workers stopped, cancelling) would run after it.
         if self.load_references:
-            async for outcomes in self._aoutcomes():
-                async for document in self._awith_references(list(self._accept(outcomes))):
-                    yield document
+            async with aclosing(self._aoutcomes()) as units:
+                async for outcomes in units:
+                    async for document in self._awith_references(list(self._accept(outcomes))):
+                        yield document
             return
-        async for job in self._afinished_jobs():
-            for document in self._documents(job):
-                yield document
+        async with aclosing(self._afinished_jobs()) as jobs:
+            async for job in jobs:
+                for document in self._documents(job):
+                    yield document
 
     def load(self) -> list[Document]:
         """Load every Document into a list (`lazy_load` streams them instead)."""
@@ -124,8 +149,9 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         if self.load_references:
             return [document async for document in self.alazy_load()]
         documents: list[Document] = []
-        async for job in self._afinished_jobs():
-            documents.extend(self._documents(job))
+        async with aclosing(self._afinished_jobs()) as jobs:
+            async for job in jobs:
+                documents.extend(self._documents(job))
         return documents
 
     # References: fetched per unit of jobs, `max_concurrency` at a time, in citing order.
@@ -221,37 +247,75 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         for outcomes in self._outcomes():
             yield from self._accept(outcomes)
 
-    async def _afinished_jobs(self) -> AsyncIterator[FinishedJob]:
+    async def _afinished_jobs(self) -> AsyncGenerator[FinishedJob, None]:
         """Async `_finished_jobs`."""
-        async for outcomes in self._aoutcomes():
-            for job in self._accept(outcomes):
-                yield job
+        async with aclosing(self._aoutcomes()) as units:
+            async for outcomes in units:
+                for job in self._accept(outcomes):
+                    yield job
 
-    def _outcomes(self) -> Iterator[list[tuple[K, FinishedJob | RoeError]]]:
+    def _outcomes(self) -> Generator[list[tuple[K, FinishedJob | RoeError]], None, None]:
         """Each unit's jobs, loaded or failed, in order; `failures` is reset first."""
         self.failures = {}
         with self._progress() as progress:
-            report = _listing_reporter(progress)
-            for outcomes in run_units(self.client, self._units(), self.max_concurrency, report):
+            report = self._reporter(progress)
+            for outcomes in run_units(self.client, self._feed(), self.max_concurrency, report):
                 yield outcomes
                 if progress is not None:
                     progress.update(len(outcomes))
 
-    async def _aoutcomes(self) -> AsyncIterator[list[tuple[K, FinishedJob | RoeError]]]:
+    async def _aoutcomes(self) -> AsyncGenerator[list[tuple[K, FinishedJob | RoeError]], None]:
         """Async `_outcomes`."""
         self.failures = {}
         with self._progress() as progress:
-            report = _listing_reporter(progress)
-            units = arun_units(self.client, self._units(), self.max_concurrency, report)
-            async for outcomes in units:
-                yield outcomes
-                if progress is not None:
-                    progress.update(len(outcomes))
+            report = self._reporter(progress)
+            units = arun_units(self.client, self._feed(), self.max_concurrency, report)
+            async with aclosing(units):
+                async for outcomes in units:
+                    yield outcomes
+                    if progress is not None:
+                        progress.update(len(outcomes))
+
+    def _reporter(self, progress: Any) -> Reporter:
+        """What the load does with its units' reports: a listing's pages move the progress bar.
+
+        It logs when the server caps the count and when the listing shrank as it was read.
+        """
+
+        def report(event: dict[str, Any]) -> None:
+            if event.get("event") != JOBS_LISTED_EVENT:
+                return  # status changes of waited-for jobs: the bar counts jobs loaded, not polls
+            first = event["page"] == 1
+            if first and event["capped"]:
+                logger.warning(
+                    "the agent has at least %d jobs: the server lists only its most recent %d unless "
+                    "asked otherwise; load older ones with created_to",
+                    SERVER_COUNT_CAP,
+                    SERVER_COUNT_CAP,
+                )
+            if event["shrank"]:
+                logger.warning(
+                    "the agent's job listing lost %d job(s) while it was read (page %d): a job may "
+                    "have moved onto a page already read and been missed; load again to be sure "
+                    "(the indexing API skips what is already indexed)",
+                    event["shrank"],
+                    event["page"],
+                )
+            if progress is None:
+                return
+            if first and event["count"] is not None:
+                progress.total = event["count"]
+                progress.refresh()
+            progress.update(event["skipped"])
+            progress.set_postfix(page=event["page"], refresh=False)
+
+        return report
 
     def _documents(self, job: FinishedJob) -> list[Document]:
         source = result_url(self.client.settings, job.agent_job_id)
         documents = job_documents(job, source=source, output_keys=self.output_keys)
-        self._warn_missing_keys(job.agent_job_id, documents)
+        if self.output_keys is not None:
+            self._warn_missing_keys(job.agent_job_id, documents)
         return documents
 
     def _accept(self, outcomes: list[tuple[K, FinishedJob | RoeError]]) -> Iterator[FinishedJob]:
@@ -280,7 +344,8 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         if not self.show_progress:
             return nullcontext()
         tqdm = require_tqdm()
-        return tqdm(total=self._total, unit=self._unit, desc="Roe " + self._unit + "s")  # type: ignore[no-any-return]
+        unit = self._progress_unit
+        return tqdm(total=self._total, unit=unit, desc=f"Roe {unit}s")  # type: ignore[no-any-return]
 
 
 def _reference_units(
@@ -298,59 +363,6 @@ def _log_skipped(agent_job_id: str, reference: JobReference, media_type: str | N
         reference.resource_id,
         media_type or "its type",
     )
-
-
-def _listing_reporter(progress: Any) -> Callable[[dict[str, Any]], None]:
-    """What a load does with a listing's page reports: the bar's total and the jobs skipped."""
-
-    def report(event: dict[str, Any]) -> None:
-        if event.get("event") != JOBS_LISTED_EVENT:
-            return  # status changes of waited-for jobs: the bar counts jobs loaded, not polls
-        first = event["page"] == 1
-        if first and event["capped"]:
-            logger.warning(
-                "the agent has at least %d jobs: the server lists only its most recent %d unless "
-                "asked otherwise; load older ones with created_to",
-                SERVER_COUNT_CAP,
-                SERVER_COUNT_CAP,
-            )
-        if event["shrank"]:
-            logger.warning(
-                "the agent's job listing lost %d job(s) while it was read (page %d): a job may "
-                "have moved onto a page already read and been missed; load again to be sure "
-                "(the indexing API skips what is already indexed)",
-                event["shrank"],
-                event["page"],
-            )
-        if progress is None:
-            return
-        if first and event["count"] is not None:
-            progress.total = event["count"]
-            progress.refresh()
-        progress.update(event["skipped"])
-        progress.set_postfix(page=event["page"], refresh=False)
-
-    return report
-
-
-def check_int(name: str, value: object, low: int, high: int | None) -> None:
-    """Raise a `ValueError` naming `name` unless `value` is a whole number in [low, high]."""
-    if (
-        not isinstance(value, int)
-        or isinstance(value, bool)
-        or value < low
-        or (high and value > high)
-    ):
-        bounds = f"between {low} and {high}" if high else f"at least {low}"
-        msg = f"{name} must be a whole number {bounds}, got {value!r}"
-        raise ValueError(msg)
-
-
-def check_wait_timeout(wait_timeout: object) -> None:
-    """Raise a `ValueError` unless `wait_timeout` is a positive, finite number of seconds."""
-    if not isinstance(wait_timeout, int | float) or not 0 < wait_timeout < float("inf"):
-        msg = f"wait_timeout must be a positive number of seconds, got {wait_timeout!r}"
-        raise ValueError(msg)
 
 
 def require_tqdm() -> Any:

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Final
 
 from langchain_roe._convert._documents import FinishedJob, Metadata, listing_metadata
 from langchain_roe._core._config import RoeSettings
-from langchain_roe._core._constants import JOBS_LISTED_EVENT, MAX_SEARCH_PAGES, SERVER_COUNT_CAP
+from langchain_roe._core._constants import (
+    SERVER_COUNT_CAP,
+)
 from langchain_roe._core._exceptions import InvalidResponseError, RoeError
 from langchain_roe._core._flow import Flow, Report
+from langchain_roe._core._formats import canonical_job_id
 from langchain_roe._core._http import Call
-from langchain_roe._core._ids import canonical_job_id
 from langchain_roe._core._listing import Pager, jobs_call
 from langchain_roe._core._models import AgentJobSummary, Page
 from langchain_roe._loaders._units import (
@@ -30,23 +32,27 @@ from langchain_roe._loaders._units import (
     single_unit,
 )
 
+MAX_SEARCH_PAGES: Final = 5
+"""How many pages a retriever query reads at most to find `k` finished jobs."""
+JOBS_LISTED_EVENT: Final = "roe_jobs_listed"
+"""Reported after each page of an agent's job listing (the loaders' progress bar reads it)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Listing:
     """Which of an agent's jobs a loader loads.
 
     The listing's filters, read by a fresh pager per load, and whether to skip the jobs the listing
-    does not show as succeeded. Plain data (ids, strings, settings), so a loader holding it pickles.
+    does not show as succeeded. Plain data (ids and strings), so a loader holding it pickles.
     """
 
     agent_id: str
     filters: Mapping[str, str]
-    settings: RoeSettings
     only_succeeded: bool
 
-    def pager(self) -> Pager[AgentJobSummary]:
-        """A pager from the listing's first page."""
-        return Pager(jobs_call(self.agent_id, self.filters), self.settings)
+    def pager(self, settings: RoeSettings) -> Pager[AgentJobSummary]:
+        """A pager from the listing's first page, on the host `settings` name."""
+        return Pager(jobs_call(self.agent_id, self.filters), settings)
 
 
 def listing_feed(
@@ -59,7 +65,7 @@ def listing_feed(
     whose count drops while it is read (jobs removed) may have shifted a job onto a page already
     read: the page's report says by how much, and the loader warns.
     """
-    pager = listing.pager()
+    pager = listing.pager(options.settings)
     call: Call[Page[AgentJobSummary]] | None = pager.first
     chunk: dict[str, Metadata] = {}
     previous: set[str] = set()

@@ -9,6 +9,7 @@ outcomes in order.
 from __future__ import annotations
 
 import asyncio
+import copy
 import threading
 from collections import deque
 from collections.abc import (
@@ -30,18 +31,21 @@ from langchain_roe._core import _clock
 from langchain_roe._core._calls import load_results_flow, result_flow, statuses_flow
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import RoeSettings
+from langchain_roe._core._constants import JOB_CANCELLED_EVENT, JOB_STARTED_EVENT
+from langchain_roe._core._control import cancel_flow
 from langchain_roe._core._exceptions import (
+    APITimeoutError,
     JobFailedError,
     JobNotFinishedError,
     RoeError,
     job_state_error,
 )
-from langchain_roe._core._flow import Flow, Reporter, Step, aperform, perform
+from langchain_roe._core._flow import Flow, Report, Reporter, Step, aperform, perform
 from langchain_roe._core._inputs import is_file_input
 from langchain_roe._core._models import AgentJobStatusCode, status_code
 from langchain_roe._core._references import reference_call, reference_flow
 from langchain_roe._core._runs import run_call, run_flow, run_many_calls, run_many_flow
-from langchain_roe._core._waiting import about, wait_flow
+from langchain_roe._core._waiting import naming_job, wait_flow
 
 T = TypeVar("T")
 
@@ -69,7 +73,7 @@ def batch_unit(ids: list[str], options: LoadOptions) -> Flow[list[Outcome]]:
         try:
             answers = yield from load_results_flow(asking, options.settings)
         except RoeError as error:
-            outcomes.update((i, about(error, i)) for i in asking)
+            outcomes.update((i, naming_job(error, i)) for i in asking)
             break
         failed: list[str] = []
         unfinished: dict[str, RoeError] = {}
@@ -113,6 +117,8 @@ class RunOptions:
     run_key: str
     """Prefix of this load's idempotency keys: `<run_key>-<input position>`."""
     load: LoadOptions
+    cancel_unfinished: bool = False
+    """Cancel a job still running at `wait_timeout` (the run loader's `cancel_on_exit`)."""
 
 
 def run_unit(
@@ -122,6 +128,9 @@ def run_unit(
 
     Text-only inputs go in one many-inputs request; inputs with files (or a version, or metadata,
     which that endpoint cannot take) are started one by one, each under its own idempotency key.
+    Each job started is reported (`started_event`), so a load left early knows what to cancel;
+    with `cancel_unfinished`, a job still running at `wait_timeout` is cancelled, and its error
+    says whether it was.
     """
     started: dict[int, str] = {}
     failed: dict[int, RoeError] = {}
@@ -140,6 +149,8 @@ def run_unit(
                 started[position] = yield from run_flow(call)
             except RoeError as error:
                 failed[position] = error
+            else:
+                yield Report(started_event(started[position], position))
     else:
         chunk = [inputs[p] for p in positions]
         try:
@@ -149,6 +160,8 @@ def run_unit(
             failed.update((p, error) for p in positions)
         else:
             started.update(zip(positions, ids, strict=True))
+            for position, agent_job_id in zip(positions, ids, strict=True):
+                yield Report(started_event(agent_job_id, position))
     outcomes: dict[int, FinishedJob | RoeError] = dict(failed)
     if started:
         loaded = dict((yield from batch_unit(list(started.values()), options.load)))
@@ -156,8 +169,48 @@ def run_unit(
             outcome = loaded[agent_job_id]
             if isinstance(outcome, FinishedJob):
                 outcome = replace(outcome, input_index=position)
+            elif options.cancel_unfinished and isinstance(outcome, JobNotFinishedError):
+                outcome = yield from _cancel_unfinished(agent_job_id, position, outcome)
             outcomes[position] = outcome
     return [(position, outcomes[position]) for position in positions]
+
+
+def started_event(agent_job_id: str, position: int) -> dict[str, Any]:
+    """What a run unit reports of each job it started (the run tool writes the same event)."""
+    return {"event": JOB_STARTED_EVENT, "agent_job_id": agent_job_id, "input_index": position}
+
+
+def _cancel_unfinished(
+    agent_job_id: str, position: int, error: JobNotFinishedError
+) -> Flow[RoeError]:
+    """Cancel a job still running at `wait_timeout`: its error, saying whether it was cancelled."""
+    try:
+        yield from cancel_flow(agent_job_id)
+    except RoeError as failure:
+        return noted(error, f"cancelling it failed: {failure.message}")
+    yield Report(
+        {"event": JOB_CANCELLED_EVENT, "agent_job_id": agent_job_id, "input_index": position}
+    )
+    return noted(error, "it was cancelled (cancel_on_exit)")
+
+
+def cancel_unit(agent_job_id: str, deadline: float) -> Flow[list[tuple[str, RoeError | None]]]:
+    """Cancel one job unless `deadline` has passed: None once cancelled, else why it was not."""
+    if _clock.monotonic() >= deadline:
+        msg = "not cancelled: the time allowed for cancelling on the way out had run out"
+        return [(agent_job_id, APITimeoutError(msg, agent_job_id=agent_job_id, request_sent=False))]
+    try:
+        yield from cancel_flow(agent_job_id)
+    except RoeError as error:
+        return [(agent_job_id, error)]
+    return [(agent_job_id, None)]
+
+
+def noted(error: RoeError, note: str) -> RoeError:
+    """A copy of `error` whose message ends with `note`."""
+    named = copy.copy(error)
+    named.message = f"{error.message}; {note}"
+    return named
 
 
 def single_unit(agent_job_id: str, options: LoadOptions) -> Flow[list[Outcome]]:
@@ -232,7 +285,7 @@ class Unit(Generic[T]):
 Feed = Generator[Step | Unit[T], Any, None]
 
 
-def _units(feed: Feed[T], client: RoeClient, report: Reporter | None) -> Iterator[Flow[T]]:
+def _units_of(feed: Feed[T], client: RoeClient, report: Reporter | None) -> Iterator[Flow[T]]:
     """The units a feed yields, each step it yields between them performed and answered."""
     answer = None
     while True:
@@ -247,10 +300,10 @@ def _units(feed: Feed[T], client: RoeClient, report: Reporter | None) -> Iterato
             answer = perform(item, client._request, report)
 
 
-async def _aunits(
+async def _aunits_of(
     feed: Feed[T], client: RoeClient, report: Reporter | None
 ) -> AsyncIterator[Flow[T]]:
-    """Async `_units`."""
+    """Async `_units_of`."""
     answer = None
     while True:
         try:
@@ -284,7 +337,7 @@ def run_units(
     pool = ThreadPoolExecutor(max_concurrency, thread_name_prefix="langchain-roe")
     window: deque[Any] = deque()
     try:
-        for unit in _units(feed, client, report):
+        for unit in _units_of(feed, client, report):
             window.append(pool.submit(_drive_until, stop, unit, client, report))
             if len(window) >= max_concurrency:
                 yield window.popleft().result()
@@ -304,7 +357,7 @@ async def arun_units(
     """Async `run_units`: the units run as tasks on the running loop."""
     window: deque[asyncio.Task[T]] = deque()
     try:
-        async for unit in _aunits(feed, client, report):
+        async for unit in _aunits_of(feed, client, report):
             window.append(asyncio.ensure_future(client._adrive(unit, report)))
             if len(window) >= max_concurrency:
                 yield await window.popleft()

@@ -1,26 +1,37 @@
 """What every Roe tool shares: its settings and client, its text budget, and who gets which error.
 
 The tools are thin adapters over `RoeClient`, built through `build_client` like the loaders and
-the command line (`RoeSettingsFields`, shared with the retriever). Errors a model can act on come
-back to it as an error `ToolMessage` (`handle_tool_error`); those only the developer can fix are
-raised.
+the command line (`RoeSettingsFields`, shared with the retriever). Each tool writes its work once,
+as a flow (`_flow`: the client's calls it makes and the answer it gives, see `_core._flow`); this
+base runs that flow on the client, sync in `_run` and async in `_arun`. Errors a model can act on
+come back to it as an error `ToolMessage` (`handle_tool_error`); those only the developer can fix
+are raised.
 """
 
 from __future__ import annotations
 
+import contextlib
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
+from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import BaseTool, ToolException
 from pydantic import ConfigDict
 
+from langchain_roe._convert._agent_text import DEFAULT_MAX_OUTPUT_CHARS, MIN_MAX_OUTPUT_CHARS
 from langchain_roe._convert._documents import check_output_keys
-from langchain_roe._core._constants import DEFAULT_MAX_OUTPUT_CHARS, MIN_MAX_OUTPUT_CHARS
+from langchain_roe._core._client import RoeSettingsFields
 from langchain_roe._core._exceptions import (
     ConfigurationError,
+    RoeError,
+    is_for_the_model,
 )
-from langchain_roe._settings_fields import RoeSettingsFields
+from langchain_roe._core._flow import Flow, Reporter
+from langchain_roe._core._formats import check_whole
+
+#: What a tool answers: the text the model reads, and the data kept as the message's artifact.
+Answer = tuple[str, dict[str, Any]]
 
 
 class RoeTool(RoeSettingsFields, BaseTool):
@@ -39,10 +50,47 @@ class RoeTool(RoeSettingsFields, BaseTool):
     def __init__(self, **values: Any) -> None:
         # Checked before pydantic sees them: its errors would quote the key.
         budget = values.get("max_output_chars", DEFAULT_MAX_OUTPUT_CHARS)
-        if not isinstance(budget, int) or isinstance(budget, bool) or budget < MIN_MAX_OUTPUT_CHARS:
-            msg = f"max_output_chars must be a whole number of at least {MIN_MAX_OUTPUT_CHARS}, got {budget!r}"
-            raise ConfigurationError(msg)
+        check_whole("max_output_chars", budget, MIN_MAX_OUTPUT_CHARS, error=ConfigurationError)
         super().__init__(**values)
+
+    def _flow(self, *args: Any, **kwargs: Any) -> Flow[Answer]:
+        """The tool's work for one call, as a flow of the client's calls: written once per tool."""
+        raise NotImplementedError
+
+    def _reporter(self) -> Reporter | None:
+        """Where the flow's progress reports go (none, unless a tool says otherwise)."""
+        return None
+
+    def _run(
+        self,
+        *args: Any,
+        run_manager: CallbackManagerForToolRun | None = None,
+        **kwargs: Any,
+    ) -> Answer:
+        return self.client._drive(self._flow(*args, **kwargs), self._reporter())
+
+    async def _arun(
+        self,
+        *args: Any,
+        run_manager: AsyncCallbackManagerForToolRun | None = None,
+        **kwargs: Any,
+    ) -> Answer:
+        return await self.client._adrive(self._flow(*args, **kwargs), self._reporter())
+
+
+@contextlib.contextmanager
+def errors_for_the_model(describe: Callable[[RoeError], str]) -> Iterator[None]:
+    """Turn an error the model can act on into a `ToolException` saying `describe(error)`.
+
+    The model then gets an error ToolMessage; any other error is raised to the developer
+    (`is_for_the_model`). Used inside a tool's flow, it sees the errors its calls end in.
+    """
+    try:
+        yield
+    except RoeError as error:
+        if not is_for_the_model(error):
+            raise
+        raise ToolException(describe(error)) from error
 
 
 def resolve_run_annotations(tool: type[BaseTool]) -> None:
@@ -62,3 +110,6 @@ def keys_asked(output_keys: list[str] | None) -> frozenset[str] | None:
         return check_output_keys(output_keys)
     except ValueError as error:
         raise ToolException(str(error)) from None
+
+
+resolve_run_annotations(RoeTool)

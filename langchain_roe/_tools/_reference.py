@@ -11,29 +11,25 @@ any request, and the model is told why.
 from __future__ import annotations
 
 import mimetypes
-import re
 from typing import Any
 
-from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.documents.base import Blob
-from langchain_core.tools import ToolException
 from pydantic import BaseModel, Field
 
 from langchain_roe._convert._agent_text import (
+    EXAMPLE_AGENT_JOB_ID,
+    REFERENCE_TOOL_NAME,
     artifact_text,
     file_text,
     reference_error_text,
     reference_text,
 )
 from langchain_roe._convert._references import is_text_like
-from langchain_roe._core._constants import EXAMPLE_AGENT_JOB_ID, REFERENCE_TOOL_NAME
-from langchain_roe._core._exceptions import InvalidAgentJobIdError, RoeError, is_for_the_model
-from langchain_roe._core._ids import canonical_job_id
+from langchain_roe._core import _references as ask
+from langchain_roe._core._flow import Flow
+from langchain_roe._core._formats import canonical_job_id, is_artifact_key
 from langchain_roe._core._references import ReferenceInfo
-from langchain_roe._tools._base import RoeTool, resolve_run_annotations
-
-#: An artifact key as investigation outputs show them: `agent-job-<job id>/<name>`.
-_ARTIFACT_KEY = re.compile(r"agent-job-[0-9a-fA-F-]{36}/\S+")
+from langchain_roe._tools._base import Answer, RoeTool, errors_for_the_model
 
 REFERENCE_TOOL_DESCRIPTION = (
     "Read one piece of evidence a Roe agent job cites: a reference file (a page's markdown or "
@@ -85,46 +81,24 @@ class RoeReadJobReferenceTool(RoeTool):
     description: str = REFERENCE_TOOL_DESCRIPTION
     args_schema: type[BaseModel] = RoeReadJobReferenceInput
 
-    def _run(
-        self,
-        agent_job_id: str,
-        reference: str,
-        run_manager: CallbackManagerForToolRun | None = None,
-    ) -> tuple[str, dict[str, Any]]:
-        try:
+    def _flow(self, agent_job_id: str, reference: str) -> Flow[Answer]:
+        settings = self.client.settings
+        with errors_for_the_model(
+            lambda error: reference_error_text(error, agent_job_id, reference)
+        ):
             if is_artifact_key(reference):
-                result = self.client.get_artifact(agent_job_id, reference.strip())
-                return self._artifact(agent_job_id, reference.strip(), result)
+                key = reference.strip()
+                result = yield from ask.artifact_flow(ask.artifact_call(agent_job_id, key))
+                return self._artifact(agent_job_id, key, result)
             if not_text_by_name(reference):  # ask what it is before reading it
-                info = self.client.get_reference_info(agent_job_id, reference)
+                probe = ask.reference_call(agent_job_id, reference, settings, probe=True)
+                info = yield from ask.probe_flow(probe)
                 if not is_text_like(info.media_type):
                     return self._described(agent_job_id, info)
-            return self._reference(agent_job_id, self.client.get_reference(agent_job_id, reference))
-        except (InvalidAgentJobIdError, RoeError) as error:
-            if not is_for_the_model(error):
-                raise
-            raise ToolException(reference_error_text(error, agent_job_id, reference)) from error
-
-    async def _arun(
-        self,
-        agent_job_id: str,
-        reference: str,
-        run_manager: AsyncCallbackManagerForToolRun | None = None,
-    ) -> tuple[str, dict[str, Any]]:
-        try:
-            if is_artifact_key(reference):
-                result = await self.client.aget_artifact(agent_job_id, reference.strip())
-                return self._artifact(agent_job_id, reference.strip(), result)
-            if not_text_by_name(reference):  # ask what it is before reading it
-                info = await self.client.aget_reference_info(agent_job_id, reference)
-                if not is_text_like(info.media_type):
-                    return self._described(agent_job_id, info)
-            blob = await self.client.aget_reference(agent_job_id, reference)
+            blob = yield from ask.reference_flow(
+                ask.reference_call(agent_job_id, reference, settings)
+            )
             return self._reference(agent_job_id, blob)
-        except (InvalidAgentJobIdError, RoeError) as error:
-            if not is_for_the_model(error):
-                raise
-            raise ToolException(reference_error_text(error, agent_job_id, reference)) from error
 
     def _reference(self, agent_job_id: str, blob: Blob) -> tuple[str, dict[str, Any]]:
         agent_job_id = canonical_job_id(agent_job_id)
@@ -168,11 +142,3 @@ def not_text_by_name(reference: str) -> bool:
     name = reference.strip().rstrip("/").rsplit("/", 1)[-1] if isinstance(reference, str) else ""
     guessed = mimetypes.guess_type(name, strict=False)[0]
     return guessed is not None and not is_text_like(guessed)
-
-
-def is_artifact_key(reference: str) -> bool:
-    """Whether the model named an artifact (`agent-job-<id>/<name>`) rather than a reference."""
-    return isinstance(reference, str) and _ARTIFACT_KEY.fullmatch(reference.strip()) is not None
-
-
-resolve_run_annotations(RoeReadJobReferenceTool)

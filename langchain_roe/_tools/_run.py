@@ -4,7 +4,8 @@ The argument schema is made from the agent version's input definitions, one fiel
 job is started under an idempotency key derived from the tool call's id (a graph that retries a
 tool call finds the job it already started), waited for up to `wait_timeout`, and read; the answer
 is the result tool's text and artifact. A job still running then is not an error: the model gets
-its id, to read later with `roe_get_agent_job_result`.
+its id, to read later with `roe_get_agent_job_result`; or, with `cancel_on_timeout`, the job is
+cancelled and the model is told so.
 """
 
 from __future__ import annotations
@@ -14,26 +15,23 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
-from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import ToolException
 from pydantic import BaseModel, Field, create_model
 
-from langchain_roe._convert._agent_text import error_text, result_artifact, result_text
+from langchain_roe._convert._agent_text import TOOL_NAME, error_text, result_artifact, result_text
 from langchain_roe._convert._documents import FinishedJob
 from langchain_roe._core import _clock
 from langchain_roe._core._calls import result_flow
 from langchain_roe._core._client import RoeClient, client_from
 from langchain_roe._core._config import SETTING_ENV_VARS, RoeSettings
 from langchain_roe._core._constants import (
-    DEFAULT_RUN_WAIT_TIMEOUT,
     IDEMPOTENCY_KEY_PREFIX,
+    JOB_CANCELLED_EVENT,
     JOB_STARTED_EVENT,
-    MAX_TOOL_NAME_CHARS,
-    RUN_TOOL_NAME_PREFIX,
-    TOOL_NAME,
 )
+from langchain_roe._core._control import cancel_flow
 from langchain_roe._core._exceptions import (
     BadRequestError,
     JobNotFinishedError,
@@ -41,18 +39,29 @@ from langchain_roe._core._exceptions import (
     is_for_the_model,
 )
 from langchain_roe._core._flow import Flow, Report
-from langchain_roe._core._ids import canonical_uuid
+from langchain_roe._core._formats import canonical_uuid, is_uuid
 from langchain_roe._core._models import AgentInputDefinition, AgentJobResult, AgentVersion
 from langchain_roe._core._runs import run_call, run_flow
 from langchain_roe._core._waiting import wait_flow
-from langchain_roe._tools._base import RoeTool, resolve_run_annotations
+from langchain_roe._tools._base import Answer, RoeTool
+
+# How long the run tool waits for its job before answering with the job's id, what its name is
+# made of.
+DEFAULT_RUN_WAIT_TIMEOUT: Final = 120.0
+RUN_TOOL_NAME_PREFIX: Final = "roe_run_"
+MAX_TOOL_NAME_CHARS: Final = 64
+
 
 #: The id of the tool call being run (set by `run`/`arun`, read by `_run`/`_arun`).
 _TOOL_CALL_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "roe_tool_call_id", default=None
 )
 _NOT_A_NAME = re.compile(r"[^A-Za-z0-9_]+")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")
+#: Whether a job still running at `wait_timeout` was cancelled: not asked (False), done (True), or
+#: why it could not be.
+Cancelling = bool | RoeError
+#: What a run and read comes to: the job, its outputs (or why there are none), and `Cancelling`.
+RunAnswer = tuple[str, AgentJobResult | RoeError, Cancelling]
 
 
 class RoeRunAgentTool(RoeTool):
@@ -70,7 +79,8 @@ class RoeRunAgentTool(RoeTool):
         ```
 
     What the model gets: the job's outputs as `roe_get_agent_job_result` gives them; if the job is
-    still running at `wait_timeout`, its id and where to read it later (not an error); if the
+    still running at `wait_timeout`, its id and where to read it later (not an error), or, with
+    `cancel_on_timeout`, that it was cancelled; if the
     server refuses the inputs (400), the server's message, so it can fix its call. A missing agent,
     no permission or credits (403) and authentication errors are raised to the developer. Inside a
     LangGraph graph, the job's start and status changes go to the graph's custom stream.
@@ -94,6 +104,9 @@ class RoeRunAgentTool(RoeTool):
     """Seconds to wait for the job before answering with its id instead of its outputs."""
     skip_cache: bool = False
     """Ask the server not to answer from its cache of earlier runs on the same inputs."""
+    cancel_on_timeout: bool = False
+    """Cancel the job if it is still running at `wait_timeout`, and tell the model it was (it
+    makes no outputs then); off, the model gets the job's id, to read its outputs later."""
 
     def __init__(self, **values: Any) -> None:
         definitions = [
@@ -197,30 +210,16 @@ class RoeRunAgentTool(RoeTool):
         finally:
             _TOOL_CALL_ID.reset(token)
 
-    def _run(
-        self, run_manager: CallbackManagerForToolRun | None = None, **inputs: Any
-    ) -> tuple[str, dict[str, Any]]:
-        flow = self._flow(inputs)
-        try:
-            outcome = self.client._drive(flow, _stream_writer())
-        except RoeError as error:
-            raise self._refusal(error) from error
-        return self._respond(*outcome)
+    def _reporter(self) -> Callable[[Any], None] | None:
+        return _stream_writer()
 
-    async def _arun(
-        self, run_manager: AsyncCallbackManagerForToolRun | None = None, **inputs: Any
-    ) -> tuple[str, dict[str, Any]]:
-        flow = self._flow(inputs)
-        try:
-            outcome = await self.client._adrive(flow, _stream_writer())
-        except RoeError as error:
-            raise self._refusal(error) from error
-        return self._respond(*outcome)
-
-    def _flow(self, arguments: dict[str, Any]) -> Flow[tuple[str, AgentJobResult | RoeError]]:
+    def _flow(self, *args: Any, **arguments: Any) -> Flow[Answer]:
+        if args:  # a bare string instead of the inputs by name: no input it could be is guessed
+            msg = f"{self.name} takes its inputs by name: {', '.join(self.args)}"
+            raise ToolException(msg)
         inputs = self._inputs(arguments)
         key = idempotency_key(self.agent_id, _TOOL_CALL_ID.get())
-        return run_and_read_flow(
+        run = run_and_read_flow(
             self.client.settings,
             self.agent_id,
             inputs,
@@ -228,7 +227,13 @@ class RoeRunAgentTool(RoeTool):
             idempotency_key=key,
             skip_cache=self.skip_cache,
             wait_timeout=self.wait_timeout,
+            cancel_on_timeout=self.cancel_on_timeout,
         )
+        try:
+            answer = yield from run
+        except RoeError as error:
+            raise self._refusal(error) from error
+        return self._respond(*answer)
 
     def _inputs(self, arguments: dict[str, Any]) -> dict[str, Any]:
         """The run's inputs by key, each file input checked to be a Roe file id or a URL."""
@@ -240,7 +245,7 @@ class RoeRunAgentTool(RoeTool):
                 continue
             if _is_file(definition):
                 for one in value if isinstance(value, list) else [value]:
-                    if not (_UUID.fullmatch(one) or one.startswith(("https://", "http://"))):
+                    if not (is_uuid(one) or one.startswith(("https://", "http://"))):
                         msg = (
                             f"{definition.key!r} takes a file: give a Roe file id (a UUID) or an "
                             f"http(s) URL of the file, not {one!r}. Local paths are not accepted."
@@ -260,23 +265,35 @@ class RoeRunAgentTool(RoeTool):
         return ToolException(f"Starting the Roe agent failed ({error.message}). Try again later.")
 
     def _respond(
-        self, agent_job_id: str, outcome: AgentJobResult | RoeError
+        self, agent_job_id: str, outcome: AgentJobResult | RoeError, cancelled: Cancelling
     ) -> tuple[str, dict[str, Any]]:
         if isinstance(outcome, AgentJobResult):
             job = FinishedJob.from_result(agent_job_id, outcome)
             text = result_text(job, max_chars=self.max_output_chars)
             return text, result_artifact(agent_job_id, outcome)
         if isinstance(outcome, JobNotFinishedError):
-            text = (
-                f"Roe agent job {agent_job_id} was started and is still {outcome.status.name} "
-                f"after {self.wait_timeout:g}s. Its outputs are not ready yet: read them later "
-                f"with {TOOL_NAME} and agent_job_id {agent_job_id}."
+            status = outcome.status.name
+            waited = f"after {self.wait_timeout:g}s"
+            artifact: dict[str, Any] = {"agent_job_id": agent_job_id, "status": status}
+            if cancelled is True:
+                text = (
+                    f"Roe agent job {agent_job_id} was started and was still {status} {waited}, "
+                    "so it was cancelled: it will produce no outputs. Calling this tool again "
+                    "starts a new job (and uses credits again)."
+                )
+                return text, {**artifact, "cancelled": True}
+            failed = (
+                f" Cancelling it failed ({cancelled.message}): it may still be running."
+                if isinstance(cancelled, RoeError)
+                else ""
             )
-            return text, {"agent_job_id": agent_job_id, "status": outcome.status.name}
+            text = (
+                f"Roe agent job {agent_job_id} was started and is still {status} {waited}."
+                f"{failed} Its outputs are not ready yet: read them later with {TOOL_NAME} and "
+                f"agent_job_id {agent_job_id}."
+            )
+            return text, {**artifact, "cancelled": False} if failed else artifact
         raise ToolException(error_text(outcome, agent_job_id))
-
-
-resolve_run_annotations(RoeRunAgentTool)
 
 
 def _remake_run_tool(cls: type[RoeRunAgentTool], given: dict[str, Any]) -> RoeRunAgentTool:
@@ -292,8 +309,12 @@ def run_and_read_flow(
     idempotency_key: str,
     skip_cache: bool,
     wait_timeout: float,
-) -> Flow[tuple[str, AgentJobResult | RoeError]]:
-    """Start a job, wait for it, read it. Errors starting it raise; later ones are the outcome."""
+    cancel_on_timeout: bool = False,
+) -> Flow[RunAnswer]:
+    """Start a job, wait for it, read it. Errors starting it raise; later ones are the outcome.
+
+    With `cancel_on_timeout`, a job still running at `wait_timeout` is cancelled (and reported).
+    """
     call = run_call(
         agent_id,
         inputs,
@@ -306,13 +327,20 @@ def run_and_read_flow(
     deadline = _clock.monotonic() + wait_timeout
     settled = yield from wait_flow([agent_job_id], deadline, wait_timeout, settings, batch=False)
     state = settled[agent_job_id]
+    if isinstance(state, JobNotFinishedError) and cancel_on_timeout:
+        try:
+            yield from cancel_flow(agent_job_id)
+        except RoeError as error:
+            return agent_job_id, state, error
+        yield Report({"event": JOB_CANCELLED_EVENT, "agent_job_id": agent_job_id})
+        return agent_job_id, state, True
     if state is not None:
-        return agent_job_id, state
+        return agent_job_id, state, False
     try:
         result = yield from result_flow(agent_job_id)
     except RoeError as error:
-        return agent_job_id, error
-    return agent_job_id, result
+        return agent_job_id, error, False
+    return agent_job_id, result, False
 
 
 def idempotency_key(agent_id: str, tool_call_id: str | None) -> str:

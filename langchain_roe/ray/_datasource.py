@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Unpack
 
 from langchain_roe._core._client import RoeClient, client_from
 from langchain_roe._core._config import SETTING_ENV_VARS
-from langchain_roe._core._constants import MIN_AUTO_PARTITION_JOBS, RAY_EXTRA_INSTALL, ROW_COLUMNS
 from langchain_roe._core._listing import When
 from langchain_roe._core._models import AgentJobStatusCode
 from langchain_roe.ray._partitions import (
+    MIN_AUTO_PARTITION_JOBS,
     Partition,
     PartitionOptions,
     carried_settings,
@@ -27,7 +27,10 @@ from langchain_roe.ray._partitions import (
     plan_partitions,
     process_client,
 )
-from langchain_roe.ray._rows import row_batches
+from langchain_roe.ray._rows import ROW_COLUMNS, row_batches
+
+#: How to get what this module needs, as its ImportError says.
+RAY_EXTRA_INSTALL = "pip install 'langchain-roe[ray]'"
 
 try:
     import pyarrow as pa

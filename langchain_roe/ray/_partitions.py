@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Unpack
+from typing import Any, Final, Unpack
 
 from langchain_core.document_loaders import BaseBlobParser
 from langchain_core.documents import Document
@@ -30,21 +30,22 @@ from pydantic import SecretStr
 
 from langchain_roe._core._client import RoeClient, build_client
 from langchain_roe._core._config import SETTING_ENV_VARS, ClientSettings, RoeSettings
-from langchain_roe._core._constants import (
-    DEFAULT_MAX_PARTITION_JOBS,
-    LOGGER_NAME,
-    MAX_JOBS_PAGE_SIZE,
-    MAX_PARTITION_IDS,
-    SERVER_COUNT_CAP,
-)
+from langchain_roe._core._constants import LOGGER_NAME, MAX_JOBS_PAGE_SIZE, SERVER_COUNT_CAP
 from langchain_roe._core._exceptions import ConfigurationError
-from langchain_roe._core._ids import canonical_uuid, unique_job_ids
+from langchain_roe._core._formats import canonical_uuid, check_whole, unique_job_ids
 from langchain_roe._core._listing import When, aware_time
 from langchain_roe._core._models import AgentJobStatusCode
-from langchain_roe._loaders._base import check_int
 from langchain_roe.document_loaders import RoeAgentJobResultLoader
 
 logger = logging.getLogger(LOGGER_NAME)
+
+# How an agent's jobs are cut into read tasks.
+DEFAULT_MAX_PARTITION_JOBS: Final = 10_000
+"""Most jobs one listing window holds when planned: a retried read task redoes at most this many."""
+MIN_AUTO_PARTITION_JOBS: Final = 1_000
+"""Fewest jobs per window when Ray chooses the number of read tasks: one full batch request."""
+MAX_PARTITION_IDS: Final = 1_000
+"""Most explicit ids one partition holds: one batch request."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -177,10 +178,10 @@ def plan_partitions(
         ValueError: Neither or both of `agent_id` and `job_ids`, listing filters with `job_ids`,
             or a bad id, filter or size; before any request.
     """
-    check_int("partitions", partitions, 1, None)
-    check_int("min_partition_jobs", min_partition_jobs, 1, None)
+    check_whole("partitions", partitions, 1)
+    check_whole("min_partition_jobs", min_partition_jobs, 1)
     if max_partition_jobs is not None:
-        check_int("max_partition_jobs", max_partition_jobs, min_partition_jobs, None)
+        check_whole("max_partition_jobs", max_partition_jobs, min_partition_jobs)
     if (agent_id is None) == (job_ids is None):
         msg = "give either agent_id (the agent's listed jobs) or job_ids, not both or neither"
         raise ValueError(msg)

@@ -13,12 +13,16 @@ three string columns.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import orjson
 from langchain_core.documents import Document
 
-from langchain_roe._core._constants import BLOCK_BYTES, BLOCK_ROWS, ROW_COLUMNS
+ROW_COLUMNS: Final = ("id", "page_content", "metadata")
+"""A row per Document: its id, its text, and its metadata as one JSON object (a string)."""
+BLOCK_ROWS: Final = 4_096
+BLOCK_BYTES: Final = 64 * 1024 * 1024
+"""A read task hands Ray a block once it holds this many rows or this many bytes of text."""
 
 _ID, _PAGE_CONTENT, _METADATA = ROW_COLUMNS
 

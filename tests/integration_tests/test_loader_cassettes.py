@@ -19,7 +19,7 @@ from langchain_roe import (
     RoeAgentJobResultLoader,
     RoeClient,
 )
-from langchain_roe._core._constants import POLL_BACKOFF, POLL_INITIAL_DELAY
+from langchain_roe._core._waiting import POLL_BACKOFF, POLL_INITIAL_DELAY
 from tests.conftest import Invoke
 from tests.support import example_jobs as jobs
 from tests.support.cassettes import replay

@@ -5,6 +5,12 @@ result read), and
 its outputs are a pure function of its id, like the synthetic jobs'. Single runs keep an
 idempotency-key table (a repeated key answers the first job's id, the behaviour the client
 assumes); `created` counts the jobs really created, which the reliability tests assert on.
+
+Started jobs can be cancelled (one, or all of the agent's running ones) and have their data
+deleted; `cancels`, `cancel_alls` and `deletions` keep every such request, in order. Undocumented,
+and chosen here: cancelling a cancelled job answers 204 again and changes nothing; cancelling a job
+that ended otherwise is a 400 `{"error": ...}`; deleting a finished job's data a second time
+deletes nothing and says so with zero counts.
 """
 
 from __future__ import annotations
@@ -57,6 +63,8 @@ AGENT = {
 }
 #: A question that makes the job fail, so tests can see a failed run.
 FAILING_QUESTION = "fail please"
+#: A question whose job stays STARTED until it is cancelled, so tests can leave a load mid-run.
+RUNNING_QUESTION = "keep running"
 
 
 @dataclass
@@ -66,9 +74,15 @@ class StartedJob:
     started_at: float = field(default_factory=time.monotonic)
     duration: float | None = None
     """Seconds the job runs, when it is timed (the benchmarks); else it moves one step a poll."""
+    cancelled: bool = False
+    purged: bool = False
 
     @property
     def status(self) -> int:
+        if self.cancelled:
+            return 5
+        if self.inputs.get("question") == RUNNING_QUESTION:
+            return 1
         if self.duration is not None:  # PENDING for the first half, STARTED, then SUCCESS
             elapsed = (time.monotonic() - self.started_at) / self.duration
             return 0 if elapsed < 0.5 else 1 if elapsed < 1 else 3
@@ -86,6 +100,12 @@ class Runs:
     created: int = 0
     job_seconds: float | None = None
     """How long each started job runs, in seconds; None: one step per poll."""
+    cancels: list[str] = field(default_factory=list)
+    """The job id of every cancel request, in order (refused ones included)."""
+    cancel_alls: list[str] = field(default_factory=list)
+    """The agent id of every cancel-all request, in order."""
+    deletions: list[str] = field(default_factory=list)
+    """The job id of every delete-data request that deleted something, in order."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def route(
@@ -98,6 +118,14 @@ class Runs:
             if parts[2] != AGENT_ID or parts[4] not in ("current", VERSION_ID):
                 return 404, {"detail": "Not found."}
             return 200, VERSION
+        if method == "POST" and parts[:3] == ["v1", "agents", "jobs"] and len(parts) == 5:
+            return self._control(parts[3], parts[4])
+        if (
+            method == "POST"
+            and parts[:2] == ["v1", "agents"]
+            and parts[3:] == ["jobs", "cancel-all"]
+        ):
+            return self._cancel_all(parts[2])
         if method != "POST" or parts[:3] != ["v1", "agents", "run"]:
             return None
         if parts[3] != AGENT_ID:
@@ -135,6 +163,49 @@ class Runs:
     def peek(self, agent_job_id: str) -> int | None:
         job = self.jobs.get(agent_job_id)
         return None if job is None else job.status
+
+    def _control(self, agent_job_id: str, action: str) -> tuple[int, Any] | None:
+        """Cancel one started job, or delete its data; None for a job this agent never started."""
+        job = self.jobs.get(agent_job_id)
+        if action not in ("cancel", "delete-data") or job is None:
+            return None
+        with self.lock:
+            status = job.status
+            if action == "cancel":
+                self.cancels.append(agent_job_id)
+                if status in (0, 1, 2):
+                    job.cancelled = True
+                elif status != 5:
+                    return 400, {"error": "Only a running job can be cancelled."}
+                return 204, None
+            if status not in (3, 4, 5, 6):
+                return 400, {"error": "Job must be in a final state to delete its data."}
+            deleted = 0 if job.purged else 1
+            if not job.purged:
+                self.deletions.append(agent_job_id)
+            job.purged = True
+        return 200, {
+            "status": "success",
+            "deleted_count": deleted,
+            "failed_count": 0,
+            "artifacts_deleted_count": 0,
+            "artifacts_failed_count": 0,
+            "blob_sanitized": True,
+            "errors": None,
+        }
+
+    def _cancel_all(self, agent_id: str) -> tuple[int, Any]:
+        """Cancel every running job of the agent: the spec's `{note, targeted_count, task_id}`."""
+        if agent_id != AGENT_ID:
+            return 404, {"detail": "Not found."}
+        with self.lock:
+            self.cancel_alls.append(agent_id)
+            running = [job for job in self.jobs.values() if job.status in (0, 1, 2)]
+            for job in running:
+                job.cancelled = True
+        task = str(uuid.uuid4()) if running else None
+        note = f"Cancellation requested for {len(running)} running job(s)."
+        return 200, {"note": note, "targeted_count": len(running), "task_id": task}
 
     def _start(self, inputs: dict[str, Any]) -> str:
         agent_job_id = str(uuid.uuid4())

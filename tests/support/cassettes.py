@@ -211,6 +211,40 @@ def _evidence(client: RoeClient, ids: Ids) -> None:
     _read_cited(("AML", AML_EXTRACTION))(client, ids)
 
 
+def _started(client: RoeClient, ids: Ids) -> str:
+    """A job of the run agent started for the scenario: the only job a cancel scenario acts on."""
+    return client.run_agent(ids.get("RUN_AGENT", RUN_AGENT_ID), {"text": RUN_EXAMPLE_TEXT})
+
+
+def _cancel(client: RoeClient, ids: Ids) -> None:
+    """Cancel a job this scenario started, twice (the repeat changes nothing), read its status;
+    then try to cancel a finished job (refused, so its status is asked)."""
+    started = _started(client, ids)
+    client.cancel_job(started)
+    client.cancel_job(started)
+    client.get_status(started)
+    with suppress(RoeError):
+        client.cancel_job(ids["WEB"])
+
+
+def _cancel_all(client: RoeClient, ids: Ids) -> None:
+    """Cancel every running job of the run agent (the one this scenario started), then again."""
+    _started(client, ids)
+    client.cancel_agent_jobs(ids.get("RUN_AGENT", RUN_AGENT_ID))
+    client.cancel_agent_jobs(ids.get("RUN_AGENT", RUN_AGENT_ID))
+
+
+def _delete_data(client: RoeClient, ids: Ids) -> None:
+    """Delete the data of a job this scenario started and cancelled, twice (nothing is left the
+    second time); then of a job still pending (refused: not in a final state)."""
+    started = _started(client, ids)
+    client.cancel_job(started)
+    client.delete_job_data(started)
+    client.delete_job_data(started)
+    with suppress(RoeError):
+        client.delete_job_data(_started(client, ids))
+
+
 #: The example ids by role; a live recording maps the same roles to real jobs.
 EXAMPLE_IDS: dict[str, str] = {
     "WEB": jobs.WEB,
@@ -342,6 +376,23 @@ SCENARIOS: list[Scenario] = [
         "retriever_text",
         "retriever, text search (search=...): k = 1, 2 and 4",
         _retrieve(TEXT_QUERY, 1, 2, 4, search_type="text"),
+    ),
+    Scenario(
+        "client_cancel",
+        "a job started, cancelled (POST cancel: 204), cancelled again (204) and its status read "
+        "(CANCELLED); then a finished job's cancel, refused (400) and explained by its status",
+        _cancel,
+    ),
+    Scenario(
+        "client_cancel_all",
+        "a job started, then POST cancel-all for its agent twice: 1 job targeted, then 0",
+        _cancel_all,
+    ),
+    Scenario(
+        "client_delete_data",
+        "a job started and cancelled, POST delete-data twice (the counts, then zeros), then "
+        "delete-data of a pending job (400: not in a final state)",
+        _delete_data,
     ),
     Scenario(
         "sync_session",

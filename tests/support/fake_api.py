@@ -40,6 +40,8 @@ _REFERENCE = re.compile(
 )
 _ARTIFACT = re.compile(r"^/v1/agents/jobs/(?P<agent_job_id>[^/]+)/artifacts/result/$")
 _BATCH_PATHS = {"/v1/agents/jobs/results/": "results", "/v1/agents/jobs/statuses/": "statuses"}
+_CONTROL = re.compile(r"^/v1/agents/jobs/(?P<agent_job_id>[^/]+)/(?P<action>cancel|delete-data)/$")
+_CANCEL_ALL = re.compile(r"^/v1/agents/(?P<agent_id>[^/]+)/jobs/cancel-all/$")
 _VERSION_PATH = re.compile(r"^/v1/agents/(?P<agent_id>[^/]+)/versions/current/$")
 _RUN_PATH = re.compile(r"^/v1/agents/run/(?P<agent_id>[^/]+)/async/(?P<many>many/)?$")
 
@@ -98,6 +100,12 @@ class FakeRoeAPI:
         self.requests: list[tuple[str, str]] = []
         self.keys: dict[str, str] = {}
         """Idempotency keys of the runs started, each with its job (a repeat answers that job)."""
+        self.cancels: list[str] = []
+        """The job id of every cancel request, in order (refused ones included)."""
+        self.cancel_alls: list[str] = []
+        """The agent id of every cancel-all request, in order."""
+        self.purged: set[str] = set()
+        """Jobs whose data was deleted."""
 
     def handle(
         self,
@@ -131,6 +139,15 @@ class FakeRoeAPI:
             return refused or json_answer(200, [json.loads(a.body) for a in started])
         if method == "POST" and run:
             return self._start(run["agent_id"], body, (headers or {}).get("idempotency-key"))
+        control = _CONTROL.match(path)
+        if method == "POST" and control:
+            job = self.jobs.get(_canonical(control["agent_job_id"]) or "")
+            if job is None:
+                return NOT_FOUND
+            return self._cancel(job) if control["action"] == "cancel" else self._purge(job)
+        cancel_all = _CANCEL_ALL.match(path)
+        if method == "POST" and cancel_all:
+            return self._cancel_all(cancel_all["agent_id"])
         cited = _REFERENCE.match(path)
         if method == "GET" and cited:
             found = example_reference(cited["agent_job_id"], cited["resource_id"])
@@ -210,6 +227,78 @@ class FakeRoeAPI:
         if key is not None:
             self.keys[key] = agent_job_id
         return json_answer(200, agent_job_id)
+
+    def _cancel(self, job: FakeJob) -> Answer:
+        """Cancel a running job: `204`, and it is CANCELLED from then on.
+
+        Undocumented, and assumed: cancelling a cancelled job answers `204` again and changes
+        nothing; cancelling a job that ended otherwise is a `400` `{"error": ...}`.
+        """
+        self.cancels.append(job.agent_job_id)
+        status = job.current_status()
+        if status in TERMINAL and status != 5:
+            return json_answer(400, {"error": "Only a running job can be cancelled."})
+        job.pending_statuses.clear()
+        job.item = {**job.item, "status": 5, "result": None, "corrected_outputs": None}
+        return Answer(204)
+
+    def _cancel_all(self, agent_id: str) -> Answer:
+        """Cancel an agent's running jobs: the spec's `{note, targeted_count, task_id}`.
+
+        Constructed: the spec shows no example body. An agent this API does not know is a 404.
+        """
+        known = {RUN_AGENT_ID, self.listing.agent_id} | {
+            str(job.item.get("agent_id")) for job in self.jobs.values()
+        }
+        if agent_id not in known:
+            return NOT_FOUND
+        self.cancel_alls.append(agent_id)
+        running = [
+            job
+            for job in self.jobs.values()
+            if job.item.get("agent_id") == agent_id and job.current_status() not in TERMINAL
+        ]
+        for job in running:
+            self._cancel(job)
+            self.cancels.pop()  # counted as the agent's cancel-all, not as one cancel each
+        return json_answer(
+            200,
+            {
+                "note": f"Cancellation requested for {len(running)} running job(s).",
+                "targeted_count": len(running),
+                "task_id": str(uuid.uuid5(_RUN_NAMESPACE, f"cancel-all/{len(self.cancel_alls)}"))
+                if running
+                else None,
+            },
+        )
+
+    def _purge(self, job: FakeJob) -> Answer:
+        """Delete a finished job's data: the spec's counts, constructed from the job.
+
+        Its file inputs (those with a `file_name`) are the input files deleted and its artifact
+        keys the artifacts; a second deletion deletes nothing and says so with zero counts. A job
+        that has not finished is the spec's `400` ("job not in final state"), as `{"error": ...}`.
+        """
+        if job.current_status() not in TERMINAL:
+            return json_answer(400, {"error": "Job must be in a final state to delete its data."})
+        first = job.agent_job_id not in self.purged
+        self.purged.add(job.agent_job_id)
+        files = [
+            i for i in job.item.get("inputs") or [] if isinstance(i, dict) and i.get("file_name")
+        ]
+        artifacts = len(re.findall(r"agent-job-[0-9a-f-]{36}/\w+\.json", json.dumps(job.item)))
+        return json_answer(
+            200,
+            {
+                "status": "success",
+                "deleted_count": len(files) if first else 0,
+                "failed_count": 0,
+                "artifacts_deleted_count": artifacts if first else 0,
+                "artifacts_failed_count": 0,
+                "blob_sanitized": True,
+                "errors": None,
+            },
+        )
 
     def _result(self, job: FakeJob) -> Answer:
         status = job.current_status()

@@ -34,6 +34,8 @@ JOB_IDS_FIELD = "job_ids"  # the wire name; the server imports nothing of the cl
 __all__ = ["LISTED_AGENT_ID", "LoopbackServer", "ServerConfig", "job_ids", "synthetic_outputs"]
 
 _RESULT, _STATUS = "result", "status"
+#: Paths that act besides runs: a fault "after acting" strikes once the server has done it.
+_ACTIONS = ("/cancel/", "/cancel-all/", "/delete-data/")
 _JSON = "application/json"
 
 
@@ -65,8 +67,9 @@ class ServerConfig:
     job_seconds: float | None = None
     """How long each job started by a run takes, in seconds (None: one step per status poll)."""
     faults_after_acting: float = 0.0
-    """Share of the dropped connections and 5xx on run requests that strike after the job was
-    created (its answer lost). A 429 never does: a rate limiter turns requests away unprocessed."""
+    """Share of the dropped connections and 5xx on run, cancel and delete-data requests that
+    strike after the server acted (the job created, cancelled or purged; its answer lost). A 429
+    never does: a rate limiter turns requests away unprocessed."""
     listed_jobs: int = 0
     """Jobs of `LISTED_AGENT_ID` its job listing serves (`job_ids(listed_jobs)`, a minute apart)."""
     indexed_listing: bool = False
@@ -251,8 +254,9 @@ class LoopbackServer:
         config = self.config
         fault = _pick_fault(self._random.random(), config)
         after_acting = fault in ("drop", "5xx")  # a 429 turns a request away before any work
-        if after_acting and "/run/" in path and self._random.random() < config.faults_after_acting:
-            self.route(method, path, body, headers)  # the job is created; its answer is lost
+        acts = "/run/" in path or path.split("?")[0].endswith(_ACTIONS)
+        if after_acting and acts and self._random.random() < config.faults_after_acting:
+            self.route(method, path, body, headers)  # the server acted; its answer is lost
         if fault == "drop":
             return False
         if fault == "5xx":
@@ -268,7 +272,7 @@ class LoopbackServer:
                 writer, status, payload.body, payload.headers, content_type=payload.content_type
             )
             return True
-        encoded = payload.body if isinstance(payload, Raw) else json.dumps(payload).encode()
+        encoded = _encode(payload)
         if fault == "malformed":
             cut = encoded[: len(encoded) // 2]
             if self._random.random() < 0.5:  # a body cut in transit: the length promised the whole
@@ -369,6 +373,13 @@ class LoopbackServer:
         return job_status(agent_job_id, self.config)
 
 
+def _encode(payload: Any) -> bytes:
+    """An answer's body: as encoded already, none (a 204's None), or JSON."""
+    if isinstance(payload, Raw):
+        return payload.body
+    return b"" if payload is None else json.dumps(payload).encode()
+
+
 def _pick_fault(roll: float, config: ServerConfig) -> str:
     """The fault a roll in [0, 1) falls on, each fault taking its rate's share; "" for none."""
     for rate, fault in (
@@ -412,7 +423,14 @@ async def _write(
     slow: bool = False,
     content_type: str = _JSON,
 ) -> None:
-    reason = {200: "OK", 404: "Not Found", 429: "Too Many Requests", 503: "Service Unavailable"}
+    reason = {
+        200: "OK",
+        204: "No Content",
+        400: "Bad Request",
+        404: "Not Found",
+        429: "Too Many Requests",
+        503: "Service Unavailable",
+    }
     lines = [
         f"HTTP/1.1 {status} {reason.get(status, 'Status')}",
         f"Content-Type: {content_type}",

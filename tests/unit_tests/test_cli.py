@@ -356,3 +356,20 @@ def test_run_usage_errors_exit_2_before_any_request(arguments: list[str], proble
     code, _, err = run(["--run", AGENT_ID, "--api-key", "k", *arguments])
     assert code == 2
     assert problem in err
+
+
+def test_every_client_setting_is_an_option_checked_as_the_settings_check_it() -> None:
+    from langchain_roe._cli import parser
+    from langchain_roe._core._config import SETTING_ENV_VARS, RoeSettings
+
+    options = {a.dest: a for a in parser()._actions}
+    for name in RoeSettings.model_fields:
+        assert name in options, name
+        assert SETTING_ENV_VARS[name] in (options[name].help or "")
+    code, _, err = run(["--timeout", "abc", "--api-key", "k", "--demo"])
+    assert code == 2
+    assert "timeout" in err
+    assert "number" in err
+    code, _, err = run(["--max-reference-bytes", "1", "--api-key", "k", "--demo"])
+    assert code == 2
+    assert "max_reference_bytes" in err

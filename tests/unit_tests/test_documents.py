@@ -120,7 +120,7 @@ def test_output_keys_filter_keeps_the_output_index() -> None:
 def test_document_ids_are_uuid5_of_job_and_index() -> None:
     import uuid
 
-    from langchain_roe._core._constants import DOCUMENT_ID_NAMESPACE
+    from langchain_roe._convert._documents import DOCUMENT_ID_NAMESPACE
 
     namespace = uuid.UUID(DOCUMENT_ID_NAMESPACE)
     for index in (0, 1, 17):

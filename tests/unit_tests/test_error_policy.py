@@ -38,6 +38,7 @@ from langchain_roe import (
     RoeAgentJobResultLoader,
     RoeAgentJobResultTool,
     RoeAgentRunLoader,
+    RoeCancelAgentJobTool,
     RoeClient,
     RoeError,
     RoeJobResultRetriever,
@@ -75,7 +76,7 @@ ERRORS: dict[str, Callable[[], RoeError]] = {
     ),
 }
 
-SURFACES = ("result and reference tools", "run tool", "loaders", "retriever")
+SURFACES = ("result, reference and cancel tools", "run tool", "loaders", "retriever")
 
 #: The policy: what each surface does with each error (the README's table, column by column).
 EXPECTED: dict[str, tuple[str, str, str, str]] = {
@@ -154,15 +155,19 @@ def loaded(
 
 
 @pytest.mark.parametrize("name", list(ERRORS))
-def test_the_result_and_reference_tools(server: LoopbackServer, mode: str, name: str) -> None:
+def test_the_result_reference_and_cancel_tools(
+    server: LoopbackServer, mode: str, name: str
+) -> None:
     error = ERRORS[name]
     client = failing(server, error, "/agents/jobs/")
     result = RoeAgentJobResultTool(client=client)
     reference = RoeReadJobReferenceTool(client=client)
+    cancel = RoeCancelAgentJobTool(client=client)
     kind = type(error())
     answers = {
         tool_answer(result, {"agent_job_id": JOB}, mode, kind),
         tool_answer(reference, {"agent_job_id": JOB, "reference": "page.png"}, mode, kind),
+        tool_answer(cancel, {"agent_job_id": JOB}, mode, kind),
     }
     assert answers == {EXPECTED[name][0]}
 

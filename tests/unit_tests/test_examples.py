@@ -5,8 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from langchain_core.messages import ToolMessage
 
-from examples import agent, evidence, quickstart, rag_ingest, ray_ingest, run_and_read, sync_agent
+from examples import (
+    agent,
+    approve_runs,
+    evidence,
+    quickstart,
+    rag_ingest,
+    ray_ingest,
+    run_and_read,
+    sync_agent,
+)
 from tests.support import example_jobs as jobs
 from tests.support.local_ray import LocalRay
 
@@ -80,3 +90,10 @@ def test_ray_ingest_embeds_every_output_of_the_offline_jobs(
         "jobs": ray_ingest.OFFLINE_JOBS,
         "dimensions": ray_ingest.EMBEDDING_SIZE,
     }
+
+
+def test_approve_runs_asks_before_the_recorded_run_and_refuses_the_second() -> None:
+    asked, messages = approve_runs.main()  # no terminal: the run is approved, and said so
+    assert [request["name"] for request in asked] == ["roe_run_my_agent_123e4567"]
+    statuses = [m.status for m in messages if isinstance(m, ToolMessage)]
+    assert statuses == ["success", "error"]

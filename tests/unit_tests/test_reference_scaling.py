@@ -18,8 +18,7 @@ import pytest
 
 from langchain_roe import AgentDatum, JobReference, find_references
 from langchain_roe._convert._documents import Output, is_json_type
-from langchain_roe._convert._references import _in_text, _json
-from langchain_roe._core._constants import MAX_REFERENCE_SCAN_NODES
+from langchain_roe._convert._references import MAX_REFERENCE_SCAN_NODES, _in_text, _json
 from tests.support.example_jobs import AML, WEB, payload
 
 BASE = "https://api.roe-ai.com"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Generator
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from langchain_roe import (
     RoeAgentJobResultLoader,
     RoeAgentJobResultTool,
 )
+from langchain_roe._tools import _result
 from tests.support.example_jobs import payload
 from tests.support.mock_api import Script, json_response, mock_client
 
@@ -229,10 +231,11 @@ def test_the_model_facing_surface() -> None:
 def test_an_unrelated_value_error_is_not_called_a_bad_id(monkeypatch: pytest.MonkeyPatch) -> None:
     tool = tool_for(Script([json_response(200, {})]))
 
-    def broken(agent_job_id: str) -> None:
+    def broken(agent_job_id: str) -> Generator[Any, Any, Any]:
         raise ValueError("a bug somewhere below")
+        yield  # a flow, as the tool's own
 
-    monkeypatch.setattr(tool.client, "get_result", broken)
+    monkeypatch.setattr(_result, "result_flow", broken)
     with pytest.raises(ValueError, match="a bug somewhere below"):
         call(tool, JOB)  # raised to the developer, not told to the model as "not a job id"
 

@@ -1,0 +1,335 @@
+"""`RoeAgentRunLoader(cancel_on_exit=...)`: what a load left early, or timed out, cancels.
+
+Against the loopback server, whose `RUNNING_QUESTION` jobs stay STARTED until cancelled: each test
+asserts what the server saw (which jobs were asked to be cancelled, how many times) and what the
+loader says it cancelled. A load is left while such jobs are polled; so that it cannot time out
+first, the clock stands still (`frozen_clock`) where a test leaves it early.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import AsyncGenerator, Iterator
+from typing import Any, cast
+
+import pytest
+from langchain_core.documents import Document
+
+from langchain_roe import JobNotFinishedError, RoeAgentRunLoader, RoeClient, ServerError
+from langchain_roe._core import _clock
+from langchain_roe._core._http import Call
+from langchain_roe._loaders import _cancelling
+from tests.support.agents import AGENT_ID, RUNNING_QUESTION
+from tests.support.loopback import LoopbackServer, ServerConfig
+
+pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
+
+DONE = {"url": "https://x/0", "question": "q"}
+
+
+def running_at(position: int) -> dict[str, str]:
+    """An input whose job keeps running; its url names its position."""
+    return {"url": f"https://x/{position}", "question": RUNNING_QUESTION}
+
+
+RUNNING = running_at(0)
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    with LoopbackServer(ServerConfig(outputs=1)) as running:
+        yield running
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Time stands still: waits never reach their deadline, so only leaving ends the load."""
+    monkeypatch.setattr(_clock, "monotonic", lambda: 5000.0)
+
+
+def client_for(server: LoopbackServer) -> RoeClient:
+    return RoeClient(api_key="loopback-key", base_url=server.base_url)
+
+
+def loader_for(
+    server: LoopbackServer, given: list[dict[str, Any]], **options: Any
+) -> RoeAgentRunLoader:
+    """One input a unit, all units in flight at once."""
+    return RoeAgentRunLoader(
+        AGENT_ID,
+        given,
+        client=client_for(server),
+        batch_size=1,
+        max_concurrency=len(given),
+        **options,
+    )
+
+
+def started(server: LoopbackServer, question: str) -> list[str]:
+    return [i for i, job in server.runs.jobs.items() if job.inputs.get("question") == question]
+
+
+def first_then_leave(loader: RoeAgentRunLoader, mode: str) -> Document:
+    """Take the first Document, then leave: `break` (sync), or `aclose` as `async for` under a
+    closing context does (async)."""
+    if mode == "sync":
+        for document in loader.lazy_load():
+            return document
+        raise AssertionError("no Document")
+
+    async def first() -> Document:
+        documents = cast(AsyncGenerator[Document, None], loader.alazy_load())
+        try:
+            return await anext(documents)
+        finally:
+            await documents.aclose()
+
+    return asyncio.run(first())
+
+
+@pytest.mark.usefixtures("frozen_clock")
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_leaving_early_cancels_the_jobs_still_running_and_only_those(
+    server: LoopbackServer, mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    loader = loader_for(server, [DONE, running_at(1), running_at(2)], cancel_on_exit=True)
+    with caplog.at_level(logging.WARNING, logger="langchain_roe"):
+        document = first_then_leave(loader, mode)
+    assert document.metadata["input_index"] == 0
+    running = started(server, RUNNING_QUESTION)
+    assert len(running) == 2
+    assert sorted(server.runs.cancels) == sorted(running)  # each once; the finished job never
+    assert {server.runs.peek(i) for i in running} == {5}
+    assert loader.cancelled == {position_of(server, i): i for i in running}
+    assert sorted(loader.cancelled) == [1, 2]
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "cancelled 2 agent job(s)" in logged
+    assert all(i in logged for i in running)
+    assert server.runs.cancel_alls == []  # never the agent's other jobs
+
+
+def position_of(server: LoopbackServer, agent_job_id: str) -> int:
+    """The input position a loopback job was started for (its url names it)."""
+    return int(server.runs.jobs[agent_job_id].inputs["url"].rsplit("/", 1)[1])
+
+
+@pytest.mark.usefixtures("frozen_clock")
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_with_the_option_off_leaving_early_cancels_nothing(
+    server: LoopbackServer, mode: str
+) -> None:
+    loader = loader_for(server, [DONE, running_at(1), running_at(2)])
+    first_then_leave(loader, mode)
+    assert server.runs.cancels == []
+    assert server.runs.cancel_alls == []
+    assert {server.runs.peek(i) for i in started(server, RUNNING_QUESTION)} == {1}
+    assert loader.cancelled == {}
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_an_error_in_the_callers_loop_cancels_and_is_raised_as_it_was(
+    server: LoopbackServer,
+) -> None:
+    loader = loader_for(server, [DONE, running_at(1)], cancel_on_exit=True)
+
+    def handle_documents() -> None:
+        for _ in loader.lazy_load():
+            raise KeyboardInterrupt  # Ctrl-C while the caller handles a Document
+
+    with pytest.raises(KeyboardInterrupt):
+        handle_documents()
+    assert server.runs.cancels == started(server, RUNNING_QUESTION)
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_ctrl_c_while_the_load_waits_cancels_what_it_started(server: LoopbackServer) -> None:
+    """A real SIGINT, sent once the running job is first polled (its start already reported)."""
+    client = client_for(server)
+    send = client._request
+
+    def request(call: Call[Any]) -> Any:
+        if call.path.endswith("/statuses/") and not server.runs.cancels and not sent:
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
+        return send(call)
+
+    sent: list[bool] = []
+    client._request = request  # type: ignore[method-assign]
+    loader = RoeAgentRunLoader(AGENT_ID, [RUNNING], client=client, cancel_on_exit=True)
+    with pytest.raises(KeyboardInterrupt):
+        loader.load()
+    assert server.runs.cancels == started(server, RUNNING_QUESTION)
+    assert list(loader.cancelled) == [0]
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_a_cancelled_task_cancels_what_its_load_started(server: LoopbackServer) -> None:
+    client = client_for(server)
+    asend = client._arequest
+
+    async def main() -> None:
+        polled = asyncio.Event()
+
+        async def arequest(call: Call[Any]) -> Any:
+            answer = await asend(call)
+            if call.path.endswith("/statuses/"):
+                polled.set()  # the job was started (and reported), and is being waited for
+            return answer
+
+        client._arequest = arequest  # type: ignore[method-assign]
+        loader = RoeAgentRunLoader(AGENT_ID, [RUNNING], client=client, cancel_on_exit=True)
+        task = asyncio.ensure_future(loader.aload())
+        await polled.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert list(loader.cancelled) == [0]
+
+    asyncio.run(main())
+    assert server.runs.cancels == started(server, RUNNING_QUESTION)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_job_still_running_at_wait_timeout_is_cancelled_and_its_failure_says_so(
+    server: LoopbackServer, mode: str
+) -> None:
+    loader = loader_for(
+        server, [DONE, running_at(1)], cancel_on_exit=True, wait_timeout=5, continue_on_failure=True
+    )
+    documents = loader.load() if mode == "sync" else asyncio.run(loader.aload())
+    assert [d.metadata["input_index"] for d in documents] == [0]
+    [running] = started(server, RUNNING_QUESTION)
+    assert server.runs.cancels == [running]
+    assert loader.cancelled == {1: running}
+    failure = loader.failures[1]
+    assert isinstance(failure, JobNotFinishedError)
+    assert failure.agent_job_id == running
+    assert "wait_timeout=5s" in failure.message
+    assert failure.message.endswith("it was cancelled (cancel_on_exit)")
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_timed_out_job_raised_is_cancelled_once(server: LoopbackServer, mode: str) -> None:
+    loader = loader_for(server, [RUNNING], cancel_on_exit=True, wait_timeout=5)
+    with pytest.raises(JobNotFinishedError, match="it was cancelled"):
+        loader.load() if mode == "sync" else asyncio.run(loader.aload())
+    assert server.runs.cancels == started(server, RUNNING_QUESTION)  # not again on the way out
+
+
+def test_with_the_option_off_a_timed_out_job_keeps_running(server: LoopbackServer) -> None:
+    loader = loader_for(server, [RUNNING], wait_timeout=5, continue_on_failure=True)
+    assert loader.load() == []
+    assert server.runs.cancels == []
+    assert "cancel" not in loader.failures[0].message
+    assert {server.runs.peek(i) for i in started(server, RUNNING_QUESTION)} == {1}
+
+
+def failing_cancels(server: LoopbackServer) -> RoeClient:
+    """A client whose cancel calls all fail (the server never sees them)."""
+    client = client_for(server)
+    send, asend = client._request, client._arequest
+
+    def request(call: Call[Any]) -> Any:
+        if call.path.endswith("/cancel/"):
+            raise ServerError("cancel unavailable", status_code=503)
+        return send(call)
+
+    async def arequest(call: Call[Any]) -> Any:
+        if call.path.endswith("/cancel/"):
+            raise ServerError("cancel unavailable", status_code=503)
+        return await asend(call)
+
+    client._request = request  # type: ignore[method-assign]
+    client._arequest = arequest  # type: ignore[method-assign]
+    return client
+
+
+def test_a_cancel_that_fails_at_wait_timeout_is_in_the_failure_note(server: LoopbackServer) -> None:
+    loader = RoeAgentRunLoader(
+        AGENT_ID,
+        [RUNNING],
+        client=failing_cancels(server),
+        cancel_on_exit=True,
+        wait_timeout=5,
+        continue_on_failure=True,
+    )
+    assert loader.load() == []
+    assert loader.failures[0].message.endswith("cancelling it failed: cancel unavailable")
+    assert loader.cancelled == {}
+
+
+@pytest.mark.usefixtures("frozen_clock")
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_cancels_that_fail_on_the_way_out_are_logged_never_raised_over_the_exit(
+    server: LoopbackServer, mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    loader = RoeAgentRunLoader(
+        AGENT_ID,
+        [DONE, running_at(1)],
+        client=failing_cancels(server),
+        batch_size=1,
+        max_concurrency=2,
+        cancel_on_exit=True,
+    )
+    with caplog.at_level(logging.WARNING, logger="langchain_roe"):
+        first_then_leave(loader, mode)  # returns: the failed cancel raised nothing
+    [running] = started(server, RUNNING_QUESTION)
+    assert loader.cancelled == {}
+    assert any(
+        running in r.getMessage() and "cancelling it failed: cancel unavailable" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_cancelling_on_the_way_out_stops_when_its_time_is_up(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(_cancelling, "CANCEL_ON_EXIT_BUDGET", 0.0)
+    loader = loader_for(server, [DONE, running_at(1)], cancel_on_exit=True)
+    with caplog.at_level(logging.WARNING, logger="langchain_roe"):
+        first_then_leave(loader, "sync")
+    assert server.runs.cancels == []  # nothing sent past the budget
+    assert "had run out" in caplog.text
+
+
+def test_the_way_out_is_bounded_tighter_than_the_client() -> None:
+    client = RoeClient(api_key="k", timeout=60, max_retries=3)
+    bounded = client._within(10.0, 1)
+    assert (bounded.settings.timeout, bounded.settings.max_retries) == (10.0, 1)
+    assert bounded._pools is client._pools
+    assert (client.settings.timeout, client.settings.max_retries) == (60.0, 3)
+    assert client._within(10.0, 1)._within(120.0, 5).settings.timeout == 10.0
+
+
+def test_only_jobs_whose_status_is_not_final_are_cancelled_on_the_way_out() -> None:
+    """The statuses are asked once first: a job that ended unseen is left alone."""
+    unknown = "0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10"
+    with LoopbackServer(ServerConfig(unknown_ids=[unknown])) as server:
+        ended = server.runs._start(DONE)
+        while server.runs.status(ended) != 3:
+            pass
+        running = server.runs._start(RUNNING)
+        client = client_for(server)
+        flow = _cancelling.still_running_flow([ended, running, unknown], client.settings)
+        assert client._drive(flow) == [running, unknown]  # unknown to the server: tried anyway
+
+
+@pytest.mark.usefixtures("frozen_clock")
+@pytest.mark.parametrize("cancel_on_exit", [False, True])
+def test_closing_an_async_load_stops_its_units_before_it_returns(
+    server: LoopbackServer, cancel_on_exit: bool
+) -> None:
+    """No unit is left polling (or starting jobs) once `aclose()` has returned, either way."""
+    loader = loader_for(server, [DONE, running_at(1)], cancel_on_exit=cancel_on_exit)
+
+    async def leave() -> list[asyncio.Task[Any]]:
+        documents = cast(AsyncGenerator[Document, None], loader.alazy_load())
+        await anext(documents)
+        await documents.aclose()
+        return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+    assert asyncio.run(leave()) == []
