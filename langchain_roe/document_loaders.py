@@ -26,6 +26,7 @@ from langchain_roe._core._exceptions import RoeError
 from langchain_roe._core._formats import canonical_uuid, check_seconds, check_whole, unique_job_ids
 from langchain_roe._core._inputs import check_inputs
 from langchain_roe._core._listing import job_filters
+from langchain_roe._core._models import AgentJobStatusCode
 from langchain_roe._loaders._base import (
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_WAIT_TIMEOUT,
@@ -154,6 +155,7 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
         version_name: str | None = None,
         metadata: Mapping[str, str] | str | None = None,
         search: str | None = None,
+        status: AgentJobStatusCode | int | None = None,
         only_succeeded: bool = True,
         page_size: int = DEFAULT_JOBS_PAGE_SIZE,
         **loader_options: Any,
@@ -187,6 +189,8 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
             version_name: Only jobs run by the agent version of this name.
             metadata: Only jobs started with this metadata (see `RoeClient.list_jobs`).
             search: Only jobs the server's text search finds for this string.
+            status: Only jobs the listing shows in this status (an `AgentJobStatusCode`); with
+                `only_succeeded`, only SUCCESS or CACHED load.
             only_succeeded: Load only the jobs the listing shows as succeeded (SUCCESS or CACHED);
                 off, every listed job is asked for, and the unfinished or failed ones are errors
                 (recorded in `failures` with `continue_on_failure`, waited for with
@@ -204,6 +208,7 @@ class RoeAgentJobResultLoader(JobDocumentsLoader[str]):
             version_name=version_name,
             metadata=metadata,
             search=search,
+            status=status,
             ordering=LISTING_ORDER,
             page_size=page_size,
         )

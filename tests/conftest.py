@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+# Before anything imports Ray (its constants are read once): no usage reporting, and the workers
+# of a local Ray run this interpreter as it is. Under `uv run` (as `make test` runs pytest), Ray
+# would otherwise start each worker through `uv run` with this tree shipped as its working
+# directory, which here left the workers dying at start and the read hanging.
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
+
 from langchain_roe._core import _clock
 from langchain_roe._core._config import SETTING_ENV_VARS
 from tests.support.cassettes import CASSETTES, VCR_CONFIG
+from tests.support.local_ray import LocalRay, shared_ray
 
 
 @pytest.fixture(autouse=True)
@@ -80,3 +89,10 @@ def invoke(request: pytest.FixtureRequest) -> Invoke:
         return asyncio.run(twin(*args, **kwargs))
 
     return call
+
+
+@pytest.fixture(scope="session")
+def ray_session() -> Iterator[LocalRay]:
+    """One local Ray for every test marked `ray` (see `tests/support/local_ray.py`)."""
+    with shared_ray() as running:
+        yield running

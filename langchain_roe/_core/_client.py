@@ -251,6 +251,29 @@ class RoeClient:
         """Async `list_jobs`: an async iterator (`async for job in client.alist_jobs(...)`)."""
         return self._aitems(self._jobs_pager(agent_id, filters))
 
+    def count_jobs(self, agent_id: str, **filters: Unpack[JobFilters]) -> int | None:
+        """How many of an agent's jobs the listing counts with these filters: one request.
+
+        The count of a one-job page (`page_size=1`); None when the server does not count. A
+        count at the server's cap (`limit`, 100,000 by default) means at least that many.
+
+        Args:
+            agent_id: The agent whose jobs to count.
+            **filters: As `list_jobs` takes them (`page_size` is set to 1).
+
+        Raises:
+            ValueError: A bad id or filter (before any request).
+        """
+        return self._drive(single_flow(self._count_call(agent_id, filters))).count
+
+    async def acount_jobs(self, agent_id: str, **filters: Unpack[JobFilters]) -> int | None:
+        """Async `count_jobs`."""
+        return (await self._adrive(single_flow(self._count_call(agent_id, filters)))).count
+
+    def _count_call(self, agent_id: str, filters: JobFilters) -> Call[Page[AgentJobSummary]]:
+        one: JobFilters = {**filters, "page_size": 1}
+        return jobs_call(agent_id, job_filters(**one))
+
     def _jobs_pager(self, agent_id: str, filters: JobFilters) -> Pager[AgentJobSummary]:
         """The pager of a `list_jobs` call; every filter is checked here, before any request."""
         return Pager(jobs_call(agent_id, job_filters(**filters)), self.settings)

@@ -72,6 +72,9 @@ class ServerConfig:
     never does: a rate limiter turns requests away unprocessed."""
     listed_jobs: int = 0
     """Jobs of `LISTED_AGENT_ID` its job listing serves (`job_ids(listed_jobs)`, a minute apart)."""
+    indexed_listing: bool = False
+    """Answer the listing's time windows from a sorted index (`JobTable.index`): for a listing of
+    a million jobs. The listing then changes only through `JobTable.add`."""
     corrected_ids: list[str] = field(default_factory=list)
     """Jobs whose batch item carries a reviewer's corrected outputs."""
     references: int = 0
@@ -180,6 +183,8 @@ class LoopbackServer:
         for position, agent_job_id in enumerate(job_ids(self.config.listed_jobs)):
             status = job_status(agent_job_id, self.config)
             self.listing.add(synthetic_job(agent_job_id, position, 3 if status is None else status))
+        if self.config.indexed_listing:
+            self.listing.index()
         self.corrected = set(self.config.corrected_ids)
         """Jobs whose batch item carries corrected outputs; tests may add to it between loads."""
         self.port = 0

@@ -15,6 +15,7 @@ import pytest
 from langchain_roe import RoeClient
 from tests.support.example_jobs import example_jobs
 from tests.support.fake_api import FakeRoeAPI
+from tests.support.local_ray import WORKERS_LISTING, LocalRay
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [
@@ -24,6 +25,8 @@ PAGES = [
     ROOT / "docs" / "toolkits.md",
     ROOT / "docs" / "retrievers.md",
 ]
+#: The page whose Python runs on a local Ray (`test_the_scale_page_runs_on_a_local_ray`).
+SCALE = ROOT / "docs" / "scale.md"
 BLOCK = re.compile(r"(<!-- not run:[^>]*-->\n)?```python\n(.*?)```", re.DOTALL)
 
 
@@ -60,3 +63,25 @@ def test_every_python_block_runs(page: Path, example_api: FakeRoeAPI) -> None:
         if inspect.iscoroutine(outcome):
             asyncio.run(outcome)
     assert example_api.requests, f"{page.name} never reached the API"
+
+
+@pytest.mark.ray
+@pytest.mark.enable_socket
+@pytest.mark.allow_hosts(["127.0.0.1"])
+@pytest.mark.timeout(300)  # the session's Ray may start here
+def test_the_scale_page_runs_on_a_local_ray(
+    ray_session: LocalRay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The key and the API's address come from the environment, the workers' and this process's.
+    for name, value in ray_session.environment.items():
+        monkeypatch.setenv(name, value)
+    runnable, skipped = blocks(SCALE)
+    assert len(runnable) == 2
+    assert skipped == 0
+    namespace: dict[str, Any] = {"__name__": "__docs__"}
+    for code in runnable:
+        exec(compile(code, str(SCALE), "exec"), namespace)  # noqa: S102 - our own documentation
+    rows = WORKERS_LISTING.listed_jobs * WORKERS_LISTING.outputs
+    assert namespace["dataset"].count() == rows
+    assert len(namespace["loaded"]) == rows
+    assert len(namespace["plan"]) == 3

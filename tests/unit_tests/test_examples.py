@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from langchain_core.messages import ToolMessage
 
-from examples import agent, approve_runs, evidence, quickstart, rag_ingest, run_and_read, sync_agent
+from examples import (
+    agent,
+    approve_runs,
+    evidence,
+    quickstart,
+    rag_ingest,
+    ray_ingest,
+    run_and_read,
+    sync_agent,
+)
 from tests.support import example_jobs as jobs
+from tests.support.local_ray import LocalRay
 
 
 def test_quickstart(capsys: pytest.CaptureFixture[str]) -> None:
@@ -63,6 +75,21 @@ def test_evidence_reads_the_job_then_one_artifact_it_cites() -> None:
     assert read_evidence.status == "success"
     assert read_evidence.artifact["kind"] == "artifact"
     assert len(read_evidence.artifact["result"]["cash_deposits"]) == 5
+
+
+@pytest.mark.ray
+@pytest.mark.enable_socket
+@pytest.mark.allow_hosts(["127.0.0.1"])
+@pytest.mark.timeout(300)  # the session's Ray may start here
+def test_ray_ingest_embeds_every_output_of_the_offline_jobs(
+    ray_session: LocalRay, tmp_path: Path
+) -> None:
+    summary = ray_ingest.main(str(tmp_path / "chunks"))
+    assert summary == {
+        "chunks": ray_ingest.OFFLINE_JOBS * 4,  # each output fits one chunk
+        "jobs": ray_ingest.OFFLINE_JOBS,
+        "dimensions": ray_ingest.EMBEDDING_SIZE,
+    }
 
 
 def test_approve_runs_asks_before_the_recorded_run_and_refuses_the_second() -> None:
