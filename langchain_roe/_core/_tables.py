@@ -23,6 +23,7 @@ A query is waited for as jobs are (`_waiting.poll_delay`: backoff with jitter fr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -52,7 +53,12 @@ from langchain_roe._core._constants import (
     TABLES_PATH,
     WITH_HEADERS_FIELD,
 )
-from langchain_roe._core._exceptions import TableQueryError, TableQueryNotFinishedError
+from langchain_roe._core._exceptions import (
+    RoeError,
+    TableQueryError,
+    TableQueryNotFinishedError,
+    is_setup_error,
+)
 from langchain_roe._core._flow import Flow, Report, Sleep
 from langchain_roe._core._formats import check_seconds, check_text, check_whole
 from langchain_roe._core._http import Call, Retry, decoder
@@ -176,6 +182,32 @@ def list_flow() -> Flow[list[Table]]:
     """The organization's tables, with their columns."""
     answer: TableList = yield list_call()
     return answer.results
+
+
+def overview_flow(
+    table_names: Sequence[str], sample_rows: int = DEFAULT_PREVIEW_ROWS
+) -> Flow[dict[str, tuple[TableDescription, TablePreview] | RoeError]]:
+    """Describe and preview each table, in order; every name is checked before any request.
+
+    A table that cannot be read (not found, refused, the service failing) maps to its error and
+    the others are still read; a set-up error (the key, its permissions) is raised.
+    """
+    asked = [
+        (name, describe_call(name), preview_call(name, sample_rows))
+        for name in dict.fromkeys(table_names)
+    ]
+    answers: dict[str, tuple[TableDescription, TablePreview] | RoeError] = {}
+    for name, describe, preview in asked:
+        try:
+            description: TableDescription = yield describe
+            sample: TablePreview = yield preview
+        except RoeError as error:
+            if is_setup_error(error):
+                raise
+            answers[name] = error
+            continue
+        answers[name] = (description, sample)
+    return answers
 
 
 def query_flow(
