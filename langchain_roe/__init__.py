@@ -57,7 +57,11 @@ if TYPE_CHECKING:
         TableQueryStatus,
         TableUpload,
     )
-    from langchain_roe.document_loaders import RoeAgentJobResultLoader, RoeAgentRunLoader
+    from langchain_roe.document_loaders import (
+        RoeAgentJobResultLoader,
+        RoeAgentRunLoader,
+        RoeTableLoader,
+    )
     from langchain_roe.indexing import aindex_agent_jobs, index_agent_jobs
     from langchain_roe.retrievers import RoeJobResultRetriever
     from langchain_roe.toolkits import RoeTablesToolkit, RoeToolkit
@@ -129,6 +133,7 @@ _WHERE = {
     "RoeReadJobReferenceTool": "langchain_roe._tools._reference",
     "RoeRunAgentTool": "langchain_roe._tools._run",
     "RoeSettings": "langchain_roe._core._config",
+    "RoeTableLoader": "langchain_roe.document_loaders",
     "RoeTablesToolkit": "langchain_roe.toolkits",
     "RoeToolkit": "langchain_roe.toolkits",
     "RunOutcomeUnknownError": "langchain_roe._core._exceptions",
@@ -198,6 +203,7 @@ __all__ = [
     "RoeReadJobReferenceTool",
     "RoeRunAgentTool",
     "RoeSettings",
+    "RoeTableLoader",
     "RoeTablesToolkit",
     "RoeToolkit",
     "RunOutcomeUnknownError",

@@ -56,6 +56,7 @@ EXPECTED_ALL = [
     "RoeReadJobReferenceTool",
     "RoeRunAgentTool",
     "RoeSettings",
+    "RoeTableLoader",
     "RoeTablesToolkit",
     "RoeToolkit",
     "RunOutcomeUnknownError",
