@@ -148,7 +148,7 @@ class Tables:
             return 400, {"limit": ["Ensure this value is less than or equal to 1000."]}
         if sql.lstrip().split(None, 1)[0].upper() not in ("SELECT", "WITH"):
             return 400, {"sql": ["Only a single read-only SELECT or WITH ... SELECT is allowed."]}
-        table_query_id = str(uuid.uuid4())
+        table_query_id = str(uuid.UUID(int=(0xB0 << 120) + len(self.submitted)))  # deterministic
         waits = ["PENDING", "STARTED", "RETRY", "PENDING"] if SLOW_MARK in sql else ["PENDING"]
         self.queries[table_query_id] = Query(sql, limit, waits)
         self.submitted.append(sql)
