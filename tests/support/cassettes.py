@@ -23,7 +23,12 @@ from langchain_roe import (
     RoeTablesToolkit,
     RoeToolkit,
 )
-from langchain_roe.replay import DEMO_SESSION, RUN_SESSION_TEXT, SYNC_SESSION_SINCE
+from langchain_roe.replay import (
+    DEMO_SESSION,
+    RUN_SESSION_TEXT,
+    SYNC_SESSION_SINCE,
+    TABLES_SESSION_SQL,
+)
 from langchain_roe.retrievers import RoeJobResultRetriever
 from langchain_roe.tools import RoeReadJobReferenceTool
 from tests.support import example_jobs as jobs
@@ -275,6 +280,14 @@ def _table_tool_calls(client: RoeClient, ids: Ids) -> None:
         tool.invoke({"type": "tool_call", "id": f"call-{n}", "name": tool.name, "args": args})
 
 
+def _tables_session(client: RoeClient, ids: Ids) -> None:
+    """What `examples/tables_agent.py`'s agent asks: the tables, one schema, one query."""
+    list_tool, describe, query = RoeTablesToolkit(client=client).get_tools()
+    list_tool.invoke({})
+    describe.invoke({"table_names": ["companies"]})
+    query.invoke({"sql": TABLES_SESSION_SQL})
+
+
 #: The example ids by role; a live recording maps the same roles to real jobs.
 EXAMPLE_IDS: dict[str, str] = {
     "WEB": jobs.WEB,
@@ -437,6 +450,13 @@ SCENARIOS: list[Scenario] = [
         "the table tools as a model calls them: roe_list_tables, roe_describe_table on two "
         "tables, a query that fails (FAILURE) and its fixed version",
         _table_tool_calls,
+    ),
+    Scenario(
+        "tables_session",
+        "an agent answering from a Roe table, shipped in the package for examples/tables_agent.py "
+        "(built from the spec's shapes): the tables listed, companies described, one query",
+        _tables_session,
+        folder=DEMO_SESSION.parent,
     ),
     Scenario(
         "sync_session",

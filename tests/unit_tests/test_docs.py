@@ -23,6 +23,7 @@ PAGES = [
     ROOT / "docs" / "document_loaders.md",
     ROOT / "docs" / "toolkits.md",
     ROOT / "docs" / "retrievers.md",
+    ROOT / "docs" / "tables.md",
 ]
 BLOCK = re.compile(r"(<!-- not run:[^>]*-->\n)?```python\n(.*?)```", re.DOTALL)
 
