@@ -78,7 +78,9 @@ def tables_text(tables: Sequence[Table], *, max_chars: int) -> str:
     header = f"Roe tables ({len(tables)}), each with its columns:\n"
     lines = [f"- {table.name}: {_columns(table.columns)}" for table in tables]
     footer = f"\n\n{DESCRIBE_TABLE_TOOL_NAME} shows a table's row count and sample rows."
-    return header + _fit(lines, max_chars - len(header) - len(footer), "tables") + footer
+    return _cut(
+        header + _fit(lines, max_chars - len(header) - len(footer), "tables") + footer, max_chars
+    )
 
 
 def description_text(
@@ -143,7 +145,7 @@ def query_text(result: TableQueryResult, *, limit: int, max_chars: int) -> str:
     header = head + "\n\n"
     lines = rows_table(columns, result.rows)
     table = _fit(lines[2:], max_chars - len(header) - len(lines[0]) - len(lines[1]) - 2, "rows")
-    return header + lines[0] + "\n" + lines[1] + "\n" + table
+    return _cut(header + lines[0] + "\n" + lines[1] + "\n" + table, max_chars)
 
 
 def table_error_text(error: BaseException, *, what: str) -> str:

@@ -54,13 +54,14 @@ from langchain_roe._core._constants import (
     WITH_HEADERS_FIELD,
 )
 from langchain_roe._core._exceptions import (
+    InvalidResponseError,
     RoeError,
     TableQueryError,
     TableQueryNotFinishedError,
     is_setup_error,
 )
 from langchain_roe._core._flow import Flow, Report, Sleep
-from langchain_roe._core._formats import check_seconds, check_text, check_whole
+from langchain_roe._core._formats import canonical_uuid, check_seconds, check_text, check_whole
 from langchain_roe._core._http import Call, Retry, decoder
 from langchain_roe._core._models import (
     Table,
@@ -123,9 +124,13 @@ def query_call(sql: str, limit: int = MAX_QUERY_ROWS) -> Call[TableQuerySubmissi
 
 
 def query_result_call(table_query_id: str) -> Call[TableQueryResult]:
-    """`GET /v1/tables/query/{table_query_id}/result/`."""
-    query_id = check_text("table_query_id", table_query_id, MAX_TABLE_NAME_CHARS)
-    path = TABLE_QUERY_RESULT_PATH.format(table_query_id=quote(query_id, safe=""))
+    """`GET /v1/tables/query/{table_query_id}/result/` (the id a UUID, as the spec has it).
+
+    Raises:
+        ValueError: `table_query_id` is not a UUID (before any request).
+    """
+    query_id = canonical_uuid(table_query_id, "table_query_id")
+    path = TABLE_QUERY_RESULT_PATH.format(table_query_id=query_id)
     return Call("GET", path, _RESULT)
 
 
@@ -224,7 +229,11 @@ def query_flow(
     """
     deadline = _clock.monotonic() + wait_timeout
     submitted: TableQuerySubmission = yield submit
-    query_id = submitted.table_query_id
+    try:
+        query_id = canonical_uuid(submitted.table_query_id, "table_query_id")
+    except ValueError as exc:
+        msg = f"the answer to {submit.describe()} holds no query id: {exc}"
+        raise InvalidResponseError(msg) from None
     seen = submitted.status
     yield Report(query_progress(query_id, seen))
     polls = 0

@@ -242,6 +242,15 @@ def test_a_truncated_result_is_never_presented_as_complete(run: Any) -> None:
     assert message.artifact["truncated"] is True
 
 
+def test_a_truncated_result_in_the_smallest_budget_still_says_so() -> None:
+    rows = [{"company": "x" * 150, "revenue": float(n)} for n in range(50)]
+    truncated = {**SUCCESS, "rows": rows, "row_count": 50, "truncated": True}
+    script = Script([json_response(202, SUBMITTED), json_response(200, truncated)])
+    message = call(query_tool(script, max_output_chars=500), sql="SELECT *")
+    assert len(message.content) <= 500
+    assert str(message.content).startswith("Query result TRUNCATED")
+
+
 def test_a_result_silent_about_truncation_is_called_possibly_incomplete() -> None:
     silent = {k: v for k, v in SUCCESS.items() if k != "truncated"}
     script = Script([json_response(202, SUBMITTED), json_response(200, silent)])

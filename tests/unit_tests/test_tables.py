@@ -141,7 +141,8 @@ def test_a_400_body_as_a_bare_list_or_a_field_map_gives_its_message(
         ("query_table", ["SELECT 1"], {"limit": 1001}, "between 1 and 1000"),
         ("query_table", ["SELECT 1"], {"limit": 2.5}, "between 1 and 1000"),
         ("query_table", ["SELECT 1"], {"wait_timeout": 0}, "wait_timeout"),
-        ("get_table_query_result", [""], {}, "table_query_id"),
+        ("get_table_query_result", [""], {}, "table_query_id must be a UUID"),
+        ("get_table_query_result", ["../../agents"], {}, "table_query_id must be a UUID"),
         ("upload_table", ["t", "a,b\n1,2\n"], {}, "csv must be a pathlib.Path, bytes"),
         ("upload_table", ["t", io.StringIO("a\n")], {}, "binary mode"),
         ("upload_table", ["t", Path("/no/such.csv")], {}, "cannot read"),
@@ -275,6 +276,13 @@ def test_a_result_without_its_state_is_an_invalid_response(invoke: Invoke) -> No
     script = Script([json_response(202, SUBMITTED), json_response(200, {"rows": []})])
     with pytest.raises(InvalidResponseError, match="status"):
         invoke(mock_client(script, max_retries=0).query_table, "SELECT 1")
+
+
+def test_a_submission_without_a_query_id_is_an_invalid_response(invoke: Invoke) -> None:
+    script = Script([json_response(202, {**SUBMITTED, "table_query_id": "../x"})])
+    with pytest.raises(InvalidResponseError, match="holds no query id"):
+        invoke(mock_client(script).query_table, "SELECT 1")
+    assert len(script.requests) == 1
 
 
 def test_get_table_query_result_returns_any_state_as_it_is(invoke: Invoke) -> None:
