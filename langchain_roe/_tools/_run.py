@@ -14,7 +14,6 @@ import contextvars
 import hashlib
 import re
 import uuid
-from collections.abc import Callable
 from typing import Any, Final
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
@@ -44,7 +43,7 @@ from langchain_roe._core._formats import canonical_uuid, is_uuid
 from langchain_roe._core._models import AgentInputDefinition, AgentJobResult, AgentVersion
 from langchain_roe._core._runs import run_call, run_flow
 from langchain_roe._core._waiting import wait_flow
-from langchain_roe._tools._base import RoeTool, resolve_run_annotations
+from langchain_roe._tools._base import RoeTool, resolve_run_annotations, stream_writer
 
 # How long the run tool waits for its job before answering with the job's id, what its name is
 # made of.
@@ -216,7 +215,7 @@ class RoeRunAgentTool(RoeTool):
     ) -> tuple[str, dict[str, Any]]:
         flow = self._flow(inputs)
         try:
-            answer = self.client._drive(flow, _stream_writer())
+            answer = self.client._drive(flow, stream_writer())
         except RoeError as error:
             raise self._refusal(error) from error
         return self._respond(*answer)
@@ -226,7 +225,7 @@ class RoeRunAgentTool(RoeTool):
     ) -> tuple[str, dict[str, Any]]:
         flow = self._flow(inputs)
         try:
-            answer = await self.client._adrive(flow, _stream_writer())
+            answer = await self.client._adrive(flow, stream_writer())
         except RoeError as error:
             raise self._refusal(error) from error
         return self._respond(*answer)
@@ -408,15 +407,3 @@ def _is_file(definition: AgentInputDefinition) -> bool:
     """Whether the input is a file (anything but text; a URL input is text)."""
     data_type = definition.data_type.lower()
     return not (data_type.startswith("text/") or "url" in data_type or data_type.endswith("json"))
-
-
-def _stream_writer() -> Callable[[Any], None] | None:
-    """LangGraph's custom stream writer inside a graph; None outside one (or without LangGraph)."""
-    try:
-        from langgraph.config import get_stream_writer
-    except ImportError:
-        return None
-    try:
-        return get_stream_writer()
-    except (RuntimeError, LookupError):  # outside a graph: no runnable context, or no runtime in it
-        return None

@@ -27,10 +27,11 @@ from langchain_roe._convert._table_text import (
 from langchain_roe._core._client import RoeSettingsFields
 from langchain_roe._core._constants import DEFAULT_PREVIEW_ROWS, MAX_PREVIEW_ROWS, MAX_QUERY_ROWS
 from langchain_roe._core._exceptions import ConfigurationError, RoeError, is_for_the_model
+from langchain_roe._core._flow import Flow
 from langchain_roe._core._formats import check_seconds, check_whole
 from langchain_roe._core._models import Table, TableQueryResult
-from langchain_roe._core._tables import overview_flow
-from langchain_roe._tools._base import RoeTool, resolve_run_annotations
+from langchain_roe._core._tables import overview_flow, query_call, query_flow
+from langchain_roe._tools._base import RoeTool, resolve_run_annotations, stream_writer
 
 #: How many tables one `roe_describe_table` call reads at most.
 MAX_DESCRIBED_TABLES: Final = 20
@@ -221,7 +222,7 @@ class RoeQueryTableTool(RoeTool):
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> tuple[str, Any]:
         try:
-            result = self.client.query_table(sql, limit=limit, wait_timeout=self.wait_timeout)
+            result = self.client._drive(self._query(sql, limit), stream_writer())
         except (RoeError, ValueError) as error:
             raise _for_the_model(error, "the query") from error
         return self._respond(result, limit)
@@ -233,12 +234,14 @@ class RoeQueryTableTool(RoeTool):
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> tuple[str, Any]:
         try:
-            result = await self.client.aquery_table(
-                sql, limit=limit, wait_timeout=self.wait_timeout
-            )
+            result = await self.client._adrive(self._query(sql, limit), stream_writer())
         except (RoeError, ValueError) as error:
             raise _for_the_model(error, "the query") from error
         return self._respond(result, limit)
+
+    def _query(self, sql: str, limit: int) -> Flow[TableQueryResult]:
+        """`RoeClient.query_table`'s flow; its changes of state go to a LangGraph custom stream."""
+        return query_flow(query_call(sql, limit), self.wait_timeout)
 
     def _respond(self, result: TableQueryResult, limit: int) -> tuple[str, Any]:
         text = query_text(result, limit=limit, max_chars=self.max_output_chars)

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from langchain_core.messages import ToolMessage
+from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.tools import BaseTool
 from langchain_tests.unit_tests import ToolsUnitTests
 
@@ -349,3 +349,28 @@ def test_the_toolkit_gives_the_three_tools_in_order_on_one_client() -> None:
     assert tools[1].sample_rows == 1  # type: ignore[attr-defined]
     assert tools[2].wait_timeout == 9  # type: ignore[attr-defined]
     assert "sk-roe-toolkit-secret" not in repr(toolkit) + repr(tools)
+
+
+def test_a_querys_changes_of_state_go_to_the_graph_custom_stream() -> None:
+    from langgraph.graph import END, START, MessagesState, StateGraph
+    from langgraph.prebuilt import ToolNode
+
+    script = Script(
+        [
+            json_response(202, SUBMITTED),
+            state("PENDING"),
+            state("STARTED"),
+            json_response(200, SUCCESS),
+        ]
+    )
+    tool = query_tool(script)
+    graph = StateGraph(MessagesState)
+    graph.add_node("tools", ToolNode([tool]))
+    graph.add_edge(START, "tools")
+    graph.add_edge("tools", END)
+    request = AIMessage(
+        content="", tool_calls=[{"name": tool.name, "args": {"sql": "SELECT 1"}, "id": "c1"}]
+    )
+    events = list(graph.compile().stream({"messages": [request]}, stream_mode="custom"))
+    assert [e["status"] for e in events] == ["PENDING", "STARTED", "SUCCESS"]
+    assert {e["event"] for e in events} == {"roe_table_query_status"}
