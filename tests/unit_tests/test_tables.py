@@ -397,3 +397,23 @@ def test_delete_table_is_one_delete_answered_204(invoke: Invoke) -> None:
     script = Script([json_response(404, {"detail": "Table not found"})])
     with pytest.raises(NotFoundError):
         invoke(mock_client(script).delete_table, "old sales")
+
+
+def test_the_table_errors_travel_with_what_they_carry() -> None:
+    import pickle
+
+    from langchain_roe import TruncatedResultError
+
+    failed = TableQueryError(
+        "the table query ended in FAILURE: bad",
+        table_query_id=QUERY_ID,
+        status="FAILURE",
+        error_message="bad",
+    )
+    again = pickle.loads(pickle.dumps(failed))
+    assert (again.table_query_id, again.status, again.error_message) == (QUERY_ID, "FAILURE", "bad")
+    assert str(again) == str(failed)
+    cut = pickle.loads(
+        pickle.dumps(TruncatedResultError("cut", table_query_id=QUERY_ID, row_count=3))
+    )
+    assert (cut.table_query_id, cut.row_count) == (QUERY_ID, 3)
