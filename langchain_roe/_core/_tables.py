@@ -62,7 +62,7 @@ from langchain_roe._core._exceptions import (
 )
 from langchain_roe._core._flow import Flow, Report, Sleep
 from langchain_roe._core._formats import canonical_uuid, check_seconds, check_text, check_whole
-from langchain_roe._core._http import Call, Retry, decoder
+from langchain_roe._core._http import Call, Retry, decoder, no_body
 from langchain_roe._core._models import (
     Table,
     TableDescription,
@@ -81,10 +81,6 @@ _PREVIEW = decoder(TypeAdapter(TablePreview))
 _SUBMISSION = decoder(TypeAdapter(TableQuerySubmission))
 _RESULT = decoder(TypeAdapter(TableQueryResult))
 _UPLOAD = decoder(TypeAdapter(TableUpload))
-
-
-def _no_body(content: bytes | bytearray, headers: object = None) -> None:
-    """A `204` whose body, if any, says nothing the caller needs."""
 
 
 def table_path(template: str, table_name: object) -> str:
@@ -153,7 +149,7 @@ def upload_call(table_name: str, csv: Any, *, with_headers: bool = True) -> Call
 
 def delete_call(table_name: str) -> Call[None]:
     """`DELETE /v1/tables/{table_name}/` (`204`): sent again only where the server did not act."""
-    return Call("DELETE", table_path(TABLE_PATH, table_name), _no_body, retry=Retry.UNSENT)
+    return Call("DELETE", table_path(TABLE_PATH, table_name), no_body, retry=Retry.UNSENT)
 
 
 def _csv_file(csv: Any, table_name: str) -> tuple[str, bytes]:
