@@ -212,7 +212,10 @@ class RoeQueryTableTool(RoeTool):
     """Seconds to wait for a query's result before telling the model it is still running."""
 
     def __init__(self, **values: Any) -> None:
-        check_seconds("wait_timeout", values.get("wait_timeout", DEFAULT_TABLE_WAIT_TIMEOUT))
+        try:
+            check_seconds("wait_timeout", values.get("wait_timeout", DEFAULT_TABLE_WAIT_TIMEOUT))
+        except ValueError as error:
+            raise ConfigurationError(str(error)) from None
         super().__init__(**values)
 
     def _run(

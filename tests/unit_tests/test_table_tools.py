@@ -194,9 +194,13 @@ def test_bad_table_names_come_back_to_the_model_without_a_request(run: Any, name
     assert script.requests == []
 
 
-def test_a_bad_sample_rows_setting_is_refused() -> None:
+def test_bad_tool_settings_are_refused() -> None:
     with pytest.raises(ConfigurationError, match="sample_rows"):
         RoeDescribeTableTool(api_key="k", sample_rows=51)
+    with pytest.raises(ConfigurationError, match="wait_timeout"):
+        RoeQueryTableTool(api_key="k", wait_timeout=0)
+    with pytest.raises(ConfigurationError, match="max_output_chars"):
+        RoeListTablesTool(api_key="k", max_output_chars=10)
 
 
 # Querying ------------------------------------------------------------------------------------------
