@@ -1,4 +1,4 @@
-"""The Roe document loaders: jobs' outputs as Documents, and an agent run over many inputs."""
+"""The Roe document loaders: jobs' outputs as Documents, an agent run over many inputs, table rows."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from langchain_roe._loaders._base import (
 )
 from langchain_roe._loaders._cancelling import JobStartingLoader
 from langchain_roe._loaders._finding import Listing, listing_feed
+from langchain_roe._loaders._tables import RoeTableLoader
 from langchain_roe._loaders._units import (
     Feed,
     LoadOptions,
@@ -44,6 +45,8 @@ from langchain_roe._loaders._units import (
     run_unit,
     single_unit,
 )
+
+__all__ = ["RoeAgentJobResultLoader", "RoeAgentRunLoader", "RoeTableLoader"]
 
 logger = logging.getLogger(LOGGER_NAME)
 

@@ -44,6 +44,8 @@ __all__ = [
     "SYNC_SESSION",
     "SYNC_SESSION_AGENT_ID",
     "SYNC_SESSION_SINCE",
+    "TABLES_SESSION",
+    "TABLES_SESSION_SQL",
     "ReplayTransport",
     "recorded_job_ids",
     "replay_client",
@@ -67,6 +69,11 @@ SYNC_SESSION_SINCE = "2026-11-02T09:04:00+00:00"
 #: An AML job read, then one artifact it cites, for `examples/evidence.py`.
 EVIDENCE_SESSION = DEMO_SESSION.parent / "evidence_session.yaml"
 EVIDENCE_SESSION_JOB_ID = "7d9f1b3d-5f7a-4c9e-8b1d-3f5a7c9e1b3d"
+#: An agent answering a question from a Roe table, for `examples/tables_agent.py`: the query it runs.
+TABLES_SESSION = DEMO_SESSION.parent / "tables_session.yaml"
+TABLES_SESSION_SQL = (
+    "SELECT country, sum(revenue) AS total FROM companies GROUP BY country ORDER BY total DESC"
+)
 #: The key the replayed client sends; the recorded session never held a real one.
 REPLAY_API_KEY = "offline-replay"
 

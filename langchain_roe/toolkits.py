@@ -1,4 +1,7 @@
-"""`RoeToolkit`: a run tool per Roe agent, the result, reference and (asked for) cancel tools."""
+"""`RoeToolkit`: a run tool per Roe agent, the result, reference and (asked for) cancel tools.
+
+`RoeTablesToolkit`: list, describe and query Roe tables (defined in `_tools/_tables.py`).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +13,15 @@ from pydantic import ConfigDict
 
 from langchain_roe._core._client import RoeClient, client_from
 from langchain_roe._core._formats import canonical_uuid
+from langchain_roe._tools._tables import RoeTablesToolkit
 from langchain_roe.tools import (
     RoeAgentJobResultTool,
     RoeCancelAgentJobTool,
     RoeReadJobReferenceTool,
     RoeRunAgentTool,
 )
+
+__all__ = ["RoeTablesToolkit", "RoeToolkit"]
 
 
 class RoeToolkit(BaseToolkit):

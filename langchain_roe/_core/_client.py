@@ -67,12 +67,13 @@ from langchain_roe._core._runs import (
     run_many_flow,
     version_call,
 )
+from langchain_roe._core._table_methods import TableMethods
 
 T = TypeVar("T")
 
 
-class RoeClient:
-    """Client for the Roe agent-job endpoints, with the same methods sync and async.
+class RoeClient(TableMethods):
+    """Client for the Roe agent-job and table endpoints, with the same methods sync and async.
 
     Settings not given are read from `ROE_API_KEY`, `ROE_ORGANIZATION_ID`, `ROE_BASE_URL`,
     `ROE_TIMEOUT`, `ROE_MAX_RETRIES`, `ROE_MAX_RESPONSE_BYTES`, `ROE_ALLOW_INSECURE_HTTP` and

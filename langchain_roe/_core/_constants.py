@@ -30,6 +30,28 @@ CANCEL_PATH: Final = "/v1/agents/jobs/{agent_job_id}/cancel/"
 CANCEL_ALL_PATH: Final = "/v1/agents/{agent_id}/jobs/cancel-all/"
 DELETE_DATA_PATH: Final = "/v1/agents/jobs/{agent_job_id}/delete-data/"
 CURRENT_VERSION: Final = "current"
+#: Roe tables (`openapi-tables-control.yml`): list, describe, preview, query and its result,
+#: CSV upload, delete.
+TABLES_PATH: Final = "/v1/tables/"
+TABLE_PATH: Final = "/v1/tables/{table_name}/"
+TABLE_DESCRIBE_PATH: Final = "/v1/tables/{table_name}/describe/"
+TABLE_PREVIEW_PATH: Final = "/v1/tables/{table_name}/preview/"
+TABLE_QUERY_PATH: Final = "/v1/tables/query/"
+TABLE_QUERY_RESULT_PATH: Final = "/v1/tables/query/{table_query_id}/result/"
+TABLE_UPLOAD_PATH: Final = "/v1/tables/upload/"
+SQL_FIELD: Final = "sql"
+TABLE_NAME_FIELD: Final = "table_name"
+WITH_HEADERS_FIELD: Final = "with_headers"
+FILE_FIELD: Final = "file"
+CSV_MEDIA_TYPE: Final = "text/csv"
+MAX_TABLE_NAME_CHARS: Final = 128
+MAX_SQL_CHARS: Final = 65_536
+MAX_QUERY_ROWS: Final = 1000
+"""The most rows a query answers (its `limit`, 1 to 1000; the server's default is 1000)."""
+MAX_PREVIEW_ROWS: Final = 50
+DEFAULT_PREVIEW_ROWS: Final = 3
+DEFAULT_QUERY_WAIT_TIMEOUT: Final = 300.0
+"""Seconds `query_table` waits for a result by default before `TableQueryNotFinishedError`."""
 INPUTS_FIELD: Final = "inputs"
 PAGE_SIZE_PARAM: Final = "page_size"
 #: The job listing's query parameters, as the spec names them.
@@ -145,6 +167,9 @@ JOB_STARTED_EVENT: Final = "roe_job_started"
 
 #: Reported for each job a run load or the run tool cancelled.
 JOB_CANCELLED_EVENT: Final = "roe_job_cancelled"
+
+#: Reported for each change of a table query's state while `query_table` waits for it.
+TABLE_QUERY_STATUS_EVENT: Final = "roe_table_query_status"
 
 # Untrusted JSON: a body too deep to parse has its values past this depth replaced by null.
 MAX_JSON_DEPTH: Final = 200

@@ -39,7 +39,7 @@ from langchain_roe._core._exceptions import (
     refused,
 )
 from langchain_roe._core._formats import canonical_uuid
-from langchain_roe._core._http import Call, Retry, decoder, job_path
+from langchain_roe._core._http import Call, Retry, decoder, job_path, no_body
 from langchain_roe._core._models import (
     AgentJobCancelAll,
     AgentJobStatus,
@@ -48,11 +48,6 @@ from langchain_roe._core._models import (
 )
 from langchain_roe._core._retry import is_retryable
 
-
-def _no_body(content: bytes | bytearray, headers: object = None) -> None:
-    """A `204` (or any 2xx) whose body, if any, says nothing the caller needs."""
-
-
 _CANCEL_ALL = decoder(TypeAdapter(AgentJobCancelAll))
 _DELETION = decoder(TypeAdapter(JobDataDeletion))
 
@@ -60,7 +55,7 @@ _DELETION = decoder(TypeAdapter(JobDataDeletion))
 def cancel_call(agent_job_id: str) -> Call[None]:
     """`POST /v1/agents/jobs/{agent_job_id}/cancel/` for a canonical id: retried as a read."""
     path = job_path(CANCEL_PATH, agent_job_id)
-    return Call("POST", path, _no_body, agent_job_id=agent_job_id, retry=Retry.READ)
+    return Call("POST", path, no_body, agent_job_id=agent_job_id, retry=Retry.READ)
 
 
 def cancel_all_call(agent_id: str) -> Call[AgentJobCancelAll]:

@@ -17,9 +17,14 @@ RoeError                         anything this package raises about the API
 ├── InvalidResponseError         a 2xx body that does not match the API spec
 │   └── ResponseTooLargeError    a body past `max_response_bytes` or `max_reference_bytes`
 ├── RunOutcomeUnknownError       a request starting jobs failed; whether they exist is unknown
-└── JobStateError                the job exists but has no outputs to give
-    ├── JobNotFinishedError      PENDING, STARTED or RETRY
-    └── JobFailedError           FAILURE or CANCELLED, with the server's error message
+├── JobStateError                the job exists but has no outputs to give
+│   ├── JobNotFinishedError      PENDING, STARTED or RETRY
+│   └── JobFailedError           FAILURE or CANCELLED, with the server's error message
+├── TableQueryError              a table query gave no rows: FAILURE or REVOKED, with the server's
+│   │                            error text (a SQL error, say)
+│   └── TableQueryNotFinishedError  still PENDING, STARTED or RETRY when the wait ended
+└── TruncatedResultError         a table query's rows are not all of them (`truncated`), where all
+                                 were needed
 
 Bad input is a `ValueError` raised before any request.
 
@@ -255,6 +260,69 @@ class JobFailedError(JobStateError):
     ) -> None:
         super().__init__(message, status=status, **where)
         self.error_message = error_message
+
+
+class TableQueryError(RoeError):
+    """A Roe table query ended without rows: FAILURE (a SQL error, say) or REVOKED.
+
+    Attributes:
+        table_query_id: The query's id, as the server gave it.
+        status: The query's state, as the server named it (`FAILURE`, `REVOKED`, ...).
+        error_message: The server's explanation (its `error`), when it gave one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        table_query_id: str | None = None,
+        status: str | None = None,
+        error_message: str | None = None,
+        **where: Unpack[ErrorContext],
+    ) -> None:
+        super().__init__(message, **where)
+        self.table_query_id = table_query_id
+        self.status = status
+        self.error_message = error_message
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return (
+            text
+            if self.table_query_id is None
+            else f"{text} | table_query_id={self.table_query_id}"
+        )
+
+
+class TableQueryNotFinishedError(TableQueryError):
+    """A table query was still running (PENDING, STARTED or RETRY) when the wait for it ended.
+
+    Its result may still come: `RoeClient.get_table_query_result` with `table_query_id` reads it.
+    """
+
+
+class TruncatedResultError(RoeError):
+    """A table query's rows are not the whole answer, and the caller needed the whole answer.
+
+    The result was `truncated`: it hit the row limit or the server's byte cap, or a cell was cut
+    short (or the server did not say it was not).
+
+    Attributes:
+        table_query_id: The query's id.
+        row_count: How many rows came back.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        table_query_id: str | None = None,
+        row_count: int | None = None,
+        **where: Unpack[ErrorContext],
+    ) -> None:
+        super().__init__(message, **where)
+        self.table_query_id = table_query_id
+        self.row_count = row_count
 
 
 # What a job's status means for its outputs: the error that stops them being read.

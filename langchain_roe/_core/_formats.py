@@ -1,4 +1,4 @@
-"""Every format the package checks, defined once: ids, artifact keys, whole numbers, seconds, origins.
+"""Every format the package checks, defined once: ids, keys, table names, SQL, numbers, origins.
 
 Each check raises a `ValueError` (or the subclass asked for) naming the parameter, before any
 request: ids are checked and written one way before they reach a URL or a request body.
@@ -113,6 +113,20 @@ def check_whole(
         bounds = f"between {low} and {high}" if high is not None else f"of at least {low}"
         msg = f"{name} must be a whole number {bounds}, got {value!r}"
         raise error(msg)
+    return value
+
+
+def check_text(name: str, value: object, max_chars: int) -> str:
+    """`value` if it is a string of 1 to `max_chars` characters, not all spaces; else a `ValueError`.
+
+    Used for a table's name (which then goes percent-encoded into a path) and a query's SQL.
+    """
+    if not isinstance(value, str) or not value.strip():
+        msg = f"{name} must be a non-empty string, got {value!r}"
+        raise ValueError(msg)
+    if len(value) > max_chars:
+        msg = f"{name} must be at most {max_chars:,} characters, got {len(value):,}"
+        raise ValueError(msg)
     return value
 
 

@@ -98,6 +98,10 @@ def decoder(adapter: TypeAdapter[T]) -> Decode[T]:
     return decode
 
 
+def no_body(content: bytes | bytearray, headers: object = None) -> None:
+    """Decode a `204` (or any 2xx) whose body, if any, says nothing the caller needs."""
+
+
 class Retry(enum.Enum):
     """When a failed call may be sent again."""
 

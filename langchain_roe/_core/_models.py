@@ -1,4 +1,4 @@
-"""Pydantic models of the Roe job endpoints' wire format.
+"""Pydantic models of the Roe API's wire format: agent jobs, agents, and Roe tables.
 
 They accept everything the official spec allows (nulls, missing optional fields) and keep fields a
 newer server adds, so an API release does not break a deployed client.
@@ -347,3 +347,153 @@ class AgentJobCancelAll(_WireModel):
     """The server's note on what it did."""
     task_id: Informational[str] = None
     """The server's task carrying the cancellations out, when it names one."""
+
+
+# Roe tables ---------------------------------------------------------------------------------------
+
+
+class TableQueryStatus(enum.StrEnum):
+    """The state of a Roe table query, as the API names it."""
+
+    PENDING = "PENDING"
+    STARTED = "STARTED"
+    RETRY = "RETRY"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    REVOKED = "REVOKED"
+
+    @classmethod
+    def _missing_(cls, value: object) -> TableQueryStatus | None:
+        # A state this release does not know still validates, as a pseudo-member named after it;
+        # it is not finished, so a wait goes on polling until its deadline.
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value
+        member._value_ = value
+        return member
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether the query has stopped: SUCCESS, FAILURE or REVOKED."""
+        return self in _QUERY_TERMINAL
+
+
+_QUERY_TERMINAL = frozenset(
+    {TableQueryStatus.SUCCESS, TableQueryStatus.FAILURE, TableQueryStatus.REVOKED}
+)
+
+
+class TableColumn(_WireModel):
+    """One column of a Roe table."""
+
+    name: str
+    """The column's name."""
+    type: str
+    """Its ClickHouse type, such as `String`, `UInt64` or `Nullable(Float64)`."""
+
+
+class Table(_WireModel):
+    """A Roe table and its columns (an item of `GET /v1/tables/`)."""
+
+    name: str
+    """The table's name, as SQL names it."""
+    columns: list[TableColumn]
+    """Its columns, in order."""
+
+
+class TableList(_WireModel):
+    """Body of `GET /v1/tables/`."""
+
+    results: list[Table]
+    """The organization's tables."""
+    total: Informational[int] = None
+    """How many tables the server says there are."""
+
+
+class TableDescription(_WireModel):
+    """Body of `GET /v1/tables/{table_name}/describe/`: a table's columns and cheap metadata."""
+
+    table_name: str
+    """The table's name."""
+    columns: list[TableColumn]
+    """Its columns, in order."""
+    row_count: Informational[int] = None
+    """Its rows, when the server can tell without scanning the table; None when it cannot."""
+    updated_at: Informational[datetime] = None
+    """When its metadata last changed, when known."""
+
+
+class TablePreview(_WireModel):
+    """Body of `GET /v1/tables/{table_name}/preview/`: a table's columns and a few of its rows."""
+
+    table_name: str
+    """The table's name."""
+    columns: list[TableColumn]
+    """Its columns, in order."""
+    rows: list[dict[str, Any]]
+    """Sample rows keyed by column name (none when asked for `limit=0`)."""
+    row_count: Informational[int] = None
+    """How many sample rows came back (not the table's size)."""
+
+
+class TableQuerySubmission(_WireModel):
+    """Body of the `202` to `POST /v1/tables/query/`: the query was accepted."""
+
+    table_query_id: str
+    """The query's id, to ask for its result with."""
+    status: TableQueryStatus
+    """Its state when accepted."""
+    created_at: Informational[datetime] = None
+    """When it was accepted."""
+
+
+class TableQueryResult(_WireModel):
+    """Body of `GET /v1/tables/query/{table_query_id}/result/`: a query's state and its rows.
+
+    Rows are complete only when `truncated` is False: check `complete` before treating them as
+    the whole answer.
+    """
+
+    table_query_id: str
+    """The query's id."""
+    status: TableQueryStatus
+    """Its state; rows come with SUCCESS, the server's `error` with FAILURE."""
+    error: str | None = None
+    """Why the query failed, in the server's words (a SQL error's text)."""
+    columns: list[dict[str, Any]] = Field(default_factory=list)
+    """The result's columns as the server describes them (each with its `name` and `type`)."""
+    rows: list[dict[str, Any]] = Field(default_factory=list)
+    """Rows keyed by column name. In a truncated result an oversized cell may be a shortened
+    string whatever its ClickHouse type."""
+    row_count: Informational[int] = None
+    """How many rows came back."""
+    truncated: Informational[bool] = None
+    """True when the result hit the row limit or the server's byte cap, or a cell was shortened;
+    None when the server did not say (read as possibly truncated)."""
+    execution_time_ms: Informational[float] = None
+    """How long the query ran, in milliseconds."""
+
+    @property
+    def complete(self) -> bool:
+        """Whether the rows are the whole answer: the server said `truncated` is false."""
+        return self.truncated is False
+
+    @property
+    def column_names(self) -> list[str]:
+        """The result's column names in order: from `columns`, else from the rows' keys."""
+        named = [c["name"] for c in self.columns if isinstance(c.get("name"), str)]
+        if named:
+            return named
+        return list(dict.fromkeys(key for row in self.rows for key in row))
+
+
+class TableUpload(_WireModel):
+    """Body of the `201` to `POST /v1/tables/upload/`: the table created from a CSV."""
+
+    table_name: str
+    """The table created."""
+    organization_id: Informational[str] = None
+    """The organization that owns it."""
+    summary: Any = None
+    """The server's import summary (its shape is not specified)."""

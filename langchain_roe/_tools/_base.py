@@ -105,6 +105,21 @@ def resolve_run_annotations(tool: type[BaseTool]) -> None:
         method.__annotations__ = typing.get_type_hints(method)
 
 
+def stream_writer() -> Callable[[Any], None] | None:
+    """LangGraph's custom stream writer inside a graph; None outside one (or without LangGraph).
+
+    Where the run tool writes a job's progress, and the query tool a table query's.
+    """
+    try:
+        from langgraph.config import get_stream_writer
+    except ImportError:
+        return None
+    try:
+        return get_stream_writer()
+    except (RuntimeError, LookupError):  # outside a graph: no runnable context, or no runtime in it
+        return None
+
+
 def keys_asked(output_keys: list[str] | None) -> frozenset[str] | None:
     try:
         return check_output_keys(output_keys)

@@ -14,7 +14,6 @@ import contextvars
 import hashlib
 import re
 import uuid
-from collections.abc import Callable
 from typing import Any, Final
 
 from langchain_core.tools import ToolException
@@ -38,12 +37,12 @@ from langchain_roe._core._exceptions import (
     RoeError,
     is_for_the_model,
 )
-from langchain_roe._core._flow import Flow, Report
+from langchain_roe._core._flow import Flow, Report, Reporter
 from langchain_roe._core._formats import canonical_uuid, is_uuid
 from langchain_roe._core._models import AgentInputDefinition, AgentJobResult, AgentVersion
 from langchain_roe._core._runs import run_call, run_flow
 from langchain_roe._core._waiting import wait_flow
-from langchain_roe._tools._base import Answer, RoeTool
+from langchain_roe._tools._base import Answer, RoeTool, stream_writer
 
 # How long the run tool waits for its job before answering with the job's id, what its name is
 # made of.
@@ -210,8 +209,8 @@ class RoeRunAgentTool(RoeTool):
         finally:
             _TOOL_CALL_ID.reset(token)
 
-    def _reporter(self) -> Callable[[Any], None] | None:
-        return _stream_writer()
+    def _reporter(self) -> Reporter | None:
+        return stream_writer()
 
     def _flow(self, *args: Any, **arguments: Any) -> Flow[Answer]:
         if args:  # a bare string instead of the inputs by name: no input it could be is guessed
@@ -395,15 +394,3 @@ def _is_file(definition: AgentInputDefinition) -> bool:
     """Whether the input is a file (anything but text; a URL input is text)."""
     data_type = definition.data_type.lower()
     return not (data_type.startswith("text/") or "url" in data_type or data_type.endswith("json"))
-
-
-def _stream_writer() -> Callable[[Any], None] | None:
-    """LangGraph's custom stream writer inside a graph; None outside one (or without LangGraph)."""
-    try:
-        from langgraph.config import get_stream_writer
-    except ImportError:
-        return None
-    try:
-        return get_stream_writer()
-    except (RuntimeError, LookupError):  # outside a graph: no runnable context, or no runtime in it
-        return None

@@ -20,9 +20,15 @@ from langchain_roe import (
     RoeAgentJobResultTool,
     RoeClient,
     RoeError,
+    RoeTablesToolkit,
     RoeToolkit,
 )
-from langchain_roe.replay import DEMO_SESSION, RUN_SESSION_TEXT, SYNC_SESSION_SINCE
+from langchain_roe.replay import (
+    DEMO_SESSION,
+    RUN_SESSION_TEXT,
+    SYNC_SESSION_SINCE,
+    TABLES_SESSION_SQL,
+)
 from langchain_roe.retrievers import RoeJobResultRetriever
 from langchain_roe.tools import RoeReadJobReferenceTool
 from tests.support import example_jobs as jobs
@@ -245,6 +251,43 @@ def _delete_data(client: RoeClient, ids: Ids) -> None:
         client.delete_job_data(_started(client, ids))
 
 
+def _tables(client: RoeClient, ids: Ids) -> None:
+    """The table calls, each answer in the spec's shapes (SQLite standing in for ClickHouse)."""
+    client.list_tables()
+    client.describe_table("companies")
+    client.preview_table("companies", limit=2)
+    client.query_table("SELECT company, revenue FROM companies ORDER BY revenue DESC LIMIT 3")
+    client.query_table("SELECT * FROM events", limit=1000)
+    client.query_table("SELECT count(*) AS n FROM events /* slow */")
+    for refused in ("SELECT revnue FROM companies", "DROP TABLE companies"):
+        with suppress(RoeError):
+            client.query_table(refused)
+    with suppress(RoeError):
+        client.describe_table("deals")
+    client.delete_table("events")
+
+
+def _table_tool_calls(client: RoeClient, ids: Ids) -> None:
+    """The table tools as a model calls them: list, describe two tables, a failed then a fixed query."""
+    list_tool, describe, query = RoeTablesToolkit(client=client).get_tools()
+    calls = [
+        (list_tool, {}),
+        (describe, {"table_names": ["companies", "events"]}),
+        (query, {"sql": "SELECT country, sum(revenu) FROM companies GROUP BY country"}),
+        (query, {"sql": "SELECT country, sum(revenue) AS total FROM companies GROUP BY country"}),
+    ]
+    for n, (tool, args) in enumerate(calls):
+        tool.invoke({"type": "tool_call", "id": f"call-{n}", "name": tool.name, "args": args})
+
+
+def _tables_session(client: RoeClient, ids: Ids) -> None:
+    """What `examples/tables_agent.py`'s agent asks: the tables, one schema, one query."""
+    list_tool, describe, query = RoeTablesToolkit(client=client).get_tools()
+    list_tool.invoke({})
+    describe.invoke({"table_names": ["companies"]})
+    query.invoke({"sql": TABLES_SESSION_SQL})
+
+
 #: The example ids by role; a live recording maps the same roles to real jobs.
 EXAMPLE_IDS: dict[str, str] = {
     "WEB": jobs.WEB,
@@ -393,6 +436,27 @@ SCENARIOS: list[Scenario] = [
         "a job started and cancelled, POST delete-data twice (the counts, then zeros), then "
         "delete-data of a pending job (400: not in a final state)",
         _delete_data,
+    ),
+    Scenario(
+        "client_tables",
+        "Roe tables (built from the spec's shapes, see above): list, describe, preview 2 rows, a "
+        "query (PENDING, SUCCESS), a truncated one, a slow one (PENDING, STARTED, RETRY, PENDING, "
+        "SUCCESS), a failed one (FAILURE with its error), a refused one (400), a missing table "
+        "(404) and a delete (204)",
+        _tables,
+    ),
+    Scenario(
+        "tool_table_calls",
+        "the table tools as a model calls them: roe_list_tables, roe_describe_table on two "
+        "tables, a query that fails (FAILURE) and its fixed version",
+        _table_tool_calls,
+    ),
+    Scenario(
+        "tables_session",
+        "an agent answering from a Roe table, shipped in the package for examples/tables_agent.py "
+        "(built from the spec's shapes): the tables listed, companies described, one query",
+        _tables_session,
+        folder=DEMO_SESSION.parent,
     ),
     Scenario(
         "sync_session",

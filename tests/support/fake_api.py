@@ -22,6 +22,7 @@ import httpx
 from langchain_roe._core._constants import JOB_IDS_FIELD
 from tests.support.listing import EPOCH, LISTED_AGENT_ID, JobTable, ListedJob
 from tests.support.references import File, ranged
+from tests.support.tables import Tables
 
 _PAYLOADS = Path(__file__).resolve().parent.parent / "fixtures" / "payloads"
 
@@ -106,6 +107,8 @@ class FakeRoeAPI:
         """The agent id of every cancel-all request, in order."""
         self.purged: set[str] = set()
         """Jobs whose data was deleted."""
+        self.tables = Tables()
+        """Roe tables in SQLite, answering in the spec's shapes (`tests/support/tables.py`)."""
 
     def handle(
         self,
@@ -116,6 +119,14 @@ class FakeRoeAPI:
         query: str = "",
     ) -> Answer:
         self.requests.append((method, path))
+        table = self.tables.route(method, path, query, body, headers or {})
+        if table is not None:
+            status, table_payload = table
+            return (
+                Answer(204, b"", {})
+                if table_payload is None
+                else json_answer(status, table_payload)
+            )
         if method == "GET" and path == f"/v1/agents/{self.listing.agent_id}/jobs/":
             return json_answer(*self.listing.answer(_BASE_URL, path, query))
         if method == "GET" and path == "/v1/agents/":

@@ -29,13 +29,14 @@ from typing import Any
 from tests.support.agents import Runs
 from tests.support.listing import LISTED_AGENT_ID, JobTable, synthetic_job
 from tests.support.references import File, artifact_answer, cited, reference_answer
+from tests.support.tables import Tables
 
 JOB_IDS_FIELD = "job_ids"  # the wire name; the server imports nothing of the client
 __all__ = ["LISTED_AGENT_ID", "LoopbackServer", "ServerConfig", "job_ids", "synthetic_outputs"]
 
 _RESULT, _STATUS = "result", "status"
 #: Paths that act besides runs: a fault "after acting" strikes once the server has done it.
-_ACTIONS = ("/cancel/", "/cancel-all/", "/delete-data/")
+_ACTIONS = ("/cancel/", "/cancel-all/", "/delete-data/", "/tables/upload/")
 _JSON = "application/json"
 
 
@@ -185,6 +186,8 @@ class LoopbackServer:
             self.listing.add(synthetic_job(agent_job_id, position, 3 if status is None else status))
         if self.config.indexed_listing:
             self.listing.index()
+        self.tables = Tables()
+        """Roe tables in SQLite (`tests/support/tables.py`), with what was asked of them."""
         self.corrected = set(self.config.corrected_ids)
         """Jobs whose batch item carries corrected outputs; tests may add to it between loads."""
         self.port = 0
@@ -254,7 +257,7 @@ class LoopbackServer:
         config = self.config
         fault = _pick_fault(self._random.random(), config)
         after_acting = fault in ("drop", "5xx")  # a 429 turns a request away before any work
-        acts = "/run/" in path or path.split("?")[0].endswith(_ACTIONS)
+        acts = "/run/" in path or path.split("?")[0].endswith(_ACTIONS) or method == "DELETE"
         if after_acting and acts and self._random.random() < config.faults_after_acting:
             self.route(method, path, body, headers)  # the server acted; its answer is lost
         if fault == "drop":
@@ -289,6 +292,10 @@ class LoopbackServer:
     ) -> tuple[int, Any]:
         """The answer to a request, without faults."""
         parts = path.split("?")[0].strip("/").split("/")
+        route, _, query = path.partition("?")
+        answer = self.tables.route(method, route, query, body, headers or {})
+        if answer is not None:
+            return answer
         answer = self.runs.route(method, parts, body, headers or {})
         if answer is not None:
             return answer
@@ -425,6 +432,8 @@ async def _write(
 ) -> None:
     reason = {
         200: "OK",
+        201: "Created",
+        202: "Accepted",
         204: "No Content",
         400: "Bad Request",
         404: "Not Found",

@@ -24,6 +24,7 @@ PAGES = [
     ROOT / "docs" / "document_loaders.md",
     ROOT / "docs" / "toolkits.md",
     ROOT / "docs" / "retrievers.md",
+    ROOT / "docs" / "tables.md",
 ]
 #: The page whose Python runs on a local Ray (`test_the_scale_page_runs_on_a_local_ray`).
 SCALE = ROOT / "docs" / "scale.md"

@@ -16,6 +16,7 @@ from examples import (
     ray_ingest,
     run_and_read,
     sync_agent,
+    tables_agent,
 )
 from tests.support import example_jobs as jobs
 from tests.support.local_ray import LocalRay
@@ -97,3 +98,16 @@ def test_approve_runs_asks_before_the_recorded_run_and_refuses_the_second() -> N
     assert [request["name"] for request in asked] == ["roe_run_my_agent_123e4567"]
     statuses = [m.status for m in messages if isinstance(m, ToolMessage)]
     assert statuses == ["success", "error"]
+
+
+def test_tables_agent_answers_from_a_table_through_the_three_tools() -> None:
+    messages = tables_agent.main()
+    assert [m.name for m in messages] == [
+        "roe_list_tables",
+        "roe_describe_table",
+        "roe_query_table",
+    ]
+    assert [m.status for m in messages] == ["success"] * 3
+    query = messages[2]
+    assert query.text.startswith("Query result: 4 rows (complete).")
+    assert query.artifact["rows"][0] == {"country": "GB", "total": 310.25}

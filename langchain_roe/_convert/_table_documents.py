@@ -1,0 +1,95 @@
+"""A table query's rows as Documents, one per row, as LangChain's `CSVLoader` makes them.
+
+`page_content` is one `column: value` line per content column; metadata holds `source`, `row`
+(the row's position), `table_query_id` and each metadata column's value as a flat primitive (a
+nested value as JSON). With a key column, `Document.id` is uuid5 of `<key column>/<key as JSON>`
+in `TABLE_ROW_ID_NAMESPACE`: loading the same rows again updates a vector store instead of
+duplicating them.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any, Final
+
+from langchain_core.documents import Document
+
+from langchain_roe._core._models import TableQueryResult
+
+TABLE_ROW_ID_NAMESPACE: Final = uuid.UUID("3d2c1b0a-9e8f-5a7b-8c6d-5e4f3a2b1c0d")
+
+
+def row_id(id_column: str, key: Any) -> str:
+    """The stable id of the row whose `id_column` holds `key`."""
+    written = json.dumps(key, sort_keys=True, ensure_ascii=False, default=str)
+    return str(uuid.uuid5(TABLE_ROW_ID_NAMESPACE, f"{id_column}/{written}"))
+
+
+def table_documents(
+    result: TableQueryResult,
+    *,
+    source: str,
+    page_content_columns: Sequence[str] | None,
+    metadata_columns: Sequence[str],
+    id_column: str | None,
+) -> Iterator[Document]:
+    """One Document per row of `result`, in order.
+
+    Raises:
+        ValueError: A column asked for is not in the result; or, with `id_column`, a row whose key
+            is null or repeats an earlier row's (its id would not be stable).
+    """
+    present = result.column_names
+    asked = [*(page_content_columns or []), *metadata_columns, *([id_column] if id_column else [])]
+    missing = [c for c in dict.fromkeys(asked) if c not in present]
+    if missing and result.rows:
+        msg = (
+            f"the query's result has no column {', '.join(map(repr, missing))}; its columns are "
+            f"{', '.join(present) or 'none'}"
+        )
+        raise ValueError(msg)
+    content = (
+        list(page_content_columns)
+        if page_content_columns is not None
+        else [c for c in present if c not in metadata_columns]
+    )
+    seen: set[str] = set()
+    for position, row in enumerate(result.rows):
+        metadata: dict[str, Any] = {
+            "source": source,
+            "row": position,
+            "table_query_id": result.table_query_id,
+        }
+        if not result.complete:
+            metadata["truncated"] = True
+        metadata.update((c, _flat(row.get(c))) for c in metadata_columns)
+        document_id = None
+        if id_column is not None:
+            key = row.get(id_column)
+            if key is None:
+                msg = f"row {position} has no value in id_column {id_column!r}"
+                raise ValueError(msg)
+            document_id = row_id(id_column, key)
+            if document_id in seen:
+                msg = f"row {position} repeats the key {key!r} of id_column {id_column!r}"
+                raise ValueError(msg)
+            seen.add(document_id)
+        text = "\n".join(f"{c}: {_text(row.get(c))}" for c in content)
+        yield Document(page_content=text, metadata=metadata, id=document_id)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _flat(value: Any) -> Any:
+    """A metadata value as a flat primitive: None, bool, number and text as they are, else JSON."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)

@@ -1,0 +1,280 @@
+"""Roe tables as `Call`s and flows: list, describe, preview, query (submit, then wait), upload, delete.
+
+Every input is checked before any request: a table name is 1 to 128 characters and goes
+percent-encoded into its path, SQL is 1 to 65,536 characters, a query's `limit` 1 to 1000 and a
+preview's 0 to 50. Each call carries its retry rule (see `Retry`):
+
+- **list, describe, preview, a query's result**: reads, `Retry.READ`.
+- **submit a query** (`POST /v1/tables/query/`, `202`): `Retry.READ`. The SQL is read-only (the
+  server runs one `SELECT` or `WITH ... SELECT`), so a repeat after a lost answer changes no data:
+  it runs the same read again, and the first attempt's query is never asked for.
+- **upload a CSV** (`POST /v1/tables/upload/`, multipart): `Retry.UNSENT`, repeated only where the
+  server provably did not act (the connection was never made, 408, 429). A repeat after the
+  server created the table would be refused as a duplicate name, hiding that the upload worked.
+- **delete a table** (`DELETE /v1/tables/{table_name}/`, `204`): `Retry.UNSENT`. Deleting twice
+  drops nothing more, but a repeat after a lost answer would answer 404 for the table the first
+  attempt dropped, a failure for what succeeded. Any other failure is raised; the table may then
+  be gone or not, and `describe_table` tells.
+
+A query is waited for as jobs are (`_waiting.poll_delay`: backoff with jitter from about 0.5 s to
+10 s) until it is SUCCESS, FAILURE or REVOKED or its deadline passes; FAILURE and REVOKED are a
+`TableQueryError` carrying the server's `error` text and the query's id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import TypeAdapter
+
+from langchain_roe._core import _clock
+from langchain_roe._core._constants import (
+    CSV_MEDIA_TYPE,
+    DEFAULT_PREVIEW_ROWS,
+    DEFAULT_QUERY_WAIT_TIMEOUT,
+    FILE_FIELD,
+    LIMIT_PARAM,
+    MAX_PREVIEW_ROWS,
+    MAX_QUERY_ROWS,
+    MAX_SQL_CHARS,
+    MAX_TABLE_NAME_CHARS,
+    SQL_FIELD,
+    TABLE_DESCRIBE_PATH,
+    TABLE_NAME_FIELD,
+    TABLE_PATH,
+    TABLE_PREVIEW_PATH,
+    TABLE_QUERY_PATH,
+    TABLE_QUERY_RESULT_PATH,
+    TABLE_QUERY_STATUS_EVENT,
+    TABLE_UPLOAD_PATH,
+    TABLES_PATH,
+    WITH_HEADERS_FIELD,
+)
+from langchain_roe._core._exceptions import (
+    InvalidResponseError,
+    RoeError,
+    TableQueryError,
+    TableQueryNotFinishedError,
+    is_setup_error,
+)
+from langchain_roe._core._flow import Flow, Report, Sleep
+from langchain_roe._core._formats import canonical_uuid, check_seconds, check_text, check_whole
+from langchain_roe._core._http import Call, Retry, decoder, no_body
+from langchain_roe._core._models import (
+    Table,
+    TableDescription,
+    TableList,
+    TablePreview,
+    TableQueryResult,
+    TableQueryStatus,
+    TableQuerySubmission,
+    TableUpload,
+)
+from langchain_roe._core._waiting import poll_delay
+
+_LIST = decoder(TypeAdapter(TableList))
+_DESCRIPTION = decoder(TypeAdapter(TableDescription))
+_PREVIEW = decoder(TypeAdapter(TablePreview))
+_SUBMISSION = decoder(TypeAdapter(TableQuerySubmission))
+_RESULT = decoder(TypeAdapter(TableQueryResult))
+_UPLOAD = decoder(TypeAdapter(TableUpload))
+
+
+def table_path(template: str, table_name: object) -> str:
+    """Fill a path template with a checked, percent-encoded table name.
+
+    Raises:
+        ValueError: The name is empty, not a string, or over 128 characters.
+    """
+    name = check_text("table_name", table_name, MAX_TABLE_NAME_CHARS)
+    return template.format(table_name=quote(name, safe=""))
+
+
+def list_call() -> Call[TableList]:
+    """`GET /v1/tables/`."""
+    return Call("GET", TABLES_PATH, _LIST)
+
+
+def describe_call(table_name: str) -> Call[TableDescription]:
+    """`GET /v1/tables/{table_name}/describe/`."""
+    return Call("GET", table_path(TABLE_DESCRIBE_PATH, table_name), _DESCRIPTION)
+
+
+def preview_call(table_name: str, limit: int = DEFAULT_PREVIEW_ROWS) -> Call[TablePreview]:
+    """`GET /v1/tables/{table_name}/preview/?limit=N` (0 to 50 rows; 0 for the columns alone)."""
+    path = table_path(TABLE_PREVIEW_PATH, table_name)
+    rows = check_whole("limit", limit, 0, MAX_PREVIEW_ROWS)
+    return Call("GET", path, _PREVIEW, params={LIMIT_PARAM: str(rows)})
+
+
+def query_call(sql: str, limit: int = MAX_QUERY_ROWS) -> Call[TableQuerySubmission]:
+    """`POST /v1/tables/query/` with `{sql, limit}`: retried as a read (the SQL is read-only)."""
+    body = {
+        SQL_FIELD: check_text("sql", sql, MAX_SQL_CHARS),
+        LIMIT_PARAM: check_whole("limit", limit, 1, MAX_QUERY_ROWS),
+    }
+    return Call("POST", TABLE_QUERY_PATH, _SUBMISSION, body=body, retry=Retry.READ)
+
+
+def query_result_call(table_query_id: str) -> Call[TableQueryResult]:
+    """`GET /v1/tables/query/{table_query_id}/result/` (the id a UUID, as the spec has it).
+
+    Raises:
+        ValueError: `table_query_id` is not a UUID (before any request).
+    """
+    query_id = canonical_uuid(table_query_id, "table_query_id")
+    path = TABLE_QUERY_RESULT_PATH.format(table_query_id=query_id)
+    return Call("GET", path, _RESULT)
+
+
+def upload_call(table_name: str, csv: Any, *, with_headers: bool = True) -> Call[TableUpload]:
+    """`POST /v1/tables/upload/`, multipart: sent again only where the server provably did not act.
+
+    Raises:
+        ValueError: A bad name, or `csv` is not a `pathlib.Path`, bytes or a binary file object
+            (a `str` is refused: it could be a path or CSV text, and neither guess is safe).
+    """
+    name = check_text("table_name", table_name, MAX_TABLE_NAME_CHARS)
+    if not isinstance(with_headers, bool):
+        msg = f"with_headers must be True or False, got {with_headers!r}"
+        raise ValueError(msg)
+    file_name, content = _csv_file(csv, name)
+    form = {TABLE_NAME_FIELD: name, WITH_HEADERS_FIELD: "true" if with_headers else "false"}
+    files = [(FILE_FIELD, (file_name, content, CSV_MEDIA_TYPE))]
+    return Call("POST", TABLE_UPLOAD_PATH, _UPLOAD, form=form, files=files, retry=Retry.UNSENT)
+
+
+def delete_call(table_name: str) -> Call[None]:
+    """`DELETE /v1/tables/{table_name}/` (`204`): sent again only where the server did not act."""
+    return Call("DELETE", table_path(TABLE_PATH, table_name), no_body, retry=Retry.UNSENT)
+
+
+def _csv_file(csv: Any, table_name: str) -> tuple[str, bytes]:
+    """The file part's name and bytes, read before any request (a retry sends the same bytes)."""
+    if isinstance(csv, Path):
+        try:
+            return csv.name, csv.read_bytes()
+        except OSError as exc:
+            msg = f"csv: cannot read {str(csv)!r}: {exc.strerror or exc}"
+            raise ValueError(msg) from None
+    if isinstance(csv, bytes | bytearray):
+        return f"{table_name}.csv", bytes(csv)
+    read = getattr(csv, "read", None)
+    if not isinstance(csv, str) and callable(read):
+        content = read()
+        if not isinstance(content, bytes):
+            msg = "csv: a file object must be opened in binary mode ('rb')"
+            raise ValueError(msg)
+        return Path(str(getattr(csv, "name", f"{table_name}.csv"))).name, content
+    msg = (
+        "csv must be a pathlib.Path, bytes or a binary file object; for CSV text in a str, pass "
+        f"text.encode(); got {type(csv).__name__}"
+    )
+    raise ValueError(msg)
+
+
+# Flows ------------------------------------------------------------------------------------------
+
+
+def list_flow() -> Flow[list[Table]]:
+    """The organization's tables, with their columns."""
+    answer: TableList = yield list_call()
+    return answer.results
+
+
+def overview_flow(
+    table_names: Sequence[str], sample_rows: int = DEFAULT_PREVIEW_ROWS
+) -> Flow[dict[str, tuple[TableDescription, TablePreview] | RoeError]]:
+    """Describe and preview each table, in order; every name is checked before any request.
+
+    A table that cannot be read (not found, refused, the service failing) maps to its error and
+    the others are still read; a set-up error (the key, its permissions) is raised.
+    """
+    asked = [
+        (name, describe_call(name), preview_call(name, sample_rows))
+        for name in dict.fromkeys(table_names)
+    ]
+    answers: dict[str, tuple[TableDescription, TablePreview] | RoeError] = {}
+    for name, describe, preview in asked:
+        try:
+            description: TableDescription = yield describe
+            sample: TablePreview = yield preview
+        except RoeError as error:
+            if is_setup_error(error):
+                raise
+            answers[name] = error
+            continue
+        answers[name] = (description, sample)
+    return answers
+
+
+def query_flow(
+    submit: Call[TableQuerySubmission], wait_timeout: float = DEFAULT_QUERY_WAIT_TIMEOUT
+) -> Flow[TableQueryResult]:
+    """Submit a query, then poll its result with backoff until it ends or `wait_timeout` passes.
+
+    The result is asked for at once (most queries end within moments), then after each backoff
+    step. Each change of state is reported (`TABLE_QUERY_STATUS_EVENT`).
+
+    Raises:
+        TableQueryError: The query ended in FAILURE or REVOKED (its `error_message` the server's).
+        TableQueryNotFinishedError: It had not ended when `wait_timeout` passed.
+    """
+    deadline = _clock.monotonic() + wait_timeout
+    submitted: TableQuerySubmission = yield submit
+    try:
+        query_id = canonical_uuid(submitted.table_query_id, "table_query_id")
+    except ValueError as exc:
+        msg = f"the answer to {submit.describe()} holds no query id: {exc}"
+        raise InvalidResponseError(msg) from None
+    seen = submitted.status
+    yield Report(query_progress(query_id, seen))
+    polls = 0
+    while True:
+        result: TableQueryResult = yield query_result_call(query_id)
+        if result.status is not seen:
+            seen = result.status
+            yield Report(query_progress(query_id, seen))
+        if result.status.is_terminal:
+            return finished(result)
+        delay = min(poll_delay(polls), deadline - _clock.monotonic())
+        if delay <= 0:
+            msg = (
+                f"the table query did not finish within wait_timeout={wait_timeout:g}s: it is "
+                f"{result.status.value}"
+            )
+            raise TableQueryNotFinishedError(
+                msg, table_query_id=query_id, status=result.status.value
+            )
+        yield Sleep(delay)
+        polls += 1
+
+
+def finished(result: TableQueryResult) -> TableQueryResult:
+    """A finished query's result, or the `TableQueryError` its FAILURE or REVOKED stands for."""
+    if result.status is TableQueryStatus.SUCCESS:
+        return result
+    reason = f": {result.error}" if result.error else ""
+    raise TableQueryError(
+        f"the table query ended in {result.status.value}{reason}",
+        table_query_id=result.table_query_id,
+        status=result.status.value,
+        error_message=result.error,
+    )
+
+
+def query_progress(table_query_id: str, status: TableQueryStatus) -> dict[str, Any]:
+    """A progress event for a query's change of state."""
+    return {
+        "event": TABLE_QUERY_STATUS_EVENT,
+        "table_query_id": table_query_id,
+        "status": status.value,
+    }
+
+
+def wait_seconds(wait_timeout: object) -> float:
+    """`wait_timeout` checked: a positive, finite number of seconds."""
+    return check_seconds("wait_timeout", wait_timeout)
