@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Collection
 from typing import Any, Final
@@ -120,6 +121,28 @@ def reference_text(agent_job_id: str, blob: Blob, *, max_chars: int) -> str:
     header = f"Roe agent job {agent_job_id}, reference {name} ({content_type}, {size:,} bytes):\n\n"
     text = blob.as_bytes().decode(blob.encoding or "utf-8", errors="replace")
     return header + _within(text, max_chars - len(header))
+
+
+#: The image types a model is shown as an image block (those the major providers take).
+IMAGE_BLOCK_TYPES: Final = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+def image_blocks(agent_job_id: str, blob: Blob, content: bytes) -> list[dict[str, Any]]:
+    """An image reference as a model sees it: a text block saying what it is, then the image.
+
+    LangChain's standard blocks (`{"type": "text"}`, `{"type": "image", "base64", "mime_type"}`),
+    which each chat model turns into its provider's own form.
+    """
+    name = blob.metadata.get("resource_id")
+    what = (
+        f"Roe agent job {agent_job_id}, reference {name}: a {blob.mimetype} image of "
+        f"{len(content):,} bytes, shown below."
+    )
+    image = base64.b64encode(content).decode("ascii")
+    return [
+        {"type": "text", "text": what},
+        {"type": "image", "base64": image, "mime_type": blob.mimetype},
+    ]
 
 
 def file_text(agent_job_id: str, name: str, content_type: str | None, size: int | None) -> str:

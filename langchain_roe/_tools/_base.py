@@ -30,8 +30,9 @@ from langchain_roe._core._exceptions import (
 from langchain_roe._core._flow import Flow, Reporter
 from langchain_roe._core._formats import check_whole
 
-#: What a tool answers: the text the model reads, and the data kept as the message's artifact.
-Answer = tuple[str, dict[str, Any]]
+#: What a tool answers: what the model reads (text, or content blocks such as an image), and the
+#: data kept as the message's artifact.
+Answer = tuple[str | list[dict[str, Any]], dict[str, Any]]
 
 
 class RoeTool(RoeSettingsFields, BaseTool):

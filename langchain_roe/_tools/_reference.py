@@ -11,25 +11,31 @@ any request, and the model is told why.
 from __future__ import annotations
 
 import mimetypes
-from typing import Any
+from typing import Any, Final
 
 from langchain_core.documents.base import Blob
 from pydantic import BaseModel, Field
 
 from langchain_roe._convert._agent_text import (
     EXAMPLE_AGENT_JOB_ID,
+    IMAGE_BLOCK_TYPES,
     REFERENCE_TOOL_NAME,
     artifact_text,
     file_text,
+    image_blocks,
     reference_error_text,
     reference_text,
 )
 from langchain_roe._convert._references import is_text_like
 from langchain_roe._core import _references as ask
+from langchain_roe._core._exceptions import ConfigurationError
 from langchain_roe._core._flow import Flow
-from langchain_roe._core._formats import canonical_job_id, is_artifact_key
+from langchain_roe._core._formats import canonical_job_id, check_whole, is_artifact_key
 from langchain_roe._core._references import ReferenceInfo
 from langchain_roe._tools._base import Answer, RoeTool, errors_for_the_model
+
+#: The most bytes of an image shown to a model as a block, by default (Anthropic's per-image limit).
+DEFAULT_MAX_IMAGE_BYTES: Final = 5 * 1024 * 1024
 
 REFERENCE_TOOL_DESCRIPTION = (
     "Read one piece of evidence a Roe agent job cites: a reference file (a page's markdown or "
@@ -81,6 +87,19 @@ class RoeReadJobReferenceTool(RoeTool):
     description: str = REFERENCE_TOOL_DESCRIPTION
     args_schema: type[BaseModel] = RoeReadJobReferenceInput
 
+    image_blocks: bool = False
+    """Show an image reference (PNG, JPEG, GIF or WebP, such as a web agent's screenshot) to the
+    model: the answer is then a text block saying what it is plus an image content block, for a
+    model that takes images in tool results. Off, an image is described by its type and size."""
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
+    """Largest image shown as a block (5 MiB by default, Anthropic's limit per image); a larger one
+    is described instead, and the text says why."""
+
+    def __init__(self, **values: Any) -> None:
+        most = values.get("max_image_bytes", DEFAULT_MAX_IMAGE_BYTES)
+        check_whole("max_image_bytes", most, 1, error=ConfigurationError)
+        super().__init__(**values)
+
     def _flow(self, agent_job_id: str, reference: str) -> Flow[Answer]:
         settings = self.client.settings
         with errors_for_the_model(
@@ -93,29 +112,48 @@ class RoeReadJobReferenceTool(RoeTool):
             if not_text_by_name(reference):  # ask what it is before reading it
                 probe = ask.reference_call(agent_job_id, reference, settings, probe=True)
                 info = yield from ask.probe_flow(probe)
-                if not is_text_like(info.media_type):
+                shown = self._shows(info.media_type, info.size)
+                if not is_text_like(info.media_type) and not shown:
                     return self._described(agent_job_id, info)
             blob = yield from ask.reference_flow(
                 ask.reference_call(agent_job_id, reference, settings)
             )
             return self._reference(agent_job_id, blob)
 
-    def _reference(self, agent_job_id: str, blob: Blob) -> tuple[str, dict[str, Any]]:
+    def _shows(self, media_type: str | None, size: int | None) -> bool:
+        """Whether an image of this type and size goes to the model as an image block."""
+        return (
+            self.image_blocks
+            and media_type in IMAGE_BLOCK_TYPES
+            and size is not None
+            and size <= self.max_image_bytes
+        )
+
+    def _reference(self, agent_job_id: str, blob: Blob) -> Answer:
         agent_job_id = canonical_job_id(agent_job_id)
-        text = reference_text(agent_job_id, blob, max_chars=self.max_output_chars)
+        content = blob.as_bytes()
+        text: str | list[dict[str, Any]]
+        if self._shows(blob.mimetype, len(content)):
+            text = image_blocks(agent_job_id, blob, content)
+        else:
+            text = reference_text(agent_job_id, blob, max_chars=self.max_output_chars)
+            if self.image_blocks and blob.mimetype in IMAGE_BLOCK_TYPES:
+                text += f" It is larger than max_image_bytes={self.max_image_bytes:,}."
         artifact = {
             "kind": "reference",
             "agent_job_id": agent_job_id,
             "resource_id": blob.metadata.get("resource_id"),
             "source": blob.metadata.get("source"),
             "media_type": blob.metadata.get("content_type") or blob.mimetype,
-            "size": len(blob.as_bytes()),
+            "size": len(content),
         }
-        return text, artifact
+        return text, artifact  # never the bytes: a checkpoint keeps the artifact
 
-    def _described(self, agent_job_id: str, info: ReferenceInfo) -> tuple[str, dict[str, Any]]:
+    def _described(self, agent_job_id: str, info: ReferenceInfo) -> Answer:
         agent_job_id = canonical_job_id(agent_job_id)
         text = file_text(agent_job_id, info.resource_id, info.content_type, info.size)
+        if self.image_blocks and info.media_type in IMAGE_BLOCK_TYPES:
+            text += f" It is larger than max_image_bytes={self.max_image_bytes:,}."
         artifact = {
             "kind": "reference",
             "agent_job_id": agent_job_id,

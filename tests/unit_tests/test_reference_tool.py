@@ -209,3 +209,95 @@ def test_a_file_whose_name_lies_is_read_as_the_text_it_is(mode: str) -> None:
     message = call(tool_for(script), mode, agent_job_id=WEB, reference="odd.png")
     assert str(message.content).endswith("# a page\n")
     assert "range" not in script.requests[1].headers
+
+
+# Images shown to a model that takes them (`image_blocks`) -------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def test_with_image_blocks_an_image_is_a_text_block_and_an_image_block(mode: str) -> None:
+    import base64
+
+    script = Script(
+        [
+            httpx.Response(
+                206,
+                content=PNG[:1],
+                headers={"Content-Type": "image/png", "Content-Range": f"bytes 0-0/{len(PNG)}"},
+            ),
+            httpx.Response(200, content=PNG, headers={"Content-Type": "image/png"}),
+        ]
+    )
+    tool = tool_for(script, image_blocks=True)
+    message = call(tool, mode, agent_job_id=WEB, reference="shot.png")
+    assert message.status == "success"
+    text, image = message.content
+    assert isinstance(text, dict)
+    assert isinstance(image, dict)
+    assert text == {
+        "type": "text",
+        "text": f"Roe agent job {WEB}, reference shot.png: a image/png image of "
+        f"{len(PNG):,} bytes, shown below.",
+    }
+    assert image == {
+        "type": "image",
+        "base64": base64.b64encode(PNG).decode(),
+        "mime_type": "image/png",
+    }
+    assert message.artifact["size"] == len(PNG)
+    assert PNG not in repr(message.artifact).encode()  # the bytes stay out of the artifact
+    assert "base64" not in str(message.artifact)
+    assert len(script.requests) == 2  # the first byte, then the image
+
+
+def test_an_image_reference_named_without_its_type_is_shown_once_read(mode: str) -> None:
+    tool = tool_for(file(PNG, "image/webp"), image_blocks=True)
+    message = call(tool, mode, agent_job_id=WEB, reference=MD_URL.replace(".md", ""))
+    assert [block["type"] for block in message.content] == ["text", "image"]  # type: ignore[index]
+    assert message.content[1]["mime_type"] == "image/webp"  # type: ignore[index]
+
+
+def test_an_image_past_max_image_bytes_is_described_and_says_why(mode: str) -> None:
+    script = Script(
+        [
+            httpx.Response(
+                206,
+                content=PNG[:1],
+                headers={"Content-Type": "image/png", "Content-Range": "bytes 0-0/5000000"},
+            )
+        ]
+    )
+    tool = tool_for(script, image_blocks=True, max_image_bytes=4_999_999)
+    message = call(tool, mode, agent_job_id=WEB, reference="shot.png")
+    assert isinstance(message.content, str)
+    assert message.content.endswith("It is larger than max_image_bytes=4,999,999.")
+    assert len(script.requests) == 1  # not read: only its first byte was asked for
+
+
+def test_an_image_of_exactly_max_image_bytes_is_shown(mode: str) -> None:
+    tool = tool_for(file(PNG, "image/png"), image_blocks=True, max_image_bytes=len(PNG))
+    message = call(tool, mode, agent_job_id=WEB, reference=MD_URL.replace(".md", ""))
+    assert isinstance(message.content, list)
+
+
+def test_without_image_blocks_an_image_is_described_as_before(mode: str) -> None:
+    message = call(tool_for(file(PNG, "image/png")), mode, agent_job_id=WEB, reference="a.png")
+    assert isinstance(message.content, str)
+    assert "not text, so its content is not shown here." in message.content
+    assert "max_image_bytes" not in message.content
+
+
+def test_an_image_type_models_do_not_take_is_described(mode: str) -> None:
+    tool = tool_for(file(PNG, "image/tiff"), image_blocks=True)
+    message = call(tool, mode, agent_job_id=WEB, reference=MD_URL.replace(".md", ""))
+    assert isinstance(message.content, str)
+    assert "image/tiff" in message.content
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 1.5])
+def test_a_bad_max_image_bytes_is_refused_when_the_tool_is_made(bad: object) -> None:
+    from langchain_roe import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="max_image_bytes"):
+        RoeReadJobReferenceTool(api_key="k", max_image_bytes=bad)
