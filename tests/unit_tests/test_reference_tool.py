@@ -232,6 +232,7 @@ def test_with_image_blocks_an_image_is_a_text_block_and_an_image_block(mode: str
     tool = tool_for(script, image_blocks=True)
     message = call(tool, mode, agent_job_id=WEB, reference="shot.png")
     assert message.status == "success"
+    assert isinstance(message.content, list)
     text, image = message.content
     assert isinstance(text, dict)
     assert isinstance(image, dict)
