@@ -12,9 +12,9 @@ naming them raises an `ImportError` saying `pip install 'langchain-roe[ray]'`.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from langchain_roe._lazy import lazy_names
 from langchain_roe.ray._partitions import (
     JobChunk,
     JobFinding,
@@ -49,14 +49,4 @@ _NEEDS_RAY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _NEEDS_RAY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _NEEDS_RAY, globals(), __all__)
