@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -194,7 +194,7 @@ def read_response(response: httpx.Response, content: bytes | bytearray, call: Ca
         return call.decode(content, response.headers)
     except ValueError as exc:  # not JSON, or pydantic's ValidationError (a ValueError too)
         reason = summarise(exc) if isinstance(exc, ValidationError) else "the body is not JSON"
-        msg = f"unexpected answer to {call.describe()}: {reason}"
+        msg = redacted(f"unexpected answer to {call.describe()}: {reason}", sent_secrets(response))
         raise InvalidResponseError(
             msg,
             status_code=response.status_code,
@@ -211,9 +211,10 @@ def status_error(
     error_class = _STATUS_ERRORS.get(status)
     if error_class is None:
         error_class = ServerError if status >= httpx.codes.INTERNAL_SERVER_ERROR else APIStatusError
-    body = _body(content, response)
+    secrets = sent_secrets(response)
+    body = redacted(_body(content, response), secrets)
     return error_class(
-        error_message(body, response),
+        redacted(error_message(body, response), secrets),
         status_code=status,
         request_id=response.headers.get(REQUEST_ID_HEADER),
         agent_job_id=call.agent_job_id,
@@ -241,6 +242,41 @@ def transport_error(
         return APIConnectionError(msg, agent_job_id=call.agent_job_id, request_sent=False)
     msg = f"connection failed for {call.describe()}: {reason}"
     return APIConnectionError(msg, agent_job_id=call.agent_job_id)
+
+
+#: A credential shorter than this is not looked for in a server's text: redacting it would blot
+#: out ordinary words (a real Roe key is far longer).
+MIN_REDACTED_CHARS: Final = 8
+REDACTION: Final = "[redacted]"
+
+
+def sent_secrets(response: httpx.Response) -> tuple[str, ...]:
+    """What of the request's credentials a server could echo back: its Authorization value and key.
+
+    A gateway that echoes request headers in an error page would otherwise put the key into an
+    error's message, and from there into logs and a model's tool message.
+    """
+    try:
+        value = response.request.headers.get(AUTHORIZATION_HEADER, "")
+    except RuntimeError:  # a response made without a request (in tests): nothing was sent
+        return ()
+    token = value[len(BEARER_PREFIX) :] if value.startswith(BEARER_PREFIX) else value
+    return tuple(s for s in (value, token) if len(s) >= MIN_REDACTED_CHARS)
+
+
+def redacted(value: Any, secrets: Sequence[str]) -> Any:
+    """`value` (text, or JSON made of lists, dicts and text) with each secret replaced."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:  # the whole header value first, then the bare key
+            value = value.replace(secret, REDACTION)
+        return value
+    if isinstance(value, list):
+        return [redacted(item, secrets) for item in value]
+    if isinstance(value, dict):
+        return {redacted(k, secrets): redacted(v, secrets) for k, v in value.items()}
+    return value
 
 
 def error_message(body: object, response: httpx.Response) -> str:
