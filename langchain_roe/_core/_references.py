@@ -8,6 +8,7 @@ read within `max_reference_bytes`; an artifact is JSON, `{"result": ...}`.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass
@@ -213,7 +214,11 @@ def resource_id_of(
 
 
 def split_content_type(content_type: str | None) -> tuple[str | None, str | None]:
-    """A `Content-Type` as its media type (lower case, no parameters) and its charset."""
+    """A `Content-Type` as its media type (lower case, no parameters) and its charset.
+
+    A charset Python does not know is dropped (the text is then read as UTF-8, unreadable bytes
+    replaced): a server's label must not make reading the reference fail with a `LookupError`.
+    """
     if not content_type:
         return None, None
     media_type, *parameters = (part.strip() for part in content_type.split(";"))
@@ -222,6 +227,11 @@ def split_content_type(content_type: str | None) -> tuple[str | None, str | None
         name, _, value = parameter.partition("=")
         if name.strip().lower() == "charset" and value.strip():
             charset = value.strip().strip('"')
+    if charset is not None:
+        try:
+            codecs.lookup(charset)
+        except (LookupError, ValueError):  # unknown, or not even a name (a NUL inside)
+            charset = None
     return media_type.lower() or None, charset
 
 

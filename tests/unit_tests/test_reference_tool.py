@@ -302,3 +302,22 @@ def test_a_bad_max_image_bytes_is_refused_when_the_tool_is_made(bad: object) -> 
 
     with pytest.raises(ConfigurationError, match="max_image_bytes"):
         RoeReadJobReferenceTool(api_key="k", max_image_bytes=bad)
+
+
+@pytest.mark.parametrize("charset", ["x-no-such-charset", "utf-8\x00", ""])
+def test_a_charset_python_does_not_know_is_read_as_utf8_not_a_crash(
+    mode: str, charset: str
+) -> None:
+    page = "# café\n"
+    script = file(page.encode(), f"text/markdown; charset={charset}")
+    message = call(tool_for(script), mode, agent_job_id=WEB, reference=MD_URL)
+    assert message.status == "success"
+    assert str(message.content).endswith(page)
+
+
+def test_an_unknown_charset_is_dropped_where_every_reader_gets_it() -> None:
+    from langchain_roe._core._references import split_content_type
+
+    assert split_content_type("text/plain; charset=x-unknown") == ("text/plain", None)
+    assert split_content_type("text/plain; charset=latin-1") == ("text/plain", "latin-1")
+    assert split_content_type("") == (None, None)
