@@ -23,7 +23,7 @@ from langchain_roe._core._exceptions import (
     ServerError,
     explain_result_error,
 )
-from langchain_roe._core._formats import canonical_job_id, same_origin
+from langchain_roe._core._formats import canonical_job_id, next_page_problem
 from langchain_roe._core._http import Call, Decode, decoder, job_path, summarise
 from langchain_roe._core._models import (
     AgentJobResult,
@@ -97,9 +97,9 @@ def page_items(
         return answer, None
     if answer.next is None:
         return answer.results, None
-    if not same_origin(settings.base_url, answer.next):
-        msg = f"the answer to {call.describe()} links its next page to another host: {answer.next}"
-        raise InvalidResponseError(msg)
+    wrong = next_page_problem(settings.base_url, answer.next)
+    if wrong is not None:
+        raise InvalidResponseError(f"the answer to {call.describe()} {wrong}")
     return answer.results, answer.next
 
 

@@ -138,6 +138,19 @@ def check_seconds(name: str, value: object) -> float:
     return float(value)
 
 
+def next_page_problem(base_url: str, link: str) -> str | None:
+    """What is wrong with a page's `next` link, said after "the answer to <call>"; None if usable.
+
+    A link must be a URL httpx can send (no spaces or control characters) to the scheme, host and
+    port of `base_url`: anywhere else the request would carry the key.
+    """
+    if not link.isascii() or not link.isprintable() or " " in link:
+        return f"gives a next-page link that is not a usable URL: {link!r:.300}"
+    if not same_origin(base_url, link):
+        return f"links its next page to another host: {link!r:.300}"
+    return None
+
+
 def same_origin(base_url: str, link: str) -> bool:
     """Whether `link` goes to the scheme, host and port of `base_url` (where the key may go)."""
     base, to = urlsplit(base_url), urlsplit(link)

@@ -33,7 +33,7 @@ from langchain_roe._core._constants import (
     VERSION_NAME_PARAM,
 )
 from langchain_roe._core._exceptions import InvalidResponseError
-from langchain_roe._core._formats import canonical_uuid, check_whole, same_origin
+from langchain_roe._core._formats import canonical_uuid, check_whole, next_page_problem
 from langchain_roe._core._http import Call, decoder
 from langchain_roe._core._models import AgentJobStatusCode, AgentJobSummary, Page
 
@@ -216,11 +216,9 @@ class Pager(Generic[T]):
         self.seen += len(page.results)
         if page.next is None:
             return None
-        if not same_origin(self.settings.base_url, page.next):
-            msg = (
-                f"the answer to {call.describe()} links its next page to another host: {page.next}"
-            )
-            raise InvalidResponseError(msg)
+        wrong = next_page_problem(self.settings.base_url, page.next)
+        if wrong is not None:
+            raise InvalidResponseError(f"the answer to {call.describe()} {wrong}")
         problem = None
         if page.next in self.visited:
             problem = "links back to a page already read"

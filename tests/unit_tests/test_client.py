@@ -382,6 +382,17 @@ def test_the_older_paginated_answer_is_accepted_and_followed(invoke: Invoke) -> 
     assert len(script.requests) == 2
 
 
+@pytest.mark.parametrize(
+    "link",
+    ["https://api.roe-ai.com/next\n", "https://api.roe-ai.com/n\text", "https://api.roe-ai.com/é"],
+)
+def test_a_next_page_link_that_is_no_url_is_a_typed_error(invoke: Invoke, link: str) -> None:
+    script = Script([json_response(200, {"next": link, "results": []})])
+    with pytest.raises(InvalidResponseError, match="not a usable URL"):
+        invoke(mock_client(script).get_results, _ids(1))
+    assert len(script.requests) == 1
+
+
 def test_a_next_page_on_another_host_is_refused(invoke: Invoke) -> None:
     page = {"next": "https://elsewhere.example/steal?page=2", "results": []}
     script = Script([json_response(200, page)])
