@@ -161,6 +161,11 @@ class RoeSettings(BaseModel):
         if not url.host:
             msg = f"base_url has no host: {shown}"
             raise ValueError(msg)
+        try:  # what httpx does to the host when it connects: an empty or long label fails there
+            url.raw_host.decode("ascii").encode("idna")
+        except UnicodeError:
+            msg = f"base_url's host is not a valid host name (an empty label, or one over 63 characters): {shown}"
+            raise ValueError(msg) from None
         return value
 
     @model_validator(mode="after")

@@ -143,3 +143,27 @@ def test_every_surface_takes_the_settings_of_the_one_definition() -> None:
         assert not names & set(parameters), function  # not spelled out again
         (settings,) = [p for p in parameters.values() if p.kind is p.VAR_KEYWORD]
         assert typing.get_args(typing.get_type_hints(function)[settings.name]) == (ClientSettings,)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["https://api..roe-ai.com", "https://.roe-ai.com", "https://" + "a" * 64 + ".com"],
+)
+def test_a_host_with_an_empty_or_long_label_is_refused_when_the_client_is_made(
+    base_url: str,
+) -> None:
+    with pytest.raises(ConfigurationError, match="not a valid host name"):
+        RoeSettings(api_key="k", base_url=base_url)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://" + "a" * 63 + ".com",
+        "https://café.example",
+        "http://[::1]:8080",
+        "http://127.0.0.1",
+    ],
+)
+def test_hosts_at_the_edge_of_valid_are_kept(base_url: str) -> None:
+    assert RoeSettings(api_key="k", base_url=base_url).base_url == base_url
