@@ -79,7 +79,10 @@ def listing_feed(
         current: set[str] = set()
         skipped = 0
         for job in page.results:
-            agent_job_id = _listed_id(job, call)
+            agent_job_id = _listed_id(job)
+            if agent_job_id is None:  # that job fails alone, as a bad batch item does
+                yield Unit(_failed_unit(job.id[:80], _unreadable_id(job, call)))
+                continue
             if agent_job_id in previous or agent_job_id in current or agent_job_id in chunk:
                 continue
             current.add(agent_job_id)
@@ -120,7 +123,10 @@ def search_flow(
         pages += 1
         chosen: dict[str, Metadata] = {}
         for job in page.results:
-            agent_job_id = _listed_id(job, call)
+            agent_job_id = _listed_id(job)
+            if agent_job_id is None:
+                found.append((job.id[:80], _unreadable_id(job, call)))
+                continue
             status = job.status_code
             if agent_job_id in ranked or status is None or not status.succeeded:
                 continue
@@ -159,14 +165,23 @@ def _with_listing(outcome: FinishedJob | RoeError, listed: Metadata) -> Finished
     return replace(outcome, listing=listed) if isinstance(outcome, FinishedJob) else outcome
 
 
-def _listed_id(job: AgentJobSummary, call: Call[Any]) -> str:
+def _listed_id(job: AgentJobSummary) -> str | None:
+    """The listed job's canonical id; None when the listing's id is not a UUID."""
     try:
         return canonical_job_id(job.id)
     except ValueError:
-        msg = (
-            f"the listing at {call.describe()} names a job whose id is not a UUID: {job.id[:80]!r}"
-        )
-        raise InvalidResponseError(msg) from None
+        return None
+
+
+def _unreadable_id(job: AgentJobSummary, call: Call[Any]) -> InvalidResponseError:
+    msg = f"the listing at {call.describe()} names a job whose id is not a UUID: {job.id[:80]!r}"
+    return InvalidResponseError(msg)
+
+
+def _failed_unit(key: str, error: RoeError) -> Flow[list[Outcome]]:
+    """A unit that asks nothing: one listed job's failure, in its place in the listing."""
+    return [(key, error)]
+    yield  # pragma: no cover - a flow, though it yields no step
 
 
 def _listed(pages: int, page: Page[AgentJobSummary], skipped: int, shrank: int) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import pytest
 from langchain_core.documents import Document
 
 from langchain_roe import (
+    InvalidResponseError,
     JobFailedError,
     JobNotFinishedError,
     NotFoundError,
@@ -295,3 +296,52 @@ def test_a_job_removed_during_the_listing_is_warned_about(
     with caplog.at_level(logging.WARNING, logger="langchain_roe"):
         quiet.load()
     assert "lost" not in caplog.text  # a listing that holds still says nothing
+
+
+def _listing_with_a_bad_id() -> tuple[Script, list[str]]:
+    good = job_ids(2)
+    summaries = [synthetic_job(good[0], 0).summary(), synthetic_job(good[1], 1).summary()]
+    bad = {**summaries[0], "id": "not-a-job-id"}
+    listing = {
+        "count": 3,
+        "next": None,
+        "previous": None,
+        "results": [summaries[0], bad, summaries[1]],
+    }
+
+    def handler(request: Any) -> Any:
+        if request.url.path.endswith("/jobs/"):
+            return json_response(200, listing)
+        if request.url.path.endswith("/result/"):  # the per-job path
+            return json_response(
+                200, {"outputs": [{"key": "k", "data_type": "text/plain", "value": "v"}]}
+            )
+        item = {"status": 3, "result": [{"key": "k", "data_type": "text/plain", "value": "v"}]}
+        return json_response(
+            200, [{**item, "id": i} for i in json.loads(request.content)["job_ids"]]
+        )
+
+    return Script([handler]), good
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_a_listed_id_that_is_no_uuid_fails_that_job_alone(mode: str, batch: bool) -> None:
+    script, good = _listing_with_a_bad_id()
+    loader = RoeAgentJobResultLoader.from_agent(
+        LISTED_AGENT_ID,
+        client=mock_client(script),
+        continue_on_failure=True,
+        use_batch_endpoint=batch,
+    )
+    documents = load(loader, mode)
+    assert sorted(d.metadata["agent_job_id"] for d in documents) == sorted(good)
+    assert list(loader.failures) == ["not-a-job-id"]
+    assert isinstance(loader.failures["not-a-job-id"], InvalidResponseError)
+    assert "not a UUID" in loader.failures["not-a-job-id"].message
+
+
+def test_a_listed_id_that_is_no_uuid_raises_without_continue_on_failure(mode: str) -> None:
+    script, _ = _listing_with_a_bad_id()
+    loader = RoeAgentJobResultLoader.from_agent(LISTED_AGENT_ID, client=mock_client(script))
+    with pytest.raises(InvalidResponseError, match="not a UUID"):
+        load(loader, mode)
