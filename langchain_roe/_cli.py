@@ -22,6 +22,7 @@ from langchain_roe._core._constants import (
 )
 from langchain_roe._core._exceptions import (
     SETUP_ERRORS,
+    APIConnectionError,
     ConfigurationError,
     RoeError,
     is_setup_error,
@@ -32,7 +33,7 @@ from langchain_roe.document_loaders import RoeAgentJobResultLoader, RoeAgentRunL
 from langchain_roe.replay import recorded_job_ids, replay_client
 from langchain_roe.tools import RoeAgentJobResultTool
 
-EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 #: The reader of standard output closed it early (`... | head`): what a shell reports for SIGPIPE.
 EXIT_BROKEN_PIPE = 141
 EXIT_INTERRUPTED = 130
@@ -51,8 +52,9 @@ def parser() -> argparse.ArgumentParser:
         "LangChain Documents (jsonl), or for people (markdown). With --run, start an agent's "
         "jobs first.",
         epilog="Exit status: 0 all jobs loaded, 1 some jobs failed (each named once on standard "
-        "error), 2 usage or configuration error, 130 interrupted, 141 standard output closed "
-        "early (as with | head).",
+        "error), 2 usage or configuration error, 3 the API could not be reached (no request "
+        "got there: DNS, refused, proxy), 130 interrupted, 141 standard output closed early "
+        "(as with | head).",
     )
     cli.add_argument("agent_job_ids", nargs="*", metavar="AGENT_JOB_ID", help="job ids (UUIDs)")
     cli.add_argument(
@@ -302,7 +304,7 @@ def _agent(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_USAGE
     except RoeError as error:  # the listing itself failed: no job can be named
         print(f"roe-job-result: listing the agent's jobs failed: {error}", file=stderr)
-        return EXIT_SOME_FAILED
+        return _exit_code({"listing": error})
 
 
 def run_inputs(args: argparse.Namespace, stdin: TextIO | None) -> list[dict[str, Any]]:
@@ -365,16 +367,27 @@ def _print_jobs(
 
     Without `keep_going`, stop after the first request unit that had a failed job.
     """
-    failed = False
+    failed: dict[Any, RoeError] = {}
     for jobs, failures in _unit_results(loader):
         for job in jobs:
             stdout.write(_render(loader, job, form))
         stdout.flush()
         _report(failures, stderr, loader._what)
-        failed = failed or bool(failures)
+        failed.update(failures)
         if failures and not keep_going:
             break
-    return EXIT_SOME_FAILED if failed else EXIT_OK
+    return _exit_code(failed)
+
+
+def _exit_code(failed: dict[Any, RoeError]) -> int:
+    """0 when nothing failed; 3 when no request of a failed job reached the API; else 1."""
+    if not failed:
+        return EXIT_OK
+    unreached = all(
+        isinstance(error, APIConnectionError) and not error.request_sent
+        for error in failed.values()
+    )
+    return EXIT_UNREACHABLE if unreached else EXIT_SOME_FAILED
 
 
 def _unit_results(
@@ -463,7 +476,7 @@ def _demo(loader: RoeAgentJobResultLoader, stdout: TextIO, stderr: TextIO) -> in
     print(f"\nWhat {tool.name} returns to a model for {first_job}:\n", file=stdout)
     print(message.content, file=stdout)
     _report(failed, stderr)
-    return EXIT_SOME_FAILED if failed else EXIT_OK
+    return _exit_code(failed)
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:

@@ -238,7 +238,10 @@ def transport_error(
     if "Bearer" in reason or "Authorization" in reason:
         reason = type(exc).__name__
     if isinstance(exc, _NEVER_SENT):
-        msg = f"could not connect for {call.describe()}: {reason}"
+        msg = (
+            f"could not connect to {_host_of(exc)} for {call.describe()}: {reason} (the request "
+            "never reached the server)"
+        )
         return APIConnectionError(msg, agent_job_id=call.agent_job_id, request_sent=False)
     msg = f"connection failed for {call.describe()}: {reason}"
     return APIConnectionError(msg, agent_job_id=call.agent_job_id)
@@ -277,6 +280,15 @@ def redacted(value: Any, secrets: Sequence[str]) -> Any:
     if isinstance(value, dict):
         return {redacted(k, secrets): redacted(v, secrets) for k, v in value.items()}
     return value
+
+
+def _host_of(exc: httpx.RequestError) -> str:
+    """The host (and port) a failed request was for, as the user configured it."""
+    try:
+        url = exc.request.url
+    except RuntimeError:  # an error raised without its request
+        return "the API"
+    return f"{url.host}:{url.port}" if url.port is not None else url.host
 
 
 def error_message(body: object, response: httpx.Response) -> str:

@@ -373,3 +373,34 @@ def test_every_client_setting_is_an_option_checked_as_the_settings_check_it() ->
     code, _, err = run(["--max-reference-bytes", "1", "--api-key", "k", "--demo"])
     assert code == 2
     assert "max_reference_bytes" in err
+
+
+def _refusing(monkeypatch: pytest.MonkeyPatch, reached: set[str]) -> None:
+    """Jobs in `reached` fail on the server (a 500); any other request is refused unconnected."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked = json.loads(request.content)["job_ids"]
+        if set(asked) & reached:
+            return httpx.Response(500, json={"detail": "database unavailable"})
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    client = mock_client(handler, max_retries=0)
+    monkeypatch.setattr(_cli, "build_client", lambda client_, **settings: client)
+
+
+def test_an_api_that_cannot_be_reached_says_so_names_the_host_and_exits_3(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _refusing(monkeypatch, reached=set())
+    code, out, err = run(["--api-key", "k", jobs.WEB])
+    assert code == _cli.EXIT_UNREACHABLE == 3
+    assert out == ""
+    assert "could not connect to api.roe-ai.com" in err
+    assert "never reached the server" in err
+
+
+def test_a_job_that_failed_on_the_server_is_exit_1_not_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    _refusing(monkeypatch, reached={jobs.WEB})
+    code, _, err = run(["--api-key", "k", jobs.WEB])
+    assert code == _cli.EXIT_SOME_FAILED == 1
+    assert "database unavailable" in err
