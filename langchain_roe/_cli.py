@@ -410,10 +410,29 @@ def _unit_results(
 def _report(failures: dict[Any, RoeError], stderr: TextIO, what: str = "agent job") -> None:
     name = "job" if what == "agent job" else what
     for key, error in failures.items():
-        print(f"roe-job-result: {name} {key} failed: {error.message}", file=stderr)
+        print(_shown(f"roe-job-result: {name} {key} failed: {error.message}", "text"), file=stderr)
+
+
+#: Control characters a terminal acts on (ESC, CSI, BEL, backspace, carriage return, ...), shown
+#: as text instead: a job that read a hostile page must not rewrite the user's terminal.
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if chr(c) not in "\n\t"}
+#: In JSON the same characters (those `json.dumps` leaves as they are) as JSON escapes: the value
+#: read back is unchanged.
+_JSON_CONTROLS = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
+
+
+def _shown(text: str, form: str) -> str:
+    """`text` safe to print on a terminal: its control characters escaped (JSON-escaped in jsonl)."""
+    return text.translate(_JSON_CONTROLS if form == "jsonl" else _CONTROLS)
 
 
 def _render(
+    loader: RoeAgentJobResultLoader | RoeAgentRunLoader, job: FinishedJob, form: str
+) -> str:
+    return _shown(_rendered(loader, job, form), form)
+
+
+def _rendered(
     loader: RoeAgentJobResultLoader | RoeAgentRunLoader, job: FinishedJob, form: str
 ) -> str:
     if form == "text":
@@ -458,11 +477,11 @@ def _demo(loader: RoeAgentJobResultLoader, stdout: TextIO, stderr: TextIO) -> in
         preview = " ".join(document.page_content.split())
         if len(preview) > PREVIEW_CHARS:
             preview = preview[:PREVIEW_CHARS] + " ..."
-        print(
+        line = (
             f"- job {meta['agent_job_id']}, output {meta['key']!r} ({meta['data_type']}, "
-            f"cost {meta.get('cost', 'n/a')})\n    {preview}",
-            file=stdout,
+            f"cost {meta.get('cost', 'n/a')})\n    {preview}"
         )
+        print(_shown(line, "text"), file=stdout)
     tool = RoeAgentJobResultTool(client=loader.client, max_output_chars=DEFAULT_MAX_OUTPUT_CHARS)
     first_job = ids[0]
     message = tool.invoke(
@@ -474,7 +493,7 @@ def _demo(loader: RoeAgentJobResultLoader, stdout: TextIO, stderr: TextIO) -> in
         }
     )
     print(f"\nWhat {tool.name} returns to a model for {first_job}:\n", file=stdout)
-    print(message.content, file=stdout)
+    print(_shown(str(message.content), "text"), file=stdout)
     _report(failed, stderr)
     return _exit_code(failed)
 

@@ -404,3 +404,28 @@ def test_a_job_that_failed_on_the_server_is_exit_1_not_3(monkeypatch: pytest.Mon
     code, _, err = run(["--api-key", "k", jobs.WEB])
     assert code == _cli.EXIT_SOME_FAILED == 1
     assert "database unavailable" in err
+
+
+HOSTILE = "ok\x1b]0;owned\x07\x1b[2J\rcleared\x9b31m"
+
+
+@pytest.mark.parametrize("form", ["text", "markdown", "jsonl"])
+def test_control_sequences_from_a_job_never_reach_the_terminal(
+    monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked = json.loads(request.content)["job_ids"]
+        output = {"key": "page\x1b[1m", "data_type": "text/plain", "value": HOSTILE, "cost": 0.0}
+        return httpx.Response(200, json=[{"id": i, "status": 3, "result": [output]} for i in asked])
+
+    client = mock_client(handler)
+    monkeypatch.setattr(_cli, "build_client", lambda client_, **settings: client)
+    code, out, _ = run(["--api-key", "k", "--format", form, jobs.WEB])
+    assert code == 0
+    for control in ("\x1b", "\x07", "\r", "\x9b"):
+        assert control not in out
+    if form == "jsonl":
+        (line,) = out.splitlines()
+        assert json.loads(line)["page_content"] == HOSTILE  # the data itself is kept whole
+    else:
+        assert "\\x1b[2J" in out  # shown as text
