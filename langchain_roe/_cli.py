@@ -29,6 +29,7 @@ from langchain_roe._core._exceptions import (
 )
 from langchain_roe._core._formats import unique_job_ids
 from langchain_roe._loaders._base import DEFAULT_WAIT_TIMEOUT
+from langchain_roe._version import __version__
 from langchain_roe.document_loaders import RoeAgentJobResultLoader, RoeAgentRunLoader
 from langchain_roe.replay import recorded_job_ids, replay_client
 from langchain_roe.tools import RoeAgentJobResultTool
@@ -56,6 +57,7 @@ def parser() -> argparse.ArgumentParser:
         "got there: DNS, refused, proxy), 130 interrupted, 141 standard output closed early "
         "(as with | head).",
     )
+    cli.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     cli.add_argument("agent_job_ids", nargs="*", metavar="AGENT_JOB_ID", help="job ids (UUIDs)")
     cli.add_argument(
         "--from-file",

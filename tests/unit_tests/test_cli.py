@@ -429,3 +429,12 @@ def test_control_sequences_from_a_job_never_reach_the_terminal(
         assert json.loads(line)["page_content"] == HOSTILE  # the data itself is kept whole
     else:
         assert "\\x1b[2J" in out  # shown as text
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from langchain_roe import __version__
+
+    with pytest.raises(SystemExit) as exited:
+        _cli.parser().parse_args(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"roe-job-result {__version__}"
