@@ -19,6 +19,8 @@ from langchain_core.documents import Document
 from langchain_roe._core._models import TableQueryResult
 
 TABLE_ROW_ID_NAMESPACE: Final = uuid.UUID("3d2c1b0a-9e8f-5a7b-8c6d-5e4f3a2b1c0d")
+#: The metadata keys every row's Document carries; a metadata column may not take their names.
+ROW_METADATA_KEYS: Final = ("source", "row", "table_query_id", "truncated")
 
 
 def row_id(id_column: str, key: Any) -> str:

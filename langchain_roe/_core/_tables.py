@@ -86,11 +86,18 @@ _UPLOAD = decoder(TypeAdapter(TableUpload))
 def table_path(template: str, table_name: object) -> str:
     """Fill a path template with a checked, percent-encoded table name.
 
+    A name of "." or ".." goes as `%2E` or `%2E%2E`, never as a dot segment a URL resolves away.
+
     Raises:
         ValueError: The name is empty, not a string, or over 128 characters.
     """
     name = check_text("table_name", table_name, MAX_TABLE_NAME_CHARS)
-    return template.format(table_name=quote(name, safe=""))
+    segment = quote(name, safe="")
+    if name in {".", ".."}:
+        # A bare dot segment would be resolved away by the URL ("/v1/tables/../" is "/v1/"),
+        # sending the call to another endpoint: its dots go percent-encoded instead.
+        segment = "%2E" * len(name)
+    return template.format(table_name=segment)
 
 
 def list_call() -> Call[TableList]:

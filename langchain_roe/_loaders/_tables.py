@@ -9,7 +9,7 @@ from urllib.parse import quote
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
-from langchain_roe._convert._table_documents import table_documents
+from langchain_roe._convert._table_documents import ROW_METADATA_KEYS, table_documents
 from langchain_roe._core._client import RoeClient, build_client
 from langchain_roe._core._config import ClientSettings
 from langchain_roe._core._constants import (
@@ -54,7 +54,8 @@ class RoeTableLoader(BaseLoader):
         sql: One read-only ClickHouse `SELECT` (or `WITH ... SELECT`), 1 to 65,536 characters.
         page_content_columns: The columns whose values make `page_content`, in order; every
             column not in `metadata_columns` when None.
-        metadata_columns: The columns whose values go into the metadata.
+        metadata_columns: The columns whose values go into the metadata; not `source`, `row`,
+            `table_query_id` or `truncated`, which the loader sets.
         id_column: A column whose values are unique and never null: each row's id derives from it.
         allow_truncated: Load a truncated result instead of refusing it.
         limit: The most rows the query returns, 1 to 1000.
@@ -89,6 +90,16 @@ class RoeTableLoader(BaseLoader):
             else _columns("page_content_columns", page_content_columns, empty=False)
         )
         self.metadata_columns = _columns("metadata_columns", metadata_columns, empty=True)
+        taken = [c for c in self.metadata_columns if c in ROW_METADATA_KEYS]
+        if taken:
+            # Its value would overwrite the loader's own key: a column `truncated` (false) would
+            # mark a truncated result's rows complete. Alias it in the SQL instead.
+            msg = (
+                f"metadata_columns cannot name {', '.join(map(repr, taken))}: the loader sets "
+                f"{', '.join(ROW_METADATA_KEYS)} itself; alias the column in the SQL "
+                "(SELECT source AS source_url ...)"
+            )
+            raise ValueError(msg)
         if id_column is not None:
             check_text("id_column", id_column, MAX_SQL_CHARS)
         self.id_column = id_column

@@ -148,3 +148,12 @@ def test_bad_arguments_are_refused_when_made(options: dict[str, Any], match: str
     with pytest.raises(ValueError, match=match):
         RoeTableLoader(client=mock_client(script), **options)
     assert script.requests == []
+
+
+@pytest.mark.parametrize("column", ["source", "row", "table_query_id", "truncated"])
+def test_a_metadata_column_cannot_hide_the_loaders_own_keys(column: str) -> None:
+    # A column `truncated` (false) in a truncated result would have marked its rows complete.
+    script = Script([json_response(202, SUBMITTED)])
+    with pytest.raises(ValueError, match=f"metadata_columns.*{column}"):
+        RoeTableLoader(sql="SELECT 1", metadata_columns=[column], client=mock_client(script))
+    assert script.requests == []

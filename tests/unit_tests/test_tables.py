@@ -399,6 +399,18 @@ def test_delete_table_is_one_delete_answered_204(invoke: Invoke) -> None:
         invoke(mock_client(script).delete_table, "old sales")
 
 
+@pytest.mark.parametrize(
+    ("name", "raw"), [(".", b"/v1/tables/%2E/"), ("..", b"/v1/tables/%2E%2E/")]
+)
+def test_a_dot_segment_name_stays_inside_its_own_path(
+    invoke: Invoke, name: str, raw: bytes
+) -> None:
+    # Left as "." or "..", httpx removes the dot segment: deleting ".." would send DELETE /v1/.
+    script = Script([httpx.Response(204)])
+    invoke(mock_client(script).delete_table, name)
+    assert script.requests[0].url.raw_path == raw
+
+
 def test_the_table_errors_travel_with_what_they_carry() -> None:
     import pickle
 
