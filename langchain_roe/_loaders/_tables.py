@@ -136,13 +136,16 @@ class RoeTableLoader(BaseLoader):
         source = self.client.settings.base_url + TABLE_QUERY_RESULT_PATH.format(
             table_query_id=query_id
         )
-        return table_documents(
+        # Made whole before the first is handed over: a null or repeated key in a later row
+        # raises before any Document reaches a vector store (the rows are in memory already).
+        documents = table_documents(
             result,
             source=source,
             page_content_columns=self.page_content_columns,
             metadata_columns=self.metadata_columns,
             id_column=self.id_column,
         )
+        return iter(list(documents))
 
 
 def _columns(name: str, columns: Sequence[str], *, empty: bool) -> list[str]:

@@ -157,3 +157,25 @@ def test_a_metadata_column_cannot_hide_the_loaders_own_keys(column: str) -> None
     with pytest.raises(ValueError, match=f"metadata_columns.*{column}"):
         RoeTableLoader(sql="SELECT 1", metadata_columns=[column], client=mock_client(script))
     assert script.requests == []
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_repeated_key_in_a_later_row_raises_before_any_document_is_handed_over(
+    mode: str,
+) -> None:
+    loader, _ = loader_for({**RESULT, "rows": [ROWS[0], ROWS[1], ROWS[0]]}, id_column="id")
+    handed: list[Document] = []
+
+    async def collect() -> None:
+        async for document in loader.alazy_load():
+            handed.append(document)
+
+    def consume() -> None:
+        if mode == "sync":
+            handed.extend(loader.lazy_load())
+        else:
+            asyncio.run(collect())
+
+    with pytest.raises(ValueError, match="repeats the key"):
+        consume()
+    assert handed == []
