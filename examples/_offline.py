@@ -62,3 +62,18 @@ def example_job_ids() -> list[str]:
     """Job ids to show: `ROE_EXAMPLE_JOB_IDS` (comma-separated) when set, else the recorded ones."""
     given = os.environ.get("ROE_EXAMPLE_JOB_IDS", "")
     return [i.strip() for i in given.split(",") if i.strip()] or recorded_job_ids()
+
+
+def run_client() -> tuple[RoeClient, str]:
+    """A client and an agent id for the run examples: live with ROE_API_KEY and
+    ROE_EXAMPLE_AGENT_ID, else the recorded run session, offline (and said so)."""
+    from langchain_roe.replay import RUN_SESSION, RUN_SESSION_AGENT_ID, replay_client
+
+    agent_id = os.environ.get("ROE_EXAMPLE_AGENT_ID", "").strip()
+    if os.environ.get("ROE_API_KEY", "").strip() and agent_id:
+        return RoeClient(), agent_id
+    print(
+        "(replaying a recorded run offline: no ROE_API_KEY or ROE_EXAMPLE_AGENT_ID)",
+        file=sys.stderr,
+    )
+    return replay_client(RUN_SESSION), RUN_SESSION_AGENT_ID

@@ -33,9 +33,9 @@ from langchain_core.tools import BaseTool
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from examples._offline import ScriptedChatModel
+from examples._offline import ScriptedChatModel, run_client
 from langchain_roe import RoeClient, RoeToolkit
-from langchain_roe.replay import RUN_SESSION, RUN_SESSION_AGENT_ID, RUN_SESSION_TEXT, replay_client
+from langchain_roe.replay import RUN_SESSION_AGENT_ID, RUN_SESSION_TEXT
 
 #: How many runs one conversation may start.
 RUNS_PER_CONVERSATION = 1
@@ -109,17 +109,10 @@ def main(
     model: BaseChatModel | str | None = None,
 ) -> tuple[list[dict[str, Any]], list[BaseMessage]]:
     """The requests the person was asked about, and the conversation's messages."""
-    agent_id = os.environ.get("ROE_EXAMPLE_AGENT_ID", "").strip()
     if client is None:
-        if os.environ.get("ROE_API_KEY", "").strip() and agent_id:
-            client = RoeClient()
-        else:
-            print(
-                "(replaying a recorded run offline: no ROE_API_KEY or ROE_EXAMPLE_AGENT_ID)",
-                file=sys.stderr,
-            )
-            client, agent_id = replay_client(RUN_SESSION), RUN_SESSION_AGENT_ID
-    agent_id = agent_id or RUN_SESSION_AGENT_ID
+        client, agent_id = run_client()
+    else:
+        agent_id = os.environ.get("ROE_EXAMPLE_AGENT_ID", "").strip() or RUN_SESSION_AGENT_ID
 
     tools = RoeToolkit.from_agents(
         [agent_id], client=client, include_cancel=True, cancel_on_timeout=True

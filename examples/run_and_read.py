@@ -8,25 +8,15 @@ input) it runs that agent for real: it starts a job, which uses credits.
 
 from __future__ import annotations
 
-import os
-import sys
-
 from langchain_core.messages import ToolMessage
 
-from langchain_roe import RoeClient, RoeToolkit
-from langchain_roe.replay import RUN_SESSION, RUN_SESSION_AGENT_ID, RUN_SESSION_TEXT, replay_client
+from examples._offline import run_client
+from langchain_roe import RoeToolkit
+from langchain_roe.replay import RUN_SESSION_TEXT
 
 
 def main() -> ToolMessage:
-    agent_id = os.environ.get("ROE_EXAMPLE_AGENT_ID", "").strip()
-    if os.environ.get("ROE_API_KEY", "").strip() and agent_id:
-        client = RoeClient()
-    else:
-        print(
-            "(replaying a recorded run offline: no ROE_API_KEY or ROE_EXAMPLE_AGENT_ID)",
-            file=sys.stderr,
-        )
-        client, agent_id = replay_client(RUN_SESSION), RUN_SESSION_AGENT_ID
+    client, agent_id = run_client()
 
     # One run tool per agent (its arguments are the agent's inputs) and the result tool.
     run_tool, read_tool, _ = RoeToolkit.from_agents([agent_id], client=client).get_tools()
