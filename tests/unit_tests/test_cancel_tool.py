@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 from langchain_core.messages import ToolMessage
-from langchain_tests.unit_tests import ToolsUnitTests
 
 from langchain_roe import (
     AuthenticationError,
@@ -26,30 +25,19 @@ from langchain_roe.tools import RoeCancelAgentJobInput
 from tests.support.agents import AGENT_ID, INPUT_DEFINITIONS, RUNNING_QUESTION
 from tests.support.loopback import LoopbackServer, ServerConfig
 from tests.support.mock_api import Script, json_response, mock_client
+from tests.support.tool_suite import RoeToolSuite
 
 JOB = "4fbc7396-d05e-4bc2-bad7-6e809c1b3d54"
 
 
-class TestRoeCancelAgentJobToolStandard(ToolsUnitTests):
+class TestRoeCancelAgentJobToolStandard(RoeToolSuite):
     @property
     def tool_constructor(self) -> type[RoeCancelAgentJobTool]:
         return RoeCancelAgentJobTool
 
     @property
-    def tool_constructor_params(self) -> dict[str, Any]:
-        return {"api_key": "test-key"}
-
-    @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
         return {"agent_job_id": JOB}
-
-    @property
-    def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
-        return (
-            {"ROE_API_KEY": "env-key", "ROE_TIMEOUT": "12", "ROE_MAX_RETRIES": "0"},
-            {},
-            {"api_key": "env-key", "timeout": 12.0, "max_retries": 0},
-        )
 
 
 def call(tool: RoeCancelAgentJobTool, agent_job_id: str, mode: str = "sync") -> ToolMessage:

@@ -11,7 +11,6 @@ import pytest
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from langchain_tests.unit_tests import ToolsUnitTests
 
 from langchain_roe import (
     AuthenticationError,
@@ -23,31 +22,20 @@ from langchain_roe import (
 from langchain_roe._tools import _result
 from tests.support.example_jobs import payload
 from tests.support.mock_api import Script, json_response, mock_client
+from tests.support.tool_suite import RoeToolSuite
 
 JOB = "0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10"
 KEY = "sk-roe-tool-test-9f8e7d6c5b4a"
 
 
-class TestRoeAgentJobResultToolStandard(ToolsUnitTests):
+class TestRoeAgentJobResultToolStandard(RoeToolSuite):
     @property
     def tool_constructor(self) -> type[RoeAgentJobResultTool]:
         return RoeAgentJobResultTool
 
     @property
-    def tool_constructor_params(self) -> dict[str, Any]:
-        return {"api_key": "test-key"}
-
-    @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
         return {"agent_job_id": JOB}
-
-    @property
-    def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
-        return (
-            {"ROE_API_KEY": "env-key", "ROE_TIMEOUT": "12", "ROE_MAX_RETRIES": "0"},
-            {},
-            {"api_key": "env-key", "timeout": 12.0, "max_retries": 0},
-        )
 
 
 def call(tool: BaseTool, agent_job_id: Any, **args: Any) -> ToolMessage:
