@@ -2,9 +2,9 @@
 
 The deadline: connect, send, headers and the whole body within `timeout` seconds. httpx bounds each
 network operation, not an attempt: a server that trickles a byte a second never trips a read
-timeout. The async send loop wraps the attempt in `asyncio.timeout`. A blocked sync read cannot be
-cancelled, so a single watchdog thread shuts the attempt's socket down at the deadline, which wakes
-the read; the send loop then reports the timeout. Deadlines use the real monotonic clock (not
+timeout. The async send loop wraps the attempt in `asyncio.timeout`. A blocked sync read or write cannot
+be cancelled, so a single watchdog thread shuts the attempt's socket down at the deadline, which
+wakes it; the send loop then reports the timeout. Deadlines use the real monotonic clock (not
 `_clock`): they guard against hangs and must hold whatever a test does to time.
 
 The body: read from its raw stream within `max_response_bytes` (or `max_reference_bytes`), gzip and
@@ -44,10 +44,12 @@ if TYPE_CHECKING:
 
 
 class SocketGuard:
-    """The sockets one sync attempt reads from, shut down if its deadline passes first.
+    """The sockets one sync attempt uses, shut down if its deadline passes first.
 
-    It learns a new connection's socket from httpcore's `trace` extension as the connection opens,
-    and a reused connection's from the response's `network_stream` extension once headers arrive.
+    It learns a new connection's socket from httpcore's `trace` extension as the connection opens.
+    A connection kept alive from an earlier attempt reports its socket when this attempt first
+    writes to or reads from it (each stream it has seen is made to report itself to the thread's
+    running attempt), so a server stalling headers or an upload there is cut off too.
     """
 
     __slots__ = ("_done", "_lock", "_sockets", "expired")
@@ -58,6 +60,17 @@ class SocketGuard:
         self._done = False
         self.expired = False
 
+    def start(self) -> None:
+        """The attempt begins in this thread: streams it reuses report their sockets here."""
+        _RUNNING.guard = self
+
+    def finish(self) -> None:
+        """The attempt is over: its sockets go back to the pool untouched."""
+        _RUNNING.guard = None
+        with self._lock:
+            self._done = True
+            self._sockets.clear()
+
     def trace(self, event: str, info: Mapping[str, Any]) -> None:
         """Keep (as httpcore's `trace` hook) the socket of each connection opened for this attempt."""
         if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
@@ -67,17 +80,19 @@ class SocketGuard:
         """Keep the socket under `network_stream` (an httpcore stream; anything else is ignored)."""
         get_extra_info = getattr(network_stream, "get_extra_info", None)
         sock = get_extra_info("socket") if callable(get_extra_info) else None
-        if isinstance(sock, socket.socket):
-            with self._lock:
-                if self._done:
-                    return
-                self._sockets.append(sock)
-                if not self.expired:
-                    return
-            _shut(sock)  # the deadline passed before the socket was known
+        if not isinstance(sock, socket.socket):
+            return
+        _report_use(network_stream)
+        with self._lock:
+            if self._done or sock in self._sockets:
+                return
+            self._sockets.append(sock)
+            if not self.expired:
+                return
+        _shut(sock)  # the deadline passed before the socket was known
 
     def expire(self) -> None:
-        """The deadline passed: wake any blocked read by shutting the sockets down."""
+        """The deadline passed: wake any blocked read or write by shutting the sockets down."""
         with self._lock:
             if self._done:
                 return
@@ -86,11 +101,41 @@ class SocketGuard:
         for sock in sockets:
             _shut(sock)
 
-    def finish(self) -> None:
-        """The attempt is over: its sockets go back to the pool untouched."""
-        with self._lock:
-            self._done = True
-            self._sockets.clear()
+
+class _Running(threading.local):
+    guard: SocketGuard | None = None
+    """The attempt this thread is running, if any (a sync attempt sends in its own thread)."""
+
+
+_RUNNING = _Running()
+
+
+def _report_use(stream: Any) -> None:
+    """Make `stream` tell the thread's running attempt, on each read and write, that it is in use.
+
+    Only this stream object changes (its `read` and `write` gain a first step); a stream used
+    outside an attempt behaves as before.
+    """
+    if getattr(stream, "_roe_reports_use", False):
+        return
+    read, write = stream.read, stream.write
+
+    def reporting_read(max_bytes: int, timeout: float | None = None) -> bytes:
+        _tell_running(stream)
+        return read(max_bytes, timeout)  # type: ignore[no-any-return]
+
+    def reporting_write(buffer: bytes, timeout: float | None = None) -> None:
+        _tell_running(stream)
+        write(buffer, timeout)
+
+    with contextlib.suppress(AttributeError):  # a stream with fixed slots: known at headers only
+        stream.read, stream.write, stream._roe_reports_use = reporting_read, reporting_write, True
+
+
+def _tell_running(stream: object) -> None:
+    guard = _RUNNING.guard
+    if guard is not None:
+        guard.watch(stream)
 
 
 def _shut(sock: socket.socket) -> None:

@@ -571,6 +571,7 @@ class RoeClient(TableMethods):
         seconds, guard = self.settings.timeout, SocketGuard()
         deadline = time.monotonic() + seconds  # the real clock: a deadline guards against hangs
         request = http.build_request(**arguments, extensions={"trace": guard.trace})
+        guard.start()
         WATCHDOG.arm(deadline, guard)
         try:
             response = http.send(request, stream=True)
@@ -582,11 +583,13 @@ class RoeClient(TableMethods):
                         if not body.add(chunk) or time.monotonic() >= deadline:
                             break
             finally:
-                guard.finish()
+                guard.finish()  # before the close: the socket goes back to the pool untouched
                 response.close()
         except httpx.RequestError as exc:
             timed_out = guard.expired or time.monotonic() >= deadline
             raise transport_error(exc, call, seconds, timed_out=timed_out) from exc
+        finally:
+            guard.finish()  # an attempt that failed before its answer
         if time.monotonic() >= deadline:
             raise transport_error(None, call, seconds, timed_out=True)
         return read_response(response, body.body, call)

@@ -23,8 +23,11 @@ Behaviour = Callable[[socket.socket, str], None]
 class HostileServer:
     """Serve every connection with `behaviour`; `requests` counts the requests read."""
 
-    def __init__(self, behaviour: Behaviour) -> None:
+    def __init__(self, behaviour: Behaviour, *, read_bodies: bool = True) -> None:
         self.behaviour = behaviour
+        self.read_bodies = read_bodies
+        """False: read only a request's headers, leaving its body unread (a server that stalls an
+        upload)."""
         self.requests = 0
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
@@ -54,15 +57,15 @@ class HostileServer:
         with connection, contextlib.suppress(OSError):
             connection.settimeout(MAX_BEHAVIOUR_SECONDS)
             while not self._closing.is_set():
-                head = _read_head(connection)
+                head = _read_head(connection, read_body=self.read_bodies)
                 if head is None:
                     return
                 self.requests += 1
                 self.behaviour(connection, head)
 
 
-def _read_head(connection: socket.socket) -> str | None:
-    """The request's first line, after reading its headers and body; None when the client left."""
+def _read_head(connection: socket.socket, *, read_body: bool = True) -> str | None:
+    """The request's first line, after reading its headers (and body); None when the client left."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = connection.recv(65536)
@@ -73,7 +76,7 @@ def _read_head(connection: socket.socket) -> str | None:
     length = 0
     for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
+        if name.strip().lower() == b"content-length" and read_body:
             length = int(value)
     while len(rest) < length:
         chunk = connection.recv(65536)
@@ -143,8 +146,34 @@ def chunk(data: bytes) -> bytes:
     return f"{len(data):x}\r\n".encode() + data + b"\r\n"
 
 
+def per_request(*behaviours: Behaviour) -> Behaviour:
+    """Behave as `behaviours[n]` for a connection's n-th request (the last one for any later)."""
+    served: dict[int, int] = {}
+
+    def behave(connection: socket.socket, head: str) -> None:
+        n = served.get(connection.fileno(), 0)
+        served[connection.fileno()] = n + 1
+        behaviours[min(n, len(behaviours) - 1)](connection, head)
+
+    return behave
+
+
+def hold(connection: socket.socket, head: str) -> None:
+    """Answer nothing, reading nothing more, until the behaviour's time is up."""
+    time.sleep(MAX_BEHAVIOUR_SECONDS)
+
+
+def sip(connection: socket.socket, head: str) -> None:
+    """Read the request's body a little at a time (a slow upload), answering nothing."""
+    started = time.monotonic()
+    while time.monotonic() - started < MAX_BEHAVIOUR_SECONDS:
+        if not connection.recv(256 * 1024):
+            return
+        time.sleep(0.05)
+
+
 @contextlib.contextmanager
-def hostile(behaviour: Behaviour) -> Iterator[HostileServer]:
+def hostile(behaviour: Behaviour, *, read_bodies: bool = True) -> Iterator[HostileServer]:
     """A `HostileServer` for the length of a `with` block."""
-    with HostileServer(behaviour) as server:
+    with HostileServer(behaviour, read_bodies=read_bodies) as server:
         yield server
