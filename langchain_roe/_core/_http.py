@@ -229,14 +229,15 @@ def transport_error(
     """Translate a failure with no (complete) answer into our error tree.
 
     `timed_out` says the attempt's deadline passed: whatever httpx saw then is a timeout. httpx's
-    own message is not quoted for other failures when it could hold a header (and so the key).
+    own message is quoted for other failures, with the request's credentials taken out (a proxy or
+    transport may quote a header).
     """
     if timed_out or isinstance(exc, httpx.TimeoutException):
         msg = f"no complete answer to {call.describe()} within the {timeout:g}s timeout"
         return APITimeoutError(msg, agent_job_id=call.agent_job_id)
     reason = (str(exc) or type(exc).__name__) if exc is not None else "no answer"
-    if "Bearer" in reason or "Authorization" in reason:
-        reason = type(exc).__name__
+    if exc is not None:
+        reason = redacted(reason, sent_secrets(exc))
     if isinstance(exc, _NEVER_SENT):
         msg = (
             f"could not connect to {_host_of(exc)} for {call.describe()}: {reason} (the request "
@@ -253,15 +254,16 @@ MIN_REDACTED_CHARS: Final = 8
 REDACTION: Final = "[redacted]"
 
 
-def sent_secrets(response: httpx.Response) -> tuple[str, ...]:
+def sent_secrets(response: httpx.Response | httpx.RequestError) -> tuple[str, ...]:
     """What of the request's credentials a server could echo back: its Authorization value and key.
 
-    A gateway that echoes request headers in an error page would otherwise put the key into an
-    error's message, and from there into logs and a model's tool message.
+    A gateway that echoes request headers in an error page (or a proxy quoting them in a failure)
+    would otherwise put the key into an error's message, and from there into logs and a model's
+    tool message.
     """
     try:
         value = response.request.headers.get(AUTHORIZATION_HEADER, "")
-    except RuntimeError:  # a response made without a request (in tests): nothing was sent
+    except RuntimeError:  # made without a request (in tests): nothing was sent
         return ()
     token = value[len(BEARER_PREFIX) :] if value.startswith(BEARER_PREFIX) else value
     return tuple(s for s in (value, token) if len(s) >= MIN_REDACTED_CHARS)

@@ -51,18 +51,32 @@ def jobs_call(agent_id: str, params: Mapping[str, str]) -> Call[Page[AgentJobSum
     return Call("GET", path, _JOBS, params=dict(params))
 
 
-class JobFilters(TypedDict, total=False):
+class JobSelection(TypedDict, total=False):
+    """The listing filters that choose jobs (the others rank, page or cap them).
+
+    None means not given.
+    """
+
+    created_from: When | None
+    """Only jobs created at or after this time (an aware datetime or an ISO 8601 string)."""
+    created_to: When | None
+    """Only jobs created at or before this time."""
+    status: AgentJobStatusCode | int | None
+    """Only jobs the listing shows in this status."""
+    version_name: str | None
+    """Only jobs run by the agent version of this name."""
+    metadata: Mapping[str, str] | str | None
+    """Only jobs started with this metadata."""
+    search: str | None
+    """Only jobs the server's text search finds for this string."""
+
+
+class JobFilters(JobSelection, total=False):
     """The job listing's filters, as `list_jobs`, `alist_jobs` and `job_filters` take them.
 
     None means not given. What each filter means: `RoeClient.list_jobs`.
     """
 
-    created_from: When | None
-    created_to: When | None
-    status: AgentJobStatusCode | int | None
-    version_name: str | None
-    metadata: Mapping[str, str] | str | None
-    search: str | None
     semantic_string: str | None
     ordering: str | Sequence[str] | None
     page_size: int | None

@@ -15,17 +15,16 @@ from typing import TYPE_CHECKING, Any, Unpack
 
 from langchain_roe._core._client import RoeClient, client_from
 from langchain_roe._core._config import SETTING_ENV_VARS
-from langchain_roe._core._listing import When
-from langchain_roe._core._models import AgentJobStatusCode
 from langchain_roe.ray._partitions import (
     MIN_AUTO_PARTITION_JOBS,
     Partition,
-    PartitionOptions,
+    ReadOptions,
     carried_settings,
     check_options,
     load_partition,
     plan_partitions,
     process_client,
+    split_filters,
 )
 from langchain_roe.ray._rows import ROW_COLUMNS, row_batches
 
@@ -75,11 +74,12 @@ class RoeJobsDatasource(Datasource):
         min_partition_jobs: int = MIN_AUTO_PARTITION_JOBS,
         max_partition_jobs: int | None = None,
         client: RoeClient | None = None,
-        **options: Any,
+        **options: Unpack[ReadOptions],
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # Ray's __init__ has no annotations
-        filters = {name: options.pop(name) for name in _FINDING if name in options}
-        settings = {name: options.pop(name) for name in list(options) if name in SETTING_ENV_VARS}
+        filters, rest = split_filters(options)
+        settings = {name: value for name, value in rest.items() if name in SETTING_ENV_VARS}
+        loading = {name: value for name, value in rest.items() if name not in SETTING_ENV_VARS}
         self._planning = {
             "agent_id": agent_id,
             "job_ids": None if job_ids is None else list(job_ids),
@@ -87,11 +87,11 @@ class RoeJobsDatasource(Datasource):
             "max_partition_jobs": max_partition_jobs,
             **filters,
         }
-        check_options(client, settings, options)
+        check_options(client, settings, loading)
         self._client = client
         self._settings = settings
         self._carried = carried_settings(client, settings)
-        self._options = options
+        self._options = loading
         self._plan: list[Partition] | None = None
 
     @property
@@ -142,17 +142,6 @@ class RoeJobsDatasource(Datasource):
         ]
 
 
-_FINDING = (
-    "created_from",
-    "created_to",
-    "status",
-    "version_name",
-    "metadata",
-    "search",
-    "only_succeeded",
-)
-
-
 def no_rows() -> list[pa.Table]:
     """The read task of an empty plan: one block of no rows."""
     return [ROW_SCHEMA.empty_table()]
@@ -172,19 +161,12 @@ def read_roe_jobs(
     agent_id: str | None = None,
     *,
     job_ids: Iterable[str | uuid.UUID] | None = None,
-    created_from: When | None = None,
-    created_to: When | None = None,
-    status: AgentJobStatusCode | int | None = None,
-    version_name: str | None = None,
-    metadata: Mapping[str, str] | str | None = None,
-    search: str | None = None,
-    only_succeeded: bool = True,
     client: RoeClient | None = None,
     override_num_blocks: int | None = None,
     concurrency: int | None = None,
     max_partition_jobs: int | None = None,
     ray_remote_args: dict[str, Any] | None = None,
-    **options: Unpack[PartitionOptions],
+    **options: Unpack[ReadOptions],
 ) -> Dataset:
     """Read an agent's jobs (or explicit ids) as a Ray Dataset: one row per Document.
 
@@ -209,15 +191,6 @@ def read_roe_jobs(
     Args:
         agent_id: The agent whose jobs to read (or give `job_ids`).
         job_ids: Explicit job ids instead of an agent's listing (repeats read once).
-        created_from: Only jobs created at or after this time (aware datetime or ISO string).
-        created_to: Only jobs created at or before this time; by default the newest job when
-            planning ends the read (later jobs are the next run's: start it a microsecond after
-            the last partition's `created_to`).
-        status: Only jobs the listing shows in this status.
-        version_name: Only jobs run by the agent version of this name.
-        metadata: Only jobs started with this metadata.
-        search: Only jobs the server's text search finds for this string.
-        only_succeeded: Read only jobs the listing shows as succeeded (as `from_agent`).
         client: A ready client; it plans here and its settings (key included) travel to the
             workers. Without it, the settings given travel and each worker reads the rest from
             its own environment (`ROE_API_KEY`, ...).
@@ -228,9 +201,12 @@ def read_roe_jobs(
         max_partition_jobs: Most jobs per read task (10,000 by default; ids: 1,000).
         ray_remote_args: Passed to Ray for each read task (deprecated by Ray 2.60 in favour of
             its named parameters, which `ray.data.read_datasource` takes).
-        **options: The loader's options (`output_keys`, `load_references`,
-            `prefer_corrected_outputs`, `continue_on_failure`, `max_concurrency`, ...) and the
-            client settings (`PartitionOptions`).
+        **options: The listing filters (`ListingFilters`: `created_from`, `created_to`, `status`,
+            `version_name`, `metadata`, `search`, `only_succeeded`; by default the newest job when
+            planning ends the read, and later jobs are the next run's: start it a microsecond
+            after the last partition's `created_to`), the loader's options (`output_keys`,
+            `load_references`, `prefer_corrected_outputs`, `continue_on_failure`,
+            `max_concurrency`, ...) and the client settings (`ReadOptions`).
 
     Returns:
         The Dataset, not yet read (Ray Data is lazy); its plan is `RoeJobsDatasource.plan`.
@@ -239,22 +215,12 @@ def read_roe_jobs(
         ValueError: A bad id, filter or option, before any read.
         ConfigurationError: An invalid client setting.
     """
-    given: dict[str, Any] = {
-        "created_from": created_from,
-        "created_to": created_to,
-        "status": status,
-        "version_name": version_name,
-        "metadata": metadata,
-        "search": search,
-    }
     datasource = RoeJobsDatasource(
         agent_id,
         job_ids=job_ids,
         min_partition_jobs=1 if override_num_blocks is not None else MIN_AUTO_PARTITION_JOBS,
         max_partition_jobs=max_partition_jobs,
         client=client,
-        only_succeeded=only_succeeded,
-        **{name: value for name, value in given.items() if value is not None},
         **options,
     )
     ray_args: dict[str, Any] = {"override_num_blocks": override_num_blocks}

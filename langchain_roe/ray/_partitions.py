@@ -33,8 +33,7 @@ from langchain_roe._core._config import SETTING_ENV_VARS, ClientSettings, RoeSet
 from langchain_roe._core._constants import LOGGER_NAME, MAX_JOBS_PAGE_SIZE, SERVER_COUNT_CAP
 from langchain_roe._core._exceptions import ConfigurationError
 from langchain_roe._core._formats import canonical_uuid, check_whole, unique_job_ids
-from langchain_roe._core._listing import When, aware_time
-from langchain_roe._core._models import AgentJobStatusCode
+from langchain_roe._core._listing import JobSelection, aware_time
 from langchain_roe.document_loaders import RoeAgentJobResultLoader
 
 logger = logging.getLogger(LOGGER_NAME)
@@ -98,6 +97,31 @@ class JobChunk:
 Partition = JobWindow | JobChunk
 
 
+class ListingFilters(JobSelection, total=False):
+    """Which of an agent's listed jobs a plan takes, each as `from_agent` takes it.
+
+    None means not given (`created_to`'s default: the newest job at planning); the filters apply
+    to an agent's listing, not to explicit ids.
+    """
+
+    only_succeeded: bool
+    """Load only the jobs the listing shows as succeeded (True by default, as `from_agent`)."""
+
+
+#: The filters' names (the one list: `ListingFilters`).
+FILTER_NAMES: Final = ListingFilters.__optional_keys__
+
+
+def split_filters(options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`options` parted into the listing filters and everything else."""
+    filters = {name: value for name, value in options.items() if name in FILTER_NAMES}
+    return filters, {name: value for name, value in options.items() if name not in FILTER_NAMES}
+
+
+class PlanOptions(ListingFilters, ClientSettings, total=False):
+    """What `plan_partitions` takes by keyword: the listing filters and the client settings."""
+
+
 class PartitionOptions(ClientSettings, total=False):
     """How a partition is loaded: `RoeAgentJobResultLoader`'s options and the client settings.
 
@@ -116,22 +140,22 @@ class PartitionOptions(ClientSettings, total=False):
     batch_size: int
 
 
+class ReadOptions(ListingFilters, PartitionOptions, total=False):
+    """What `read_roe_jobs` and `RoeJobsDatasource` take by keyword.
+
+    The listing filters, the loader's options and the client settings.
+    """
+
+
 def plan_partitions(
     agent_id: str | None = None,
     *,
     job_ids: Iterable[str | uuid.UUID] | None = None,
-    created_from: When | None = None,
-    created_to: When | None = None,
-    status: AgentJobStatusCode | int | None = None,
-    version_name: str | None = None,
-    metadata: Mapping[str, str] | str | None = None,
-    search: str | None = None,
-    only_succeeded: bool = True,
     partitions: int = 1,
     min_partition_jobs: int = 1,
     max_partition_jobs: int | None = None,
     client: RoeClient | None = None,
-    **settings: Unpack[ClientSettings],
+    **options: Unpack[PlanOptions],
 ) -> list[Partition]:
     """Cut an agent's jobs (or explicit ids) into partitions, each loaded by `load_partition`.
 
@@ -157,18 +181,13 @@ def plan_partitions(
     Args:
         agent_id: The agent whose jobs to plan (or give `job_ids`).
         job_ids: Explicit job ids instead of an agent's listing.
-        created_from: Only jobs created at or after this time (aware, as `from_agent` takes it).
-        created_to: Only jobs created at or before this time.
-        status: Only jobs the listing shows in this status.
-        version_name: Only jobs run by the agent version of this name.
-        metadata: Only jobs started with this metadata.
-        search: Only jobs the server's text search finds for this string.
-        only_succeeded: Load only the jobs the listing shows as succeeded (as `from_agent`).
         partitions: How many partitions to aim for.
         min_partition_jobs: Fewest jobs per partition (fewer partitions, then).
         max_partition_jobs: Most jobs per partition (more partitions, then).
-        client: The client that asks for the counts (else one is made from `settings`).
-        **settings: The client settings, as `RoeClient` takes them.
+        client: The client that asks for the counts (else one is made from the settings given).
+        **options: The listing filters (`ListingFilters`: `created_from`, `created_to`, `status`,
+            `version_name`, `metadata`, `search`, `only_succeeded`) and the client settings, as
+            `RoeClient` takes them (`PlanOptions`).
 
     Returns:
         The partitions in order (oldest window first, or the ids' order); none when the
@@ -185,9 +204,10 @@ def plan_partitions(
     if (agent_id is None) == (job_ids is None):
         msg = "give either agent_id (the agent's listed jobs) or job_ids, not both or neither"
         raise ValueError(msg)
+    filters, settings = split_filters(options)
+    only_succeeded = filters.pop("only_succeeded", True)
     if job_ids is not None:
-        given = (created_from, created_to, status, version_name, metadata, search)
-        if any(value is not None for value in given):
+        if any(value is not None for value in filters.values()):
             msg = "listing filters (created_from, status, ...) apply to agent_id, not to job_ids"
             raise ValueError(msg)
         ids = unique_job_ids(job_ids)
@@ -196,8 +216,11 @@ def plan_partitions(
         return [JobChunk(tuple(ids[i : i + size])) for i in range(0, len(ids), size)]
     assert agent_id is not None  # noqa: S101 - one of the two is set
     agent_id = canonical_uuid(agent_id, "agent_id")
+    status, created_from, created_to = (
+        filters.pop(name, None) for name in ("status", "created_from", "created_to")
+    )
     finding = JobFinding(
-        None if status is None else int(status), version_name, metadata, search, only_succeeded
+        None if status is None else int(status), only_succeeded=only_succeeded, **filters
     )
     planner = _Planner(
         build_client(client, **settings),

@@ -86,3 +86,31 @@ def test_redaction_reaches_into_json_and_leaves_short_values_alone() -> None:
         client.get_status(JOB)
     assert caught.value.message == "rejected [redacted]"  # the header value, "Bearer k"
     assert caught.value.body["key"] == KEY  # type: ignore[attr-defined]  # a bare "k" is not hunted for
+
+
+def failing_transport(error: type[httpx.RequestError], quote: str) -> Any:
+    """A transport (a proxy, a test double) whose error message quotes the request's credential."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        header = request.headers["authorization"]
+        quoted = header if quote == "header" else header.removeprefix("Bearer ")
+        raise error(f"proxy said no to a request with {quoted!r} in it", request=request)
+
+    return handler
+
+
+@pytest.mark.parametrize("quote", ["header", "bare key"])
+@pytest.mark.parametrize("error", [httpx.ConnectError, httpx.ReadError])
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_transport_error_quoting_the_key_is_redacted(
+    error: type[httpx.RequestError], quote: str, mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="langchain_roe")
+    client = mock_client(failing_transport(error, quote), api_key=KEY, max_retries=0)
+    with pytest.raises(RoeError) as caught:
+        ask_status(client, mode)
+    shown = " ".join([str(caught.value), repr(caught.value), caught.value.message])
+    assert KEY not in shown
+    assert "proxy said no" in shown  # the reason is kept, only the secret goes
+    assert "[redacted]" in shown
+    assert KEY not in caplog.text
