@@ -1,0 +1,157 @@
+"""What each of the core's heavier parts costs and buys, measured side by side in one run.
+
+Each part is timed with it and without it, in interleaved rounds (the median and the range of the
+rounds are printed), against the loopback server in its own process where a request is involved:
+
+- the sync deadline's watchdog (a `SocketGuard` armed per attempt, one daemon thread): the cost
+  per `get_status` call, against the same calls with arming and socket learning switched off;
+- the hand-made uuid5 of Document ids, against `uuid.uuid5` (the same ids, checked);
+- tool annotations resolved once at import, against LangChain evaluating them on every call.
+
+    PYTHONPATH=. .venv/bin/python -m scripts.heavy_parts
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import typing
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest import mock
+
+from langchain_roe import RoeAgentJobResultTool, RoeClient
+from langchain_roe._convert import _documents
+from langchain_roe._core import _attempt
+from langchain_roe._tools._result import RoeAgentJobResultTool as ResultTool
+from tests.support.loopback import ServerConfig, job_ids, subprocess_server
+
+ROUNDS = 7
+CALLS = 400
+IDS = 200_000
+
+
+def _rounds(variants: dict[str, Callable[[], None]]) -> dict[str, list[float]]:
+    """Each variant run once per round, in turn, for `ROUNDS` rounds: its seconds per round."""
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(ROUNDS):
+        for name, run in variants.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def _show(title: str, times: dict[str, list[float]], per: int, unit: str) -> None:
+    base = statistics.median(next(iter(times.values())))
+    print(title)
+    for name, seconds in times.items():
+        median = statistics.median(seconds)
+        print(
+            f"  {name:<38} {median / per * 1e6:8.1f} us/{unit} "
+            f"[{min(seconds) / per * 1e6:.1f}-{max(seconds) / per * 1e6:.1f}]  "
+            f"ratio {median / base:.3f}"
+        )
+
+
+@contextmanager
+def _no_watchdog() -> Iterator[None]:
+    """Sync attempts with no deadline guard: nothing armed, no socket learnt."""
+    with (
+        mock.patch.object(_attempt.WATCHDOG, "arm", lambda deadline, guard: None),
+        mock.patch.object(_attempt.SocketGuard, "watch", lambda self, stream: None),
+    ):
+        yield
+
+
+def watchdog() -> None:
+    with subprocess_server(ServerConfig()) as base_url:
+        client = RoeClient(api_key="loopback-key", base_url=base_url)
+        job = job_ids(1)[0]
+        client.get_status(job)  # the connection made, the watchdog thread started
+
+        def guarded() -> None:
+            for _ in range(CALLS):
+                client.get_status(job)
+
+        def unguarded() -> None:
+            with _no_watchdog():
+                guarded()
+
+        _show(
+            f"sync get_status over loopback ({CALLS} calls a round):",
+            _rounds({"with the watchdog": guarded, "without it": unguarded}),
+            CALLS,
+            "call",
+        )
+        client.close()
+
+
+def uuid5() -> None:
+    jobs = job_ids(IDS // 4)
+    namespace = uuid.UUID(_documents.DOCUMENT_ID_NAMESPACE)
+    for job in jobs[:100]:
+        for i in range(4):
+            assert _documents.document_id(job, i) == str(uuid.uuid5(namespace, f"{job}/{i}"))
+
+    def hand_made() -> None:
+        for job in jobs:
+            for i in range(4):
+                _documents.document_id(job, i)
+
+    def standard() -> None:
+        for job in jobs:
+            for i in range(4):
+                str(uuid.uuid5(namespace, f"{job}/{i}"))
+
+    _show(
+        f"Document ids ({IDS:,} a round, 4 per job):",
+        _rounds({"hand-made uuid5": hand_made, "uuid.uuid5": standard}),
+        IDS,
+        "id",
+    )
+
+
+def annotations() -> None:
+    with subprocess_server(ServerConfig()) as base_url:
+        client = RoeClient(api_key="loopback-key", base_url=base_url)
+        tool = RoeAgentJobResultTool(client=client)
+        job = job_ids(1)[0]
+        tool.invoke({"agent_job_id": job})
+        strings = {
+            name: {k: str(v) for k, v in typing.get_type_hints(getattr(ResultTool, name)).items()}
+            for name in ("_run",)
+        }
+
+        def resolved() -> None:
+            for _ in range(CALLS):
+                tool.invoke({"agent_job_id": job})
+
+        def as_strings() -> None:
+            method: Any = ResultTool._run
+            kept = method.__annotations__
+            method.__annotations__ = dict(strings["_run"])
+            try:
+                resolved()
+            finally:
+                method.__annotations__ = kept
+
+        _show(
+            f"result tool invoke over loopback ({CALLS} calls a round):",
+            _rounds({"annotations resolved once": resolved, "evaluated per call": as_strings}),
+            CALLS,
+            "call",
+        )
+        client.close()
+
+
+def main() -> None:
+    watchdog()
+    uuid5()
+    annotations()
+
+
+if __name__ == "__main__":
+    main()
