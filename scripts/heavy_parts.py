@@ -60,8 +60,8 @@ def _show(title: str, times: dict[str, list[float]], per: int, unit: str) -> Non
 def _no_watchdog() -> Iterator[None]:
     """Sync attempts with no deadline guard: nothing armed, no socket learnt."""
     with (
-        mock.patch.object(_attempt.WATCHDOG, "arm", lambda deadline, guard: None),
-        mock.patch.object(_attempt.SocketGuard, "watch", lambda self, stream: None),
+        mock.patch.object(_attempt.WATCHDOG, "arm", return_value=None),
+        mock.patch.object(_attempt.SocketGuard, "watch", return_value=None),
     ):
         yield
 
@@ -114,7 +114,7 @@ def uuid5() -> None:
     )
 
 
-def annotations() -> None:
+def tool_annotations() -> None:
     with subprocess_server(ServerConfig()) as base_url:
         client = RoeClient(api_key="loopback-key", base_url=base_url)
         tool = RoeAgentJobResultTool(client=client)
@@ -150,7 +150,7 @@ def annotations() -> None:
 def main() -> None:
     watchdog()
     uuid5()
-    annotations()
+    tool_annotations()
 
 
 if __name__ == "__main__":
