@@ -40,10 +40,14 @@ from langchain_roe import (
     RoeAgentRunLoader,
     RoeCancelAgentJobTool,
     RoeClient,
+    RoeDescribeTableTool,
     RoeError,
     RoeJobResultRetriever,
+    RoeListTablesTool,
+    RoeQueryTableTool,
     RoeReadJobReferenceTool,
     RoeRunAgentTool,
+    RoeTableLoader,
     RunOutcomeUnknownError,
     ServerError,
 )
@@ -224,6 +228,43 @@ def test_the_retriever(server: LoopbackServer, mode: str, name: str) -> None:
         assert documents == []  # every job the query found failed, and was left out
         answer = "skipped"
     assert answer == EXPECTED[name][3]
+
+
+@pytest.mark.parametrize("name", list(ERRORS))
+def test_the_table_tools_follow_the_result_tool(
+    server: LoopbackServer, mode: str, name: str
+) -> None:
+    error = ERRORS[name]
+    client = failing(server, error, "/tables/")
+    kind = type(error())
+    answers = {
+        tool_answer(RoeListTablesTool(client=client), {}, mode, kind),
+        tool_answer(RoeQueryTableTool(client=client), {"sql": "SELECT 1"}, mode, kind),
+    }
+    assert answers == {EXPECTED[name][0]}
+    # The describe tool tells each table's error in that table's section of an ordinary answer,
+    # so that one wrong name does not hide the other tables: the model reads it all the same.
+    describe = RoeDescribeTableTool(client=client)
+    call: dict[str, Any] = {"type": "tool_call", "id": "call-1", "name": describe.name}
+    call["args"] = {"table_names": ["events"]}
+    try:
+        message = describe.invoke(call) if mode == "sync" else asyncio.run(describe.ainvoke(call))
+    except kind:
+        assert EXPECTED[name][0] == "raised"
+    else:
+        assert EXPECTED[name][0] == "model"
+        assert str(message.content).startswith("## events\n")
+        assert len(str(message.content).splitlines()) == 2  # the section says what went wrong
+        assert message.artifact == {"events": {"error": error().message}}
+
+
+@pytest.mark.parametrize("name", list(ERRORS))
+def test_the_table_loader_raises_every_error(server: LoopbackServer, mode: str, name: str) -> None:
+    """One query, nothing to skip: the table loader has no `failures`, every error is raised."""
+    error = ERRORS[name]
+    loader = RoeTableLoader(sql="SELECT 1", client=failing(server, error, "/tables/"))
+    with pytest.raises(type(error())):
+        loader.load() if mode == "sync" else asyncio.run(loader.aload())
 
 
 def test_the_readme_table_is_the_policy() -> None:
