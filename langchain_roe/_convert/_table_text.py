@@ -3,7 +3,8 @@
 Each text fits a budget of characters.
 A result's rows are a pipe table (`| a | b |`); a cell is shown so that a model tells its values
 apart: NULL for null, `""` for an empty string, numbers as Python writes them (0.0 stays 0.0),
-JSON for nested values. A result that is not the whole answer says so first, with how to narrow
+JSON for nested values, and a string that would read as one of these quoted (`"NULL"`, `"0.5"`).
+A result that is not the whole answer says so first, with how to narrow
 the query; rows left out to fit the budget are counted.
 """
 
@@ -47,26 +48,50 @@ _SQL_HINT: Final = (
 )
 
 
+#: Text a string cell is never shown as bare, since it would read as another value: the null, the
+#: truth values, or an empty cell.
+_NOT_BARE: Final = frozenset({"NULL", "null", "true", "false", ""})
+
+
 def cell_text(value: Any) -> str:
-    """One cell as a model reads it: NULL, `""`, a number as written, JSON, or the text itself."""
+    """One cell as a model reads it: NULL, `""`, a number as written, JSON, or the text itself.
+
+    A string that would read as another value (`"NULL"`, `"true"`, `"0.5"`, `"[1]"`, `" x"`) is
+    shown quoted, as JSON, so that it stays told apart from the null, a number or nested JSON.
+    """
     if value is None:
         return "NULL"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    text = (
-        value or '""'
-        if isinstance(value, str)
-        else json.dumps(value, ensure_ascii=False, default=str)
-    )
-    text = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("|", "\\|")
+    if isinstance(value, str) and not _reads_as_another(value):
+        text = _escaped(value)
+    else:  # JSON holds no line break and escapes its backslashes: only a pipe needs escaping
+        text = json.dumps(value, ensure_ascii=False, default=str).replace("|", "\\|")
     return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
 
 
+def _reads_as_another(text: str) -> bool:
+    """Whether `text`, shown bare, would look like a null, a truth value, a number or JSON."""
+    if text in _NOT_BARE or text != text.strip() or text[0] in '"[{':
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _escaped(text: str) -> str:
+    """`text` kept on one line of one pipe-table cell: backslashes, line breaks and pipes escaped."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("|", "\\|")
+
+
 def rows_table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Rows as pipe-table lines: a header, a rule, then one line per row."""
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    """Rows as pipe-table lines: a header (column names escaped as cells are), a rule, the rows."""
+    header = [_escaped(c) if c else '""' for c in columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell_text(row.get(c)) for c in columns) + " |" for row in rows]
     return lines
 

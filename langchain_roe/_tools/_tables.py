@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 from langchain_core.tools import BaseTool, BaseToolkit, ToolException
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from langchain_roe._convert._agent_text import DEFAULT_MAX_OUTPUT_CHARS
 from langchain_roe._convert._table_text import (
@@ -86,6 +86,15 @@ class RoeQueryTableInput(BaseModel):
         default=DEFAULT_QUERY_ROWS,
         description=f"The most rows to return, 1 to {MAX_QUERY_ROWS:,} (default {DEFAULT_QUERY_ROWS}).",
     )
+
+    @field_validator("limit", mode="before")
+    @classmethod
+    def _not_a_truth_value(cls, value: Any) -> Any:
+        """`true` is not a row count (pydantic would read it as 1, and one row would come back)."""
+        if isinstance(value, bool):
+            msg = f"limit is a number of rows, 1 to {MAX_QUERY_ROWS:,}, not {str(value).lower()}"
+            raise ValueError(msg)
+        return value
 
 
 class RoeListTablesTool(RoeTool):

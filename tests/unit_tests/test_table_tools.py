@@ -333,10 +333,48 @@ def test_the_descriptions_name_the_dialect_the_mode_and_the_row_limit() -> None:
         ({"a": [1, 2]}, '{"a": [1, 2]}'),
         ("a|b\nc", "a\\|b\\nc"),
         ("x" * 500, "x" * 199 + "…"),
+        # Strings that would read as another value are quoted.
+        ("NULL", '"NULL"'),
+        ("null", '"null"'),
+        ("true", '"true"'),
+        ("false", '"false"'),
+        ("0.0", '"0.0"'),
+        ("42", '"42"'),
+        ("-1e3", '"-1e3"'),
+        ("[1, 2]", '"[1, 2]"'),
+        ('{"a": 1}', '"{\\"a\\": 1}"'),
+        ({"k": "x|y"}, '{"k": "x\\|y"}'),  # nested: JSON as it is, its pipes escaped
+        (" padded ", '" padded "'),
+        ("plain text", "plain text"),
+        ("NULLABLE", "NULLABLE"),
     ],
 )
 def test_each_cell_is_told_apart(value: Any, shown: str) -> None:
     assert cell_text(value) == shown
+
+
+def test_the_string_null_and_a_null_cell_read_differently_in_the_tool_text(run: Any) -> None:
+    columns = [{"name": "a|b", "type": "String"}, {"name": "c\nd", "type": "String"}]
+    result = {
+        **SUCCESS,
+        "columns": columns,
+        "rows": [{"a|b": "NULL", "c\nd": None}],
+        "row_count": 1,
+    }
+    script = Script([json_response(202, SUBMITTED), json_response(200, result)])
+    message = run(query_tool(script), sql="SELECT 1")
+    lines = str(message.content).splitlines()
+    assert "| a\\|b | c\\nd |" in lines  # a pipe or a line break in a column name is escaped
+    assert '| "NULL" | NULL |' in lines
+
+
+@pytest.mark.parametrize("limit", [True, False])
+def test_a_truth_value_is_not_a_row_limit(limit: bool) -> None:
+    script = Script([json_response(202, SUBMITTED)])
+    tool = query_tool(script)
+    with pytest.raises(ValueError, match="limit is a number of rows"):
+        tool.invoke({"sql": "SELECT 1", "limit": limit})
+    assert script.requests == []
 
 
 # The toolkit ----------------------------------------------------------------------------------------
