@@ -55,18 +55,17 @@ class SocketGuard:
     __slots__ = ("_done", "_lock", "_sockets", "expired")
 
     def __init__(self) -> None:
+        """Guard the attempt this thread begins: streams it reuses report their sockets here."""
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._done = False
         self.expired = False
-
-    def start(self) -> None:
-        """The attempt begins in this thread: streams it reuses report their sockets here."""
         _RUNNING.guard = self
 
     def finish(self) -> None:
         """The attempt is over: its sockets go back to the pool untouched."""
-        _RUNNING.guard = None
+        if _RUNNING.guard is self:
+            _RUNNING.guard = None
         with self._lock:
             self._done = True
             self._sockets.clear()
@@ -121,21 +120,17 @@ def _report_use(stream: Any) -> None:
     read, write = stream.read, stream.write
 
     def reporting_read(max_bytes: int, timeout: float | None = None) -> bytes:
-        _tell_running(stream)
+        if (guard := _RUNNING.guard) is not None:
+            guard.watch(stream)
         return read(max_bytes, timeout)  # type: ignore[no-any-return]
 
     def reporting_write(buffer: bytes, timeout: float | None = None) -> None:
-        _tell_running(stream)
+        if (guard := _RUNNING.guard) is not None:
+            guard.watch(stream)
         write(buffer, timeout)
 
     with contextlib.suppress(AttributeError):  # a stream with fixed slots: known at headers only
         stream.read, stream.write, stream._roe_reports_use = reporting_read, reporting_write, True
-
-
-def _tell_running(stream: object) -> None:
-    guard = _RUNNING.guard
-    if guard is not None:
-        guard.watch(stream)
 
 
 def _shut(sock: socket.socket) -> None:

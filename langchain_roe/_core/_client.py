@@ -571,7 +571,6 @@ class RoeClient(TableMethods):
         seconds, guard = self.settings.timeout, SocketGuard()
         deadline = time.monotonic() + seconds  # the real clock: a deadline guards against hangs
         request = http.build_request(**arguments, extensions={"trace": guard.trace})
-        guard.start()
         WATCHDOG.arm(deadline, guard)
         try:
             response = http.send(request, stream=True)
