@@ -3,17 +3,23 @@
 `sent(server)` reads the loopback server's record (`LoopbackServer.seen`); `Recorder` is a handler
 for `httpx.MockTransport` that answers from the in-memory `FakeRoeAPI` (the example jobs) and keeps
 every request. Both give `Sent`: method, path, query, headers and body, so a test asserts what an
-option did on the wire rather than that some code ran.
+option did on the wire rather than that some code ran. Also what those tests share to use a
+surface sync or async (`mode`, the fixture in `tests/conftest.py`): `tool_call` and `load`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from langchain_core.document_loaders import BaseLoader
+from langchain_core.documents import Document
+from langchain_core.messages import ToolMessage
+from langchain_core.tools import BaseTool
 
 from langchain_roe import RoeClient
 from tests.support.example_jobs import example_jobs
@@ -71,3 +77,19 @@ class Recorder:
     def client(self, **settings: Any) -> RoeClient:
         """A client whose sync and async pools answer here."""
         return mock_client(self, **settings)
+
+
+def loopback_client(server: LoopbackServer) -> RoeClient:
+    return RoeClient(api_key="loopback-key", base_url=server.base_url)
+
+
+def tool_call(tool: BaseTool, mode: str, **args: Any) -> ToolMessage:
+    """The tool called as an agent calls it (with a ToolCall), sync or async."""
+    call = {"type": "tool_call", "id": "call-1", "name": tool.name, "args": args}
+    message = tool.invoke(call) if mode == "sync" else asyncio.run(tool.ainvoke(call))
+    assert isinstance(message, ToolMessage)
+    return message
+
+
+def load(loader: BaseLoader, mode: str) -> list[Document]:
+    return loader.load() if mode == "sync" else asyncio.run(loader.aload())

@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 import pytest
 from langchain_core.messages import ToolMessage
-from langchain_core.tools import BaseTool
 
 from langchain_roe import (
     ConfigurationError,
@@ -41,7 +40,7 @@ from tests.support.agents import AGENT_ID
 from tests.support.example_jobs import DOCS, WEB
 from tests.support.loopback import LISTED_AGENT_ID, LoopbackServer, ServerConfig, job_ids
 from tests.support.mock_api import json_response, mock_client
-from tests.support.wire import Recorder, Sent, sent
+from tests.support.wire import Recorder, Sent, load, sent, tool_call
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
 
@@ -50,11 +49,6 @@ CANONICAL_ORGANIZATION = ORGANIZATION.lower()
 KEY = "wire-key-not-secret"
 JOB = job_ids(1)[0]
 MARKDOWN = "/v1/agents/jobs/{}/references/3a5c7e9b-1d3f-4a5c-8e7a-9b1d3f5a7c9e.md/"
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def run(mode: str, sync: Callable[[], Any], asynchronous: Callable[[], Any]) -> Any:
@@ -288,13 +282,6 @@ def test_each_setting_falls_back_to_its_variable(
 # Through every surface that takes client settings ----------------------------------------------
 
 
-def _tool_call(tool: BaseTool, mode: str, **args: Any) -> ToolMessage:
-    call = {"type": "tool_call", "id": "call-1", "name": tool.name, "args": args}
-    message = tool.invoke(call) if mode == "sync" else asyncio.run(tool.ainvoke(call))
-    assert isinstance(message, ToolMessage)
-    return message
-
-
 @dataclass(frozen=True)
 class Surface:
     """A surface built from client settings, and one use of it (raising or not)."""
@@ -303,10 +290,6 @@ class Surface:
     build: Callable[[dict[str, Any]], Any]
     use: Callable[[Any, str], Any]
     modes: tuple[str, ...] = ("sync", "async")
-
-
-def _load(loader: Any, mode: str) -> Any:
-    return loader.load() if mode == "sync" else asyncio.run(loader.aload())
 
 
 def _toolkit(settings: dict[str, Any]) -> Any:
@@ -326,47 +309,47 @@ SURFACES = [
     Surface(
         "RoeAgentJobResultTool",
         lambda s: RoeAgentJobResultTool(**s),
-        lambda t, mode: _tool_call(t, mode, agent_job_id=JOB),
+        lambda t, mode: tool_call(t, mode, agent_job_id=JOB),
     ),
     Surface(
         "RoeReadJobReferenceTool",
         lambda s: RoeReadJobReferenceTool(**s),
-        lambda t, mode: _tool_call(t, mode, agent_job_id=JOB, reference=f"0-{JOB[:8]}.md"),
+        lambda t, mode: tool_call(t, mode, agent_job_id=JOB, reference=f"0-{JOB[:8]}.md"),
     ),
     Surface(
         "RoeCancelAgentJobTool",
         lambda s: RoeCancelAgentJobTool(**s),
-        lambda t, mode: _tool_call(t, mode, agent_job_id=JOB),
+        lambda t, mode: tool_call(t, mode, agent_job_id=JOB),
     ),
     Surface(
-        "RoeListTablesTool", lambda s: RoeListTablesTool(**s), lambda t, mode: _tool_call(t, mode)
+        "RoeListTablesTool", lambda s: RoeListTablesTool(**s), lambda t, mode: tool_call(t, mode)
     ),
     Surface(
         "RoeDescribeTableTool",
         lambda s: RoeDescribeTableTool(**s),
-        lambda t, mode: _tool_call(t, mode, table_names=["companies"]),
+        lambda t, mode: tool_call(t, mode, table_names=["companies"]),
     ),
     Surface(
         "RoeQueryTableTool",
         lambda s: RoeQueryTableTool(**s),
-        lambda t, mode: _tool_call(t, mode, sql="SELECT id FROM companies"),
+        lambda t, mode: tool_call(t, mode, sql="SELECT id FROM companies"),
     ),
     Surface(
         "RoeTablesToolkit",
         lambda s: RoeTablesToolkit(**s).get_tools()[0],
-        lambda t, mode: _tool_call(t, mode),
+        lambda t, mode: tool_call(t, mode),
     ),
     Surface("RoeToolkit.from_agents", _toolkit, lambda make, mode: make(mode)),
     Surface(
         "RoeTableLoader",
         lambda s: RoeTableLoader("SELECT id FROM companies", **s),
-        _load,
+        load,
     ),
-    Surface("RoeAgentJobResultLoader", lambda s: RoeAgentJobResultLoader(JOB, **s), _load),
+    Surface("RoeAgentJobResultLoader", lambda s: RoeAgentJobResultLoader(JOB, **s), load),
     Surface(
         "RoeAgentJobResultLoader.from_agent",
         lambda s: RoeAgentJobResultLoader.from_agent(LISTED_AGENT_ID, **s),
-        _load,
+        load,
     ),
     Surface(
         "plan_partitions",

@@ -31,7 +31,7 @@ from langchain_roe import (
 from tests.support.example_jobs import WAITING
 from tests.support.listing import EPOCH
 from tests.support.loopback import LISTED_AGENT_ID, LoopbackServer, ServerConfig, job_ids
-from tests.support.wire import Recorder, Sent, sent
+from tests.support.wire import Recorder, Sent, load, loopback_client, sent
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
 
@@ -56,19 +56,6 @@ def server() -> Iterator[LoopbackServer]:
         yield running
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-def client_for(server: LoopbackServer) -> RoeClient:
-    return RoeClient(api_key="loopback-key", base_url=server.base_url)
-
-
-def load(loader: RoeAgentJobResultLoader, mode: str) -> list[Document]:
-    return loader.load() if mode == "sync" else asyncio.run(loader.aload())
-
-
 def batches(server: LoopbackServer) -> list[list[str]]:
     """The ids of each batch results request, in the order they came (units run concurrently)."""
     return [s.json()["job_ids"] for s in sent(server) if s.path == RESULTS]
@@ -87,7 +74,7 @@ def listings(server: LoopbackServer) -> list[Sent]:
 
 def test_ids_are_sent_canonical_and_once(server: LoopbackServer, mode: str) -> None:
     given = [IDS[0].upper(), f"{{{IDS[2]}}}", IDS[0], IDS[4]]
-    documents = load(RoeAgentJobResultLoader(given, client=client_for(server)), mode)
+    documents = load(RoeAgentJobResultLoader(given, client=loopback_client(server)), mode)
     assert batches(server) == [[IDS[0], IDS[2], IDS[4]]]
     assert loaded_jobs(documents) == [IDS[0], IDS[2], IDS[4]]
 
@@ -100,7 +87,7 @@ def test_batch_size_cuts_the_batch_requests(
     server: LoopbackServer, mode: str, batch_size: int, chunks: list[list[int]]
 ) -> None:
     ids = [IDS[n] for n in (0, 1, 2, 4, 6)]
-    loader = RoeAgentJobResultLoader(ids, client=client_for(server), batch_size=batch_size)
+    loader = RoeAgentJobResultLoader(ids, client=loopback_client(server), batch_size=batch_size)
     assert loaded_jobs(load(loader, mode)) == ids
     assert sorted(batches(server)) == sorted([IDS[n] for n in chunk] for chunk in chunks)
 
@@ -113,14 +100,14 @@ def test_batch_size_out_of_range_is_refused(batch_size: int) -> None:
 
 def test_batch_size_of_1000_is_one_request(server: LoopbackServer) -> None:
     many = job_ids(1000, start=100)
-    loader = RoeAgentJobResultLoader(many, client=client_for(server), batch_size=1000)
+    loader = RoeAgentJobResultLoader(many, client=loopback_client(server), batch_size=1000)
     assert len(load(loader, "sync")) == 3000
     assert [len(ids) for ids in batches(server)] == [1000]
 
 
 def test_use_batch_endpoint_off_asks_per_job(server: LoopbackServer, mode: str) -> None:
     ids = [IDS[0], IDS[2]]
-    loader = RoeAgentJobResultLoader(ids, client=client_for(server), use_batch_endpoint=False)
+    loader = RoeAgentJobResultLoader(ids, client=loopback_client(server), use_batch_endpoint=False)
     assert loaded_jobs(load(loader, mode)) == ids
     assert sorted((s.method, s.path) for s in sent(server)) == [
         ("GET", f"/v1/agents/jobs/{i}/result/") for i in ids
@@ -132,7 +119,9 @@ def test_use_batch_endpoint_off_asks_per_job(server: LoopbackServer, mode: str) 
     [(None, ["out0", "out1", "out2"]), ("out1", ["out1"]), (["out2", "out0"], ["out0", "out2"])],
 )
 def test_output_keys(server: LoopbackServer, mode: str, output_keys: Any, keys: list[str]) -> None:
-    loader = RoeAgentJobResultLoader(IDS[0], client=client_for(server), output_keys=output_keys)
+    loader = RoeAgentJobResultLoader(
+        IDS[0], client=loopback_client(server), output_keys=output_keys
+    )
     assert [d.metadata["key"] for d in load(loader, mode)] == keys
 
 
@@ -145,7 +134,7 @@ def test_output_keys_empty_is_refused() -> None:
 def test_continue_on_failure(server: LoopbackServer, mode: str, continue_on_failure: bool) -> None:
     ids = [IDS[0], FAILED, IDS[4]]
     loader = RoeAgentJobResultLoader(
-        ids, client=client_for(server), continue_on_failure=continue_on_failure
+        ids, client=loopback_client(server), continue_on_failure=continue_on_failure
     )
     if not continue_on_failure:
         with pytest.raises(JobFailedError):
@@ -161,7 +150,7 @@ def test_continue_on_failure(server: LoopbackServer, mode: str, continue_on_fail
 @pytest.mark.parametrize("prefer", [False, True])
 def test_prefer_corrected_outputs(server: LoopbackServer, mode: str, prefer: bool) -> None:
     loader = RoeAgentJobResultLoader(
-        CORRECTED, client=client_for(server), prefer_corrected_outputs=prefer
+        CORRECTED, client=loopback_client(server), prefer_corrected_outputs=prefer
     )
     first = load(loader, mode)[0]
     assert ('"corrected": true' in first.page_content) is prefer
@@ -190,7 +179,7 @@ def test_wait_timeout_bounds_the_wait(
 ) -> None:
     loader = RoeAgentJobResultLoader(
         [RUNNING, IDS[0]],
-        client=client_for(server),
+        client=loopback_client(server),
         wait_for_completion=True,
         wait_timeout=wait_timeout,
         continue_on_failure=True,
@@ -281,10 +270,10 @@ def test_max_concurrency_below_one_is_refused(max_concurrency: int) -> None:
 def test_show_progress_draws_a_bar(
     server: LoopbackServer, mode: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    loader = RoeAgentJobResultLoader(IDS[:3], client=client_for(server), show_progress=True)
+    loader = RoeAgentJobResultLoader(IDS[:3], client=loopback_client(server), show_progress=True)
     load(loader, mode)
     assert "Roe jobs" in capsys.readouterr().err
-    load(RoeAgentJobResultLoader(IDS[:3], client=client_for(server)), mode)
+    load(RoeAgentJobResultLoader(IDS[:3], client=loopback_client(server)), mode)
     assert "Roe jobs" not in capsys.readouterr().err
 
 
@@ -302,7 +291,7 @@ def test_load_references_and_reference_parser(
     with LoopbackServer(config) as server:
         loader = RoeAgentJobResultLoader(
             IDS[0],
-            client=client_for(server),
+            client=loopback_client(server),
             load_references=load_references,
             reference_parser=parser,
         )
@@ -349,7 +338,7 @@ FILTERS: dict[str, tuple[Any, tuple[str, str], list[int]]] = {
 def test_from_agent_sends_each_filter(server: LoopbackServer, mode: str, option: str) -> None:
     value, (param, sent_value), positions = FILTERS[option]
     loader = RoeAgentJobResultLoader.from_agent(
-        LISTED_AGENT_ID, client=client_for(server), **{option: value}
+        LISTED_AGENT_ID, client=loopback_client(server), **{option: value}
     )
     documents = load(loader, mode)
     (first, *_) = listings(server)
@@ -360,7 +349,7 @@ def test_from_agent_sends_each_filter(server: LoopbackServer, mode: str, option:
 
 
 def test_from_agent_sends_no_filter_not_given(server: LoopbackServer, mode: str) -> None:
-    load(RoeAgentJobResultLoader.from_agent(LISTED_AGENT_ID, client=client_for(server)), mode)
+    load(RoeAgentJobResultLoader.from_agent(LISTED_AGENT_ID, client=loopback_client(server)), mode)
     (first,) = listings(server)
     assert set(first.query) == {"ordering", "page_size"}
 
@@ -370,7 +359,7 @@ def test_from_agent_status_failure_with_only_succeeded_off(
 ) -> None:
     loader = RoeAgentJobResultLoader.from_agent(
         LISTED_AGENT_ID,
-        client=client_for(server),
+        client=loopback_client(server),
         status=AgentJobStatusCode.FAILURE,
         only_succeeded=False,
         continue_on_failure=True,
@@ -384,7 +373,7 @@ def test_from_agent_status_failure_with_only_succeeded_off(
 def test_from_agent_only_succeeded(server: LoopbackServer, mode: str, only_succeeded: bool) -> None:
     loader = RoeAgentJobResultLoader.from_agent(
         LISTED_AGENT_ID,
-        client=client_for(server),
+        client=loopback_client(server),
         only_succeeded=only_succeeded,
         continue_on_failure=True,
     )
@@ -404,7 +393,7 @@ def test_from_agent_page_size(
     server: LoopbackServer, mode: str, page_size: int, pages: int
 ) -> None:
     loader = RoeAgentJobResultLoader.from_agent(
-        LISTED_AGENT_ID, client=client_for(server), page_size=page_size
+        LISTED_AGENT_ID, client=loopback_client(server), page_size=page_size
     )
     load(loader, mode)
     read = listings(server)
@@ -421,7 +410,7 @@ def test_from_agent_page_size_out_of_range_is_refused(page_size: int) -> None:
 def test_from_agent_passes_the_loaders_options_along(server: LoopbackServer, mode: str) -> None:
     loader = RoeAgentJobResultLoader.from_agent(
         LISTED_AGENT_ID,
-        client=client_for(server),
+        client=loopback_client(server),
         created_to=minute(4),
         batch_size=2,
         output_keys=["out1"],
@@ -435,7 +424,10 @@ def test_from_agent_passes_the_loaders_options_along(server: LoopbackServer, mod
 
 def test_from_agent_use_batch_endpoint_off(server: LoopbackServer, mode: str) -> None:
     loader = RoeAgentJobResultLoader.from_agent(
-        LISTED_AGENT_ID, client=client_for(server), created_to=minute(2), use_batch_endpoint=False
+        LISTED_AGENT_ID,
+        client=loopback_client(server),
+        created_to=minute(2),
+        use_batch_endpoint=False,
     )
     assert loaded_jobs(load(loader, mode)) == IDS[:3]
     assert batches(server) == []
@@ -445,7 +437,7 @@ def test_from_agent_use_batch_endpoint_off(server: LoopbackServer, mode: str) ->
 
 
 def test_from_agent_filters_are_checked_before_any_request(server: LoopbackServer) -> None:
-    client = client_for(server)
+    client = loopback_client(server)
     with pytest.raises(ValueError, match="created_from"):
         RoeAgentJobResultLoader.from_agent(
             LISTED_AGENT_ID, client=client, created_from="2026-11-02T09:00:00"
@@ -464,7 +456,7 @@ def test_from_agent_filters_are_checked_before_any_request(server: LoopbackServe
 def test_metadata_given_as_text_is_sent_as_it_is(server: LoopbackServer, mode: str) -> None:
     text = json.dumps({"region": "eu"})
     loader = RoeAgentJobResultLoader.from_agent(
-        LISTED_AGENT_ID, client=client_for(server), metadata=text
+        LISTED_AGENT_ID, client=loopback_client(server), metadata=text
     )
     load(loader, mode)
     assert listings(server)[0].param("metadata") == text

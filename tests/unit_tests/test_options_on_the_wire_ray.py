@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from langchain_roe import AgentJobStatusCode, JobFailedError, RoeClient
+from langchain_roe import AgentJobStatusCode, JobFailedError
 from langchain_roe.ray import JobChunk, JobWindow, Partition, load_partition, plan_partitions
 from tests.support.listing import EPOCH
 from tests.support.loopback import LISTED_AGENT_ID, LoopbackServer, ServerConfig, job_ids
-from tests.support.wire import Sent, sent
+from tests.support.wire import Sent, loopback_client, sent
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
 
@@ -37,10 +37,6 @@ def server() -> Iterator[LoopbackServer]:
     )
     with LoopbackServer(config) as running:
         yield running
-
-
-def client_for(server: LoopbackServer) -> RoeClient:
-    return RoeClient(api_key="loopback-key", base_url=server.base_url)
 
 
 def listings(server: LoopbackServer) -> list[Sent]:
@@ -74,13 +70,13 @@ FILTERS: dict[str, tuple[Any, tuple[str, str], list[int]]] = {
 @pytest.mark.parametrize("option", sorted(FILTERS))
 def test_each_filter_reaches_planning_and_loading(server: LoopbackServer, option: str) -> None:
     value, (param, sent_value), positions = FILTERS[option]
-    plan = plan_partitions(LISTED_AGENT_ID, client=client_for(server), **{option: value})
+    plan = plan_partitions(LISTED_AGENT_ID, client=loopback_client(server), **{option: value})
     planning = listings(server)
     assert planning
     for request in planning:  # the bounds and every count
         assert request.param(param) == sent_value, request.query
     server.seen.clear()
-    documents = [d for p in plan for d in load_partition(p, client=client_for(server))]
+    documents = [d for p in plan for d in load_partition(p, client=loopback_client(server))]
     loading = listings(server)
     assert loading
     for request in loading:
@@ -93,14 +89,14 @@ def test_each_filter_reaches_planning_and_loading(server: LoopbackServer, option
 @pytest.mark.parametrize("only_succeeded", [True, False])
 def test_only_succeeded_travels_in_the_window(server: LoopbackServer, only_succeeded: bool) -> None:
     plan = plan_partitions(
-        LISTED_AGENT_ID, client=client_for(server), only_succeeded=only_succeeded
+        LISTED_AGENT_ID, client=loopback_client(server), only_succeeded=only_succeeded
     )
     assert {w.finding.only_succeeded for w in windows(plan)} == {only_succeeded}
     server.seen.clear()
     loaded = [
         d
         for p in plan
-        for d in load_partition(p, client=client_for(server), continue_on_failure=True)
+        for d in load_partition(p, client=loopback_client(server), continue_on_failure=True)
     ]
     asked = sorted(i for ids in batches(server) for i in ids)
     assert asked == sorted(IDS if not only_succeeded else [i for i in IDS if i != FAILED])
@@ -144,7 +140,7 @@ def test_ids_are_never_more_than_one_batch() -> None:
 def test_partition_sizes_for_windows(
     server: LoopbackServer, options: dict[str, Any], sizes: list[int]
 ) -> None:
-    plan = windows(plan_partitions(LISTED_AGENT_ID, client=client_for(server), **options))
+    plan = windows(plan_partitions(LISTED_AGENT_ID, client=loopback_client(server), **options))
     assert sorted(w.listed for w in plan) == sorted(sizes)  # cut by time: the order may differ
     assert (plan[0].created_from, plan[-1].created_to) == (EPOCH, EPOCH + timedelta(minutes=19))
 
@@ -172,7 +168,7 @@ def test_load_partition_passes_the_loaders_options(server: LoopbackServer) -> No
     documents = list(
         load_partition(
             chunk,
-            client=client_for(server),
+            client=loopback_client(server),
             batch_size=2,
             output_keys=["out1"],
             prefer_corrected_outputs=True,
@@ -182,11 +178,13 @@ def test_load_partition_passes_the_loaders_options(server: LoopbackServer) -> No
     assert sorted(batches(server)) == [IDS[0:2], IDS[2:4], IDS[4:5]]
     assert {d.metadata["key"] for d in documents} == {"out1"}
     assert len(documents) == 5
-    window = windows(plan_partitions(LISTED_AGENT_ID, client=client_for(server)))[0]
+    window = windows(plan_partitions(LISTED_AGENT_ID, client=loopback_client(server)))[0]
     server.seen.clear()
     first_out0 = [
         d
-        for d in load_partition(window, client=client_for(server), prefer_corrected_outputs=True)
+        for d in load_partition(
+            window, client=loopback_client(server), prefer_corrected_outputs=True
+        )
         if d.metadata["agent_job_id"] == CORRECTED and d.metadata["key"] == "out0"
     ]
     assert json.loads(first_out0[0].page_content)["corrected"] is True
@@ -198,7 +196,7 @@ def test_load_partition_continue_on_failure(
 ) -> None:
     chunk = JobChunk((IDS[0], FAILED))
     loading = load_partition(
-        chunk, client=client_for(server), continue_on_failure=continue_on_failure
+        chunk, client=loopback_client(server), continue_on_failure=continue_on_failure
     )
     if continue_on_failure:
         assert {d.metadata["agent_job_id"] for d in loading} == {IDS[0]}

@@ -6,18 +6,13 @@ a wait makes: `tests/support/wire.py`) or what the surface answers, sync and asy
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from langchain_core.documents import Document
-from langchain_core.messages import ToolMessage
-from langchain_core.tools import BaseTool
 
 from langchain_roe import (
     ConfigurationError,
-    RoeClient,
     RoeDescribeTableTool,
     RoeListTablesTool,
     RoeQueryTableTool,
@@ -28,7 +23,7 @@ from langchain_roe import (
 )
 from tests.support.loopback import LoopbackServer
 from tests.support.tables import SLOW_MARK
-from tests.support.wire import Sent, sent
+from tests.support.wire import Sent, load, loopback_client, sent, tool_call
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
 
@@ -43,32 +38,12 @@ def server() -> Iterator[LoopbackServer]:
         yield running
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-def client_for(server: LoopbackServer) -> RoeClient:
-    return RoeClient(api_key="loopback-key", base_url=server.base_url)
-
-
-def call(tool: BaseTool, mode: str, **args: Any) -> ToolMessage:
-    tool_call = {"type": "tool_call", "id": "call-1", "name": tool.name, "args": args}
-    message = tool.invoke(tool_call) if mode == "sync" else asyncio.run(tool.ainvoke(tool_call))
-    assert isinstance(message, ToolMessage)
-    return message
-
-
 def submissions(server: LoopbackServer) -> list[Sent]:
     return [s for s in sent(server) if (s.method, s.path) == ("POST", "/v1/tables/query/")]
 
 
 def polls(server: LoopbackServer) -> int:
     return sum(s.path.endswith("/result/") for s in sent(server))
-
-
-def load(loader: RoeTableLoader, mode: str) -> list[Document]:
-    return loader.load() if mode == "sync" else asyncio.run(loader.aload())
 
 
 # The query tool --------------------------------------------------------------------------------
@@ -81,7 +56,7 @@ def test_query_tool_sends_the_sql_and_limit(
     args: dict[str, Any] = {"sql": SQL}
     if limit is not None:
         args["limit"] = limit
-    message = call(RoeQueryTableTool(client=client_for(server)), mode, **args)
+    message = tool_call(RoeQueryTableTool(client=loopback_client(server)), mode, **args)
     assert message.status == "success"
     (submitted,) = submissions(server)
     assert submitted.json() == {"sql": SQL, "limit": sent_limit}
@@ -92,7 +67,9 @@ def test_query_tool_sends_the_sql_and_limit(
 def test_query_tool_refuses_a_limit_out_of_range_before_any_request(
     server: LoopbackServer, mode: str, limit: int
 ) -> None:
-    message = call(RoeQueryTableTool(client=client_for(server)), mode, sql=SQL, limit=limit)
+    message = tool_call(
+        RoeQueryTableTool(client=loopback_client(server)), mode, sql=SQL, limit=limit
+    )
     assert message.status == "error"
     assert "limit" in str(message.content)
     assert sent(server) == []
@@ -103,8 +80,8 @@ def test_query_tool_wait_timeout(
     server: LoopbackServer, mode: str, wait_timeout: float | None, finishes: bool
 ) -> None:
     given: dict[str, Any] = {} if wait_timeout is None else {"wait_timeout": wait_timeout}
-    tool = RoeQueryTableTool(client=client_for(server), **given)
-    message = call(tool, mode, sql=SLOW_SQL)
+    tool = RoeQueryTableTool(client=loopback_client(server), **given)
+    message = tool_call(tool, mode, sql=SLOW_SQL)
     if finishes:
         assert message.status == "success"
         assert polls(server) == 5  # four waiting states, then the rows
@@ -128,8 +105,8 @@ def test_describe_tool_sample_rows_is_the_previews_limit(
     server: LoopbackServer, mode: str, sample_rows: int | None, asked: str
 ) -> None:
     given: dict[str, Any] = {} if sample_rows is None else {"sample_rows": sample_rows}
-    tool = RoeDescribeTableTool(client=client_for(server), **given)
-    message = call(tool, mode, table_names=["companies", "events"])
+    tool = RoeDescribeTableTool(client=loopback_client(server), **given)
+    message = tool_call(tool, mode, table_names=["companies", "events"])
     previews = [s for s in sent(server) if s.path.endswith("/preview/")]
     assert [s.path for s in previews] == [
         "/v1/tables/companies/preview/",
@@ -146,15 +123,15 @@ def test_describe_tool_refuses_sample_rows_out_of_range(sample_rows: int) -> Non
 
 
 def test_list_tool_asks_once(server: LoopbackServer, mode: str) -> None:
-    message = call(RoeListTablesTool(client=client_for(server)), mode)
+    message = tool_call(RoeListTablesTool(client=loopback_client(server)), mode)
     assert {table["name"] for table in message.artifact} >= {"companies", "events"}
     assert [(s.method, s.path) for s in sent(server)] == [("GET", "/v1/tables/")]
 
 
 @pytest.mark.parametrize("budget", [500, 800])
 def test_table_tools_max_output_chars(server: LoopbackServer, mode: str, budget: int) -> None:
-    tool = RoeQueryTableTool(client=client_for(server), max_output_chars=budget)
-    text = str(call(tool, mode, sql="SELECT id, kind FROM events", limit=1000).content)
+    tool = RoeQueryTableTool(client=loopback_client(server), max_output_chars=budget)
+    text = str(tool_call(tool, mode, sql="SELECT id, kind FROM events", limit=1000).content)
     assert len(text) <= budget
 
 
@@ -176,21 +153,21 @@ def test_tables_toolkit_passes_each_option_to_its_tools(server: LoopbackServer, 
     )
     assert isinstance(describe, RoeDescribeTableTool)
     assert isinstance(query, RoeQueryTableTool)
-    call(describe, mode, table_names=["events"])
+    tool_call(describe, mode, table_names=["events"])
     (preview,) = [s for s in sent(server) if s.path.endswith("/preview/")]
     assert preview.param("limit") == "1"
-    assert "still running" in str(call(query, mode, sql=SLOW_SQL).content)
-    text = str(call(query, mode, sql="SELECT id, kind FROM events", limit=1000).content)
+    assert "still running" in str(tool_call(query, mode, sql=SLOW_SQL).content)
+    text = str(tool_call(query, mode, sql="SELECT id, kind FROM events", limit=1000).content)
     assert len(text) <= 600
     assert {s.headers["authorization"] for s in sent(server)} == {"Bearer tables-key"}
 
 
 def test_tables_toolkit_defaults(server: LoopbackServer, mode: str) -> None:
-    _, describe, query = RoeTablesToolkit(client=client_for(server)).get_tools()
-    call(describe, mode, table_names=["events"])
+    _, describe, query = RoeTablesToolkit(client=loopback_client(server)).get_tools()
+    tool_call(describe, mode, table_names=["events"])
     (preview,) = [s for s in sent(server) if s.path.endswith("/preview/")]
     assert preview.param("limit") == "3"
-    assert call(query, mode, sql=SLOW_SQL).status == "success"
+    assert tool_call(query, mode, sql=SLOW_SQL).status == "success"
 
 
 # RoeTableLoader --------------------------------------------------------------------------------
@@ -201,7 +178,7 @@ def test_table_loader_sends_the_sql_and_limit(
     server: LoopbackServer, mode: str, limit: int | None, sent_limit: int
 ) -> None:
     given: dict[str, Any] = {} if limit is None else {"limit": limit}
-    loader = RoeTableLoader(SQL, client=client_for(server), allow_truncated=True, **given)
+    loader = RoeTableLoader(SQL, client=loopback_client(server), allow_truncated=True, **given)
     documents = load(loader, mode)
     (submitted,) = submissions(server)
     assert submitted.json() == {"sql": SQL, "limit": sent_limit}
@@ -219,7 +196,7 @@ def test_table_loader_wait_timeout(
     server: LoopbackServer, mode: str, wait_timeout: float | None, finishes: bool
 ) -> None:
     given: dict[str, Any] = {} if wait_timeout is None else {"wait_timeout": wait_timeout}
-    loader = RoeTableLoader(SLOW_SQL, client=client_for(server), **given)
+    loader = RoeTableLoader(SLOW_SQL, client=loopback_client(server), **given)
     if finishes:
         assert len(load(loader, mode)) == 5
         assert polls(server) == 5
@@ -232,7 +209,7 @@ def test_table_loader_wait_timeout(
 def test_table_loader_columns_and_id(server: LoopbackServer, mode: str) -> None:
     loader = RoeTableLoader(
         SQL,
-        client=client_for(server),
+        client=loopback_client(server),
         page_content_columns=["company"],
         metadata_columns=["country"],
         id_column="id",
@@ -244,16 +221,16 @@ def test_table_loader_columns_and_id(server: LoopbackServer, mode: str) -> None:
     assert set(first.metadata) == {"source", "row", "table_query_id", "country"}
     assert first.id is not None
     assert first.id != second.id
-    same = load(RoeTableLoader(SQL, client=client_for(server), id_column="id"), mode)
+    same = load(RoeTableLoader(SQL, client=loopback_client(server), id_column="id"), mode)
     assert same[0].id == first.id  # the id derives from the column's value only
-    assert load(RoeTableLoader(SQL, client=client_for(server)), mode)[0].id is None
+    assert load(RoeTableLoader(SQL, client=loopback_client(server)), mode)[0].id is None
 
 
 def test_table_loader_allow_truncated(server: LoopbackServer, mode: str) -> None:
     with pytest.raises(TruncatedResultError):
-        load(RoeTableLoader(SQL, client=client_for(server), limit=2), mode)
+        load(RoeTableLoader(SQL, client=loopback_client(server), limit=2), mode)
     documents = load(
-        RoeTableLoader(SQL, client=client_for(server), limit=2, allow_truncated=True), mode
+        RoeTableLoader(SQL, client=loopback_client(server), limit=2, allow_truncated=True), mode
     )
     assert len(documents) == 2
     assert all(d.metadata["truncated"] is True for d in documents)

@@ -13,13 +13,11 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import ToolMessage
-from langchain_core.tools import BaseTool
 
 from langchain_roe import (
     ConfigurationError,
     RoeAgentJobResultTool,
     RoeCancelAgentJobTool,
-    RoeClient,
     RoeReadJobReferenceTool,
     RoeRunAgentTool,
     RoeToolkit,
@@ -28,7 +26,7 @@ from tests.support.agents import AGENT_ID
 from tests.support.example_jobs import RUNNING
 from tests.support.loopback import LoopbackServer, ServerConfig, job_ids
 from tests.support.references import content
-from tests.support.wire import Recorder, sent
+from tests.support.wire import Recorder, loopback_client, sent, tool_call
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
 
@@ -46,23 +44,6 @@ def server() -> Iterator[LoopbackServer]:
         yield running
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-def client_for(server: LoopbackServer) -> RoeClient:
-    return RoeClient(api_key="loopback-key", base_url=server.base_url)
-
-
-def call(tool: BaseTool, mode: str, **args: Any) -> ToolMessage:
-    """The tool called as an agent calls it (a ToolCall), sync or async."""
-    tool_call = {"type": "tool_call", "id": "call-1", "name": tool.name, "args": args}
-    message = tool.invoke(tool_call) if mode == "sync" else asyncio.run(tool.ainvoke(tool_call))
-    assert isinstance(message, ToolMessage)
-    return message
-
-
 def text_of(message: ToolMessage) -> str:
     assert isinstance(message.content, str), message.content
     return message.content
@@ -72,8 +53,8 @@ def text_of(message: ToolMessage) -> str:
 
 
 def test_result_tool_asks_for_the_canonical_id_once(server: LoopbackServer, mode: str) -> None:
-    tool = RoeAgentJobResultTool(client=client_for(server))
-    message = call(tool, mode, agent_job_id=f"  {JOB.upper()} ")
+    tool = RoeAgentJobResultTool(client=loopback_client(server))
+    message = tool_call(tool, mode, agent_job_id=f"  {JOB.upper()} ")
     assert message.status == "success"
     assert [(s.method, s.path) for s in sent(server)] == [("GET", f"/v1/agents/jobs/{JOB}/result/")]
 
@@ -93,11 +74,11 @@ def test_result_tool_output_keys(
     shown: list[str],
     left_out: list[str],
 ) -> None:
-    tool = RoeAgentJobResultTool(client=client_for(server))
+    tool = RoeAgentJobResultTool(client=loopback_client(server))
     args: dict[str, Any] = {"agent_job_id": JOB}
     if output_keys is not None:
         args["output_keys"] = output_keys
-    text = text_of(call(tool, mode, **args))
+    text = text_of(tool_call(tool, mode, **args))
     for key in shown:
         assert f"Output {key[-1]}" in text
     for key in left_out:
@@ -107,8 +88,8 @@ def test_result_tool_output_keys(
 def test_result_tool_empty_output_keys_is_refused_before_any_request(
     server: LoopbackServer, mode: str
 ) -> None:
-    tool = RoeAgentJobResultTool(client=client_for(server))
-    message = call(tool, mode, agent_job_id=JOB, output_keys=[])
+    tool = RoeAgentJobResultTool(client=loopback_client(server))
+    message = tool_call(tool, mode, agent_job_id=JOB, output_keys=[])
     assert message.status == "error"
     assert "output_keys is empty" in text_of(message)
     assert sent(server) == []
@@ -116,10 +97,12 @@ def test_result_tool_empty_output_keys_is_refused_before_any_request(
 
 @pytest.mark.parametrize("budget", [500, 2000, 5000])
 def test_result_tool_max_output_chars(server: LoopbackServer, mode: str, budget: int) -> None:
-    whole = text_of(call(RoeAgentJobResultTool(client=client_for(server)), mode, agent_job_id=JOB))
+    whole = text_of(
+        tool_call(RoeAgentJobResultTool(client=loopback_client(server)), mode, agent_job_id=JOB)
+    )
     assert len(whole) > 5000  # four outputs of 1,500 characters: every budget below cuts it
-    tool = RoeAgentJobResultTool(client=client_for(server), max_output_chars=budget)
-    text = text_of(call(tool, mode, agent_job_id=JOB))
+    tool = RoeAgentJobResultTool(client=loopback_client(server), max_output_chars=budget)
+    text = text_of(tool_call(tool, mode, agent_job_id=JOB))
     assert len(text) <= budget
     assert len(text) > budget * 0.8  # cut to the budget, not far below it
     assert "characters left out" in text
@@ -133,16 +116,18 @@ def test_result_tool_max_output_chars_below_the_least_is_refused() -> None:
 def test_result_tool_response_format_content_drops_the_artifact(
     server: LoopbackServer, mode: str
 ) -> None:
-    with_artifact = call(RoeAgentJobResultTool(client=client_for(server)), mode, agent_job_id=JOB)
+    with_artifact = tool_call(
+        RoeAgentJobResultTool(client=loopback_client(server)), mode, agent_job_id=JOB
+    )
     assert with_artifact.artifact["agent_job_id"] == JOB
-    tool = RoeAgentJobResultTool(client=client_for(server), response_format="content")
-    assert call(tool, mode, agent_job_id=JOB).artifact is None
+    tool = RoeAgentJobResultTool(client=loopback_client(server), response_format="content")
+    assert tool_call(tool, mode, agent_job_id=JOB).artifact is None
 
 
 def test_result_tool_handle_tool_error_off_raises(server: LoopbackServer, mode: str) -> None:
-    tool = RoeAgentJobResultTool(client=client_for(server), handle_tool_error=False)
+    tool = RoeAgentJobResultTool(client=loopback_client(server), handle_tool_error=False)
     with pytest.raises(Exception, match="not a Roe agent job id"):
-        call(tool, mode, agent_job_id="not-a-uuid")
+        tool_call(tool, mode, agent_job_id="not-a-uuid")
     assert sent(server) == []
 
 
@@ -161,8 +146,8 @@ def reference_path(resource_id: str) -> str:
 def test_reference_tool_reads_what_it_is_given(
     server: LoopbackServer, mode: str, reference: str
 ) -> None:
-    tool = RoeReadJobReferenceTool(client=client_for(server))
-    message = call(
+    tool = RoeReadJobReferenceTool(client=loopback_client(server))
+    message = tool_call(
         tool, mode, agent_job_id=JOB.upper(), reference=reference.format(base_url=server.base_url)
     )
     assert message.status == "success"
@@ -174,8 +159,8 @@ def test_reference_tool_reads_what_it_is_given(
 
 def test_reference_tool_artifact_key_is_the_query(server: LoopbackServer, mode: str) -> None:
     key = f"agent-job-{JOB}/extraction_1.json"
-    message = call(
-        RoeReadJobReferenceTool(client=client_for(server)),
+    message = tool_call(
+        RoeReadJobReferenceTool(client=loopback_client(server)),
         mode,
         agent_job_id=JOB,
         reference=f" {key} ",
@@ -187,8 +172,11 @@ def test_reference_tool_artifact_key_is_the_query(server: LoopbackServer, mode: 
 
 
 def test_reference_tool_probes_a_file_that_is_not_text(server: LoopbackServer, mode: str) -> None:
-    message = call(
-        RoeReadJobReferenceTool(client=client_for(server)), mode, agent_job_id=JOB, reference=PNG
+    message = tool_call(
+        RoeReadJobReferenceTool(client=loopback_client(server)),
+        mode,
+        agent_job_id=JOB,
+        reference=PNG,
     )
     (probe,) = sent(server)  # image_blocks off: the first byte says enough
     assert probe.path == reference_path(PNG)
@@ -206,8 +194,8 @@ def test_reference_tool_image_blocks_and_max_image_bytes(
     server: LoopbackServer, mode: str, max_image_bytes: int | None, shown: bool
 ) -> None:
     given = {} if max_image_bytes is None else {"max_image_bytes": max_image_bytes}
-    tool = RoeReadJobReferenceTool(client=client_for(server), image_blocks=True, **given)
-    message = call(tool, mode, agent_job_id=JOB, reference=PNG)
+    tool = RoeReadJobReferenceTool(client=loopback_client(server), image_blocks=True, **given)
+    message = tool_call(tool, mode, agent_job_id=JOB, reference=PNG)
     requests = sent(server)
     assert requests[0].headers["range"] == "bytes=0-0"
     if shown:
@@ -228,8 +216,8 @@ def test_reference_tool_image_blocks_and_max_image_bytes(
 def test_reference_tool_without_image_blocks_never_shows_an_image(
     server: LoopbackServer, mode: str
 ) -> None:
-    tool = RoeReadJobReferenceTool(client=client_for(server), max_image_bytes=10 * PNG_SIZE)
-    message = call(tool, mode, agent_job_id=JOB, reference=PNG)
+    tool = RoeReadJobReferenceTool(client=loopback_client(server), max_image_bytes=10 * PNG_SIZE)
+    message = tool_call(tool, mode, agent_job_id=JOB, reference=PNG)
     assert "not text" in text_of(message)
     assert "max_image_bytes" not in text_of(message)
     assert len(sent(server)) == 1
@@ -243,16 +231,16 @@ def test_reference_tool_max_image_bytes_below_one_is_refused(most: int) -> None:
 
 def test_reference_tool_max_output_chars(server: LoopbackServer, mode: str) -> None:
     whole = text_of(
-        call(
-            RoeReadJobReferenceTool(client=client_for(server)),
+        tool_call(
+            RoeReadJobReferenceTool(client=loopback_client(server)),
             mode,
             agent_job_id=JOB,
             reference=MARKDOWN,
         )
     )
     assert len(whole) > 2500
-    tool = RoeReadJobReferenceTool(client=client_for(server), max_output_chars=800)
-    text = text_of(call(tool, mode, agent_job_id=JOB, reference=MARKDOWN))
+    tool = RoeReadJobReferenceTool(client=loopback_client(server), max_output_chars=800)
+    text = text_of(tool_call(tool, mode, agent_job_id=JOB, reference=MARKDOWN))
     assert len(text) <= 800
     assert "characters left out" in text
 
@@ -263,7 +251,7 @@ def test_reference_tool_max_output_chars(server: LoopbackServer, mode: str) -> N
 def test_cancel_tool_cancels_the_canonical_id(mode: str) -> None:
     recorder = Recorder()
     tool = RoeCancelAgentJobTool(client=recorder.client())
-    message = call(tool, mode, agent_job_id=f"{{{RUNNING.upper()}}}")
+    message = tool_call(tool, mode, agent_job_id=f"{{{RUNNING.upper()}}}")
     assert message.status == "success"
     assert message.artifact == {"agent_job_id": RUNNING, "cancelled": True}
     assert [(s.method, s.path) for s in recorder.sent] == [
@@ -274,7 +262,7 @@ def test_cancel_tool_cancels_the_canonical_id(mode: str) -> None:
 
 def test_cancel_tool_refuses_a_bad_id_before_any_request(mode: str) -> None:
     recorder = Recorder()
-    message = call(RoeCancelAgentJobTool(client=recorder.client()), mode, agent_job_id="job-1")
+    message = tool_call(RoeCancelAgentJobTool(client=recorder.client()), mode, agent_job_id="job-1")
     assert message.status == "error"
     assert recorder.sent == []
 
@@ -291,7 +279,7 @@ def build_toolkit(mode: str, agent_ids: Any, **options: Any) -> RoeToolkit:
 @pytest.mark.parametrize("include_cancel", [False, True])
 def test_toolkit_include_cancel(server: LoopbackServer, mode: str, include_cancel: bool) -> None:
     toolkit = build_toolkit(
-        mode, AGENT_ID, client=client_for(server), include_cancel=include_cancel
+        mode, AGENT_ID, client=loopback_client(server), include_cancel=include_cancel
     )
     kinds = [type(tool) for tool in toolkit.get_tools()]
     expected: list[type] = [RoeRunAgentTool, RoeAgentJobResultTool, RoeReadJobReferenceTool]
@@ -330,26 +318,26 @@ def test_toolkit_passes_each_option_to_its_tools(server: LoopbackServer, mode: s
     assert version.path == f"/v1/agents/{AGENT_ID}/versions/current/"
     assert version.headers["authorization"] == "Bearer toolkit-key"
     assert version.param("organization_id") == "0a1b2c3d-0000-4000-8000-000000000001"
-    text = text_of(call(result, mode, agent_job_id=JOB))
+    text = text_of(tool_call(result, mode, agent_job_id=JOB))
     assert len(text) <= 900
     assert "characters left out" in text
 
 
 def test_toolkit_reads_each_agents_version_once(server: LoopbackServer, mode: str) -> None:
-    toolkit = build_toolkit(mode, (AGENT_ID, AGENT_ID.upper()), client=client_for(server))
+    toolkit = build_toolkit(mode, (AGENT_ID, AGENT_ID.upper()), client=loopback_client(server))
     assert [type(tool) for tool in toolkit.get_tools()[:2]] == [RoeRunAgentTool] * 2
     assert [s.path for s in sent(server)] == [f"/v1/agents/{AGENT_ID}/versions/current/"] * 2
 
 
 def test_toolkit_refuses_no_agents_before_any_request(server: LoopbackServer, mode: str) -> None:
     with pytest.raises(ValueError, match="agent_ids is empty"):
-        build_toolkit(mode, [], client=client_for(server))
+        build_toolkit(mode, [], client=loopback_client(server))
     with pytest.raises(ValueError, match="agent_id"):
-        build_toolkit(mode, ["not-a-uuid"], client=client_for(server))
+        build_toolkit(mode, ["not-a-uuid"], client=loopback_client(server))
     assert sent(server) == []
 
 
 def test_toolkit_refuses_a_client_and_settings_together(server: LoopbackServer, mode: str) -> None:
     with pytest.raises(ConfigurationError, match="not both"):
-        build_toolkit(mode, AGENT_ID, client=client_for(server), timeout=5.0)
+        build_toolkit(mode, AGENT_ID, client=loopback_client(server), timeout=5.0)
     assert sent(server) == []
