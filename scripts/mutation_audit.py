@@ -14,6 +14,7 @@ Slow (a few minutes per surface, tens of minutes in all), so `make test` does no
     .venv/bin/python -m scripts.mutation_audit --rev 1578a2b   # the tests (and package) at a commit
     .venv/bin/python -m scripts.mutation_audit --only table    # mutations whose name has "table"
     .venv/bin/python -m scripts.mutation_audit --list          # the mutations, without running
+    .venv/bin/python -m scripts.mutation_audit --jobs 2        # two copies, two runs at a time
 
 With `--rev`, the copy is `git archive <rev>`: a test file the commit does not have is left out
 of that surface's run. Before the mutations, each surface's tests are run once unmutated
@@ -25,11 +26,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,54 +43,54 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 #: The tests of each surface: the files that exercise it (a file missing from a tree is skipped).
 SURFACES: dict[str, tuple[str, ...]] = {
     "result_tool": (
+        "tests/unit_tests/test_options_on_the_wire_tools.py",
         "tests/unit_tests/test_tools.py",
         "tests/integration_tests/test_tool_cassettes.py",
-        "tests/unit_tests/test_options_on_the_wire_tools.py",
     ),
     "reference_tool": (
+        "tests/unit_tests/test_options_on_the_wire_tools.py",
         "tests/unit_tests/test_reference_tool.py",
         "tests/integration_tests/test_reference_cassettes.py",
-        "tests/unit_tests/test_options_on_the_wire_tools.py",
     ),
     "cancel_tool": (
-        "tests/unit_tests/test_cancel_tool.py",
         "tests/unit_tests/test_options_on_the_wire_tools.py",
+        "tests/unit_tests/test_cancel_tool.py",
     ),
     "toolkit": (
+        "tests/unit_tests/test_options_on_the_wire_tools.py",
         "tests/unit_tests/test_run_tool.py",
         "tests/unit_tests/test_cancel_tool.py",
-        "tests/unit_tests/test_options_on_the_wire_tools.py",
     ),
     "table_tools": (
+        "tests/unit_tests/test_options_on_the_wire_tables.py",
         "tests/unit_tests/test_table_tools.py",
         "tests/unit_tests/test_tables_loopback.py",
         "tests/integration_tests/test_table_cassettes.py",
-        "tests/unit_tests/test_options_on_the_wire_tables.py",
     ),
     "table_loader": (
+        "tests/unit_tests/test_options_on_the_wire_tables.py",
         "tests/unit_tests/test_table_loader.py",
         "tests/unit_tests/test_tables_loopback.py",
-        "tests/unit_tests/test_options_on_the_wire_tables.py",
     ),
     "result_loader": (
+        "tests/unit_tests/test_options_on_the_wire_loaders.py",
         "tests/unit_tests/test_document_loaders.py",
         "tests/unit_tests/test_from_agent.py",
         "tests/unit_tests/test_reference_loader.py",
         "tests/integration_tests/test_loader_cassettes.py",
-        "tests/unit_tests/test_options_on_the_wire_loaders.py",
     ),
     "client": (
+        "tests/unit_tests/test_options_on_the_wire_client.py",
         "tests/unit_tests/test_client.py",
         "tests/unit_tests/test_http.py",
         "tests/unit_tests/test_config.py",
         "tests/unit_tests/test_settings_checks.py",
         "tests/unit_tests/test_references.py",
         "tests/integration_tests/test_client_cassettes.py",
-        "tests/unit_tests/test_options_on_the_wire_client.py",
     ),
     "ray": (
-        "tests/unit_tests/test_ray_partitions.py",
         "tests/unit_tests/test_options_on_the_wire_ray.py",
+        "tests/unit_tests/test_ray_partitions.py",
     ),
 }
 
@@ -475,12 +479,30 @@ def mutate(tree: Path, mutation: Mutation) -> str:
     return text
 
 
+def judge(tree: Path, mutation: Mutation, tests: list[str], timeout: float) -> tuple[str, str]:
+    """Run `mutation` in `tree` (then undo it): its verdict (caught, survived, error) and why."""
+    try:
+        before = mutate(tree, mutation)
+    except ValueError as error:
+        return "error", str(error)
+    try:
+        code, tail = run_tests(tree, tests, timeout)
+    finally:
+        (tree / mutation.path).write_text(before, encoding="utf-8")
+    if code == 0:
+        return "survived", tail
+    if code in (1, 2, -1):  # tests failed, collection failed (an import broke), or it hung
+        return "caught", tail
+    return "error", f"pytest exit {code}: {tail}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rev", help="copy the tree at this commit instead of the working tree")
     parser.add_argument("--only", default="", help="run only mutations whose name holds this")
     parser.add_argument("--list", action="store_true", help="list the mutations and stop")
     parser.add_argument("--no-baseline", action="store_true", help="skip the unmutated runs")
+    parser.add_argument("--jobs", type=int, default=1, help="copies, and pytest runs at a time")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per pytest run")
     args = parser.parse_args()
     chosen = [m for m in MUTATIONS if args.only.lower() in m.name.lower()]
@@ -488,60 +510,53 @@ def main() -> None:
         for mutation in chosen:
             print(f"{mutation.surface:15} {mutation.name}")
         return
-    caught: list[Mutation] = []
-    survived: list[Mutation] = []
-    errors: list[tuple[Mutation, str]] = []
-    with tempfile.TemporaryDirectory(prefix="roe-mutation-") as scratch:
-        tree = Path(scratch)
-        copy_tree(tree, args.rev)
-        check_imports_from(tree)
+    verdicts: dict[str, list[tuple[Mutation, str]]] = {"caught": [], "survived": [], "error": []}
+    with ExitStack() as stack:
+        trees: queue.Queue[Path] = queue.Queue()
+        for _ in range(max(args.jobs, 1)):
+            tree = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="roe-mutation-")))
+            copy_tree(tree, args.rev)
+            check_imports_from(tree)
+            trees.put(tree)
+        first = trees.queue[0]
         tests_of = {
-            surface: [name for name in files if (tree / name).is_file()]
+            surface: [name for name in files if (first / name).is_file()]
             for surface, files in SURFACES.items()
         }
         broken: dict[str, str] = {}
         if not args.no_baseline:
             for surface in sorted({m.surface for m in chosen}):
-                code, tail = run_tests(tree, tests_of[surface], args.timeout)
+                code, tail = run_tests(first, tests_of[surface], args.timeout)
                 if code != 0:
                     broken[surface] = tail
                 print(f"baseline {surface}: {'ok' if code == 0 else 'FAILS: ' + tail}", flush=True)
-        for mutation in chosen:
+
+        def one(mutation: Mutation) -> None:
             if mutation.surface in broken:
-                errors.append(
-                    (mutation, f"its surface fails unmutated: {broken[mutation.surface]}")
-                )
-                continue
-            try:
-                before = mutate(tree, mutation)
-            except ValueError as error:
-                errors.append((mutation, str(error)))
-                print(f"ERROR    {mutation.name}: {error}", flush=True)
-                continue
+                why = f"its surface fails unmutated: {broken[mutation.surface]}"
+                verdicts["error"].append((mutation, why))
+                return
+            tree = trees.get()
             start = time.monotonic()
             try:
-                code, tail = run_tests(tree, tests_of[mutation.surface], args.timeout)
+                verdict, why = judge(tree, mutation, tests_of[mutation.surface], args.timeout)
             finally:
-                (tree / mutation.path).write_text(before, encoding="utf-8")
+                trees.put(tree)
+            verdicts[verdict].append((mutation, why))
             took = time.monotonic() - start
-            if code == 0:
-                survived.append(mutation)
-                verdict = "SURVIVED"
-            elif code in (1, 2, -1):  # tests failed, or collection failed (an import broke)
-                caught.append(mutation)
-                verdict = "caught  "
-            else:
-                errors.append((mutation, f"pytest exit {code}: {tail}"))
-                verdict = "ERROR   "
-            print(f"{verdict} [{mutation.surface}] {mutation.name} ({took:.0f} s)", flush=True)
+            print(f"{verdict:8} [{mutation.surface}] {mutation.name} ({took:.0f} s)", flush=True)
+
+        with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
+            list(pool.map(one, chosen))
+    caught, survived = verdicts["caught"], verdicts["survived"]
     judged = len(caught) + len(survived)
     rate = 100 * len(caught) / judged if judged else 0.0
     print(f"\n{len(caught)} of {judged} mutations caught ({rate:.0f}%), {len(survived)} survived")
-    for mutation in survived:
+    for mutation, _ in sorted(survived, key=lambda pair: MUTATIONS.index(pair[0])):
         print(f"  survived: [{mutation.surface}] {mutation.name}")
-    for mutation, why in errors:
+    for mutation, why in verdicts["error"]:
         print(f"  error:    [{mutation.surface}] {mutation.name}: {why}")
-    sys.exit(1 if errors else 0)
+    sys.exit(1 if verdicts["error"] else 0)
 
 
 if __name__ == "__main__":

@@ -235,3 +235,62 @@ def test_the_datasource_routes_filters_options_and_settings(server: LoopbackServ
             assert request.param("search") == "customer c1"
             assert request.param("version_name") == "version 3"
     assert all(len(ids) == 1 for ids in batches(server))
+
+
+def test_read_roe_jobs_hands_ray_each_option(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `read_roe_jobs` gives Ray, caught at Ray's door (Ray is not started)."""
+    import ray.data
+
+    from langchain_roe.ray import read_roe_jobs
+
+    handed: list[tuple[Any, dict[str, Any]]] = []
+
+    def read_datasource(datasource: Any, **kwargs: Any) -> Any:
+        handed.append((datasource, kwargs))
+        return "dataset"
+
+    monkeypatch.setattr(ray.data, "read_datasource", read_datasource)
+    remote = {"num_cpus": 0.5}
+    dataset = read_roe_jobs(
+        LISTED_AGENT_ID,
+        client=loopback_client(server),
+        created_to=minute(9),
+        search="customer c2",
+        override_num_blocks=2,
+        concurrency=3,
+        ray_remote_args=remote,
+        max_partition_jobs=5,
+        batch_size=1,
+    )
+    assert dataset == "dataset"  # type: ignore[comparison-overlap]
+    ((datasource, kwargs),) = handed
+    assert kwargs == {"override_num_blocks": 2, "concurrency": 3, "ray_remote_args": remote}
+    tasks = datasource.get_read_tasks(2)
+    assert [w.listed for w in windows(datasource.plan)] == [1, 1]  # positions 2 and 7, one each
+    planning = listings(server)
+    assert planning[0].param("created_to") == minute(
+        9
+    )  # the bounds; the counts' windows lie inside
+    for request in planning:
+        assert request.param("search") == "customer c2"
+    server.seen.clear()
+    rows = [row for task in tasks for table in task.read_fn() for row in table.to_pylist()]
+    assert {json.loads(row["metadata"])["agent_job_id"] for row in rows} == {IDS[2], IDS[7]}
+    assert sorted(batches(server)) == [[IDS[2]], [IDS[7]]]
+
+
+def test_read_roe_jobs_leaves_ray_its_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ray.data
+
+    from langchain_roe.ray import read_roe_jobs
+
+    handed: list[dict[str, Any]] = []
+
+    def read_datasource(datasource: Any, **kwargs: Any) -> None:
+        handed.append(kwargs)
+
+    monkeypatch.setattr(ray.data, "read_datasource", read_datasource)
+    read_roe_jobs(job_ids=IDS, api_key="k")
+    assert handed == [{"override_num_blocks": None}]

@@ -234,3 +234,27 @@ def test_table_loader_allow_truncated(server: LoopbackServer, mode: str) -> None
     )
     assert len(documents) == 2
     assert all(d.metadata["truncated"] is True for d in documents)
+
+
+@pytest.mark.parametrize(
+    ("table_names", "described"),
+    [(["events"], ["events"]), (["companies", "companies"], ["companies"])],
+    ids=["one name", "a repeat"],
+)
+def test_describe_tool_table_names(
+    server: LoopbackServer, mode: str, table_names: Any, described: list[str]
+) -> None:
+    tool = RoeDescribeTableTool(client=loopback_client(server))
+    tool_call(tool, mode, table_names=table_names)
+    asked = [s.path for s in sent(server) if s.path.endswith("/describe/")]
+    assert asked == [f"/v1/tables/{name}/describe/" for name in described]
+
+
+@pytest.mark.parametrize("count", [0, 21])
+def test_describe_tool_refuses_too_few_or_many_names(
+    server: LoopbackServer, mode: str, count: int
+) -> None:
+    tool = RoeDescribeTableTool(client=loopback_client(server))
+    message = tool_call(tool, mode, table_names=[f"t{n}" for n in range(count)])
+    assert message.status == "error"
+    assert sent(server) == []

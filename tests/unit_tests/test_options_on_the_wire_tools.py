@@ -341,3 +341,15 @@ def test_toolkit_refuses_a_client_and_settings_together(server: LoopbackServer, 
     with pytest.raises(ConfigurationError, match="not both"):
         build_toolkit(mode, AGENT_ID, client=loopback_client(server), timeout=5.0)
     assert sent(server) == []
+
+
+def test_reference_tool_refuses_a_url_off_the_api(server: LoopbackServer, mode: str) -> None:
+    off = f"https://elsewhere.example.com/v1/agents/jobs/{JOB}/references/{MARKDOWN}/"
+    message = tool_call(
+        RoeReadJobReferenceTool(client=loopback_client(server)),
+        mode,
+        agent_job_id=JOB,
+        reference=off,
+    )
+    assert message.status == "error"
+    assert sent(server) == []
