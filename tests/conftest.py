@@ -91,6 +91,12 @@ def invoke(request: pytest.FixtureRequest) -> Invoke:
     return call
 
 
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """Each test twice, through a surface's sync path and its async twin (`tests/support/wire.py`)."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="session")
 def ray_session() -> Iterator[LocalRay]:
     """One local Ray for every test marked `ray` (see `tests/support/local_ray.py`)."""

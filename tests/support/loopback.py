@@ -177,6 +177,9 @@ class LoopbackServer:
         self.requests = 0
         self.log: list[str] = []
         """Each request answered without a fault, as `METHOD /path?query`."""
+        self.seen: list[tuple[str, str, dict[str, str], bytes]] = []
+        """Every request received, faulted or not: method, path with query, headers (names in
+        lower case) and body, as they came over the socket (`tests/support/wire.py` reads them)."""
         self.runs = Runs(job_seconds=self.config.job_seconds)
         """The agent's started jobs; `runs.created` counts the jobs really created."""
         self.listing = JobTable(LISTED_AGENT_ID)
@@ -232,6 +235,7 @@ class LoopbackServer:
                 if request is None:
                     return
                 self.requests += 1
+                self.seen.append((request[0], request[1], request[3], request[2]))
                 if self.config.black_hole:
                     await asyncio.sleep(3600)
                     return
