@@ -70,6 +70,7 @@ _RESERVED_NAMES: Final = frozenset(
     {"self", "cls", "args", "kwargs", "run_manager", "callbacks", "config", "tool_call_id"}
     | set(dir(BaseModel))
     | set(dir(BaseTool))
+    | set(BaseTool.model_fields)
 )
 #: Whether a job still running at `wait_timeout` was cancelled: not asked (False), done (True), or
 #: why it could not be.

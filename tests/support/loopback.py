@@ -87,6 +87,9 @@ class ServerConfig:
     large_reference_bytes: int = 4 * 1024 * 1024
     foreign_reference_ids: list[str] = field(default_factory=list)
     """Jobs that also cite a reference URL on another host (which must never be asked)."""
+    idempotency_conflicts: int = 0
+    """How many times a single run under a new key answers 409 "still being processed" first
+    (`Runs.conflicts`)."""
     seed: int = 7
 
 
@@ -169,6 +172,16 @@ class Raw:
     body: bytes
 
 
+@dataclass(frozen=True)
+class Received:
+    """One request as the server read it (header names in lower case)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
 class LoopbackServer:
     """The server on 127.0.0.1, in a background thread; `requests` counts what it was asked."""
 
@@ -177,7 +190,11 @@ class LoopbackServer:
         self.requests = 0
         self.log: list[str] = []
         """Each request answered without a fault, as `METHOD /path?query`."""
-        self.runs = Runs(job_seconds=self.config.job_seconds)
+        self.runs = Runs(
+            job_seconds=self.config.job_seconds, conflicts=self.config.idempotency_conflicts
+        )
+        self.received: list[Received] = []
+        """Every request read, faults included, in order: what went over the wire."""
         """The agent's started jobs; `runs.created` counts the jobs really created."""
         self.listing = JobTable(LISTED_AGENT_ID)
         """The jobs `LISTED_AGENT_ID`'s listing serves; tests may add to it between loads."""
@@ -255,6 +272,7 @@ class LoopbackServer:
     ) -> bool:
         """Write one answer; False when the connection must close."""
         config = self.config
+        self.received.append(Received(method, path, headers, body))
         fault = _pick_fault(self._random.random(), config)
         after_acting = fault in ("drop", "5xx")  # a 429 turns a request away before any work
         acts = "/run/" in path or path.split("?")[0].endswith(_ACTIONS) or method == "DELETE"
