@@ -13,7 +13,6 @@ from langchain_core.messages import ToolMessage
 
 from langchain_roe import RoeClient, RoeRunAgentTool
 from langchain_roe._core._models import AgentInputDefinition
-from langchain_roe._tools._run import argument_names
 from tests.support.agents import AGENT_ID
 from tests.support.loopback import LoopbackServer, ServerConfig
 from tests.support.mock_api import Script, json_response, mock_client
@@ -89,6 +88,8 @@ def test_reserved_input_keys_build_and_are_sent_under_their_keys(mode: str) -> N
 
 
 def test_argument_names_are_safe_identifiers_mapped_to_each_key() -> None:
+    from langchain_roe._tools._run import argument_names
+
     keys = ["1st", "", "---", "model_x", "ünïcode", "a b", "a_b", "input_1st"]
     made = argument_names([AgentInputDefinition.model_validate(d) for d in definitions(*keys)])
     assert [d.key for d in made.values()] == keys  # in the definitions' order, one per key
