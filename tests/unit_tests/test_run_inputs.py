@@ -73,7 +73,7 @@ def test_several_files_for_one_input_are_all_uploaded(invoke: Invoke, tmp_path: 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_the_run_loader_sends_every_value_of_an_input(server: LoopbackServer, mode: str) -> None:
-    given = [
+    given: list[dict[str, Any]] = [
         {"url": ["https://a", "https://b"], "question": "q0"},
         {"url": "https://c", "question": "q1"},
     ]
@@ -188,7 +188,7 @@ def test_the_run_loader_checks_every_file_before_the_first_job(
     value, problem = _bad_inputs(tmp_path)[case]
     good = tmp_path / "good.pdf"
     good.write_bytes(b"%PDF")
-    given = [{"url": good, "question": "q0"}, {"url": "https://x", "question": "q1"}]
+    given: list[dict[str, Any]] = [{"url": good, "question": "q0"}, {"url": "https://x"}]
     given.append({"url": value, "question": "q2"})
     with pytest.raises(ValueError, match=r"inputs\[2\]\['url'\]") as caught:
         RoeAgentRunLoader(AGENT_ID, given, client=client_for(server, max_upload_bytes=2048))
@@ -214,7 +214,7 @@ def test_a_file_without_read_permission_is_refused_before_the_first_job(
     secret = tmp_path / "secret.pdf"
     secret.write_bytes(b"%PDF")
     secret.chmod(0)
-    given = [{"url": "https://x", "question": "q"}, {"url": secret, "question": "q"}]
+    given: list[dict[str, Any]] = [{"url": "https://x"}, {"url": secret, "question": "q"}]
     with pytest.raises(ValueError, match="Permission denied"):
         RoeAgentRunLoader(AGENT_ID, given, client=client_for(server))
     assert server.requests == 0
