@@ -78,18 +78,24 @@ def _from_jsonl(source: str, stdin: TextIO | None) -> list[dict[str, Any]]:
             raise ValueError(msg) from None
     runs = []
     for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            loaded = json.loads(line)
-        except ValueError:
-            msg = f"--inputs-jsonl line {number} is not JSON"
-            raise ValueError(msg) from None
-        if not isinstance(loaded, dict):
-            msg = f"--inputs-jsonl line {number} is not a JSON object of inputs"
-            raise ValueError(msg)
-        runs.append({key: _json_value(number, key, value) for key, value in loaded.items()})
+        if line.strip():
+            loaded = _json_object(number, line)
+            runs.append({key: _json_value(number, key, value) for key, value in loaded.items()})
     return runs
+
+
+def _json_object(number: int, line: str) -> dict[str, Any]:
+    try:
+        loaded = json.loads(line)
+    except ValueError:
+        loaded = None
+        problem = "is not JSON"
+    else:
+        problem = "is not a JSON object of inputs"
+    if not isinstance(loaded, dict):
+        msg = f"--inputs-jsonl line {number} {problem}"
+        raise ValueError(msg)
+    return loaded
 
 
 def _json_value(number: int, key: str, value: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
@@ -137,3 +138,35 @@ def test_a_409_on_the_run_tool_is_retried_under_its_key(mode: str) -> None:
         message = invoke(RoeRunAgentTool.from_agent(AGENT_ID, client=client), mode, ARGS)
         assert message.status == "success"
         assert server.runs.created == 1
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_an_input_that_accepts_several_files_sends_every_one(mode: str) -> None:
+    script = Script([json_response(200, JOB), json_response(200, {"status": 1})])
+    documents = {"key": "documents", "data_type": "application/pdf", "description": "The PDFs"}
+    tool = RoeRunAgentTool(
+        agent_id=AGENT_ID,
+        input_definitions=[{**documents, "accepts_multiple_files": True}],
+        client=mock_client(script),
+        wait_timeout=0.3,
+    )
+    ids = ["3c90c3cc-0d44-4b50-8888-8dd25736052a", "5d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"]
+    invoke(tool, mode, {"documents": ids})
+    fields = urllib.parse.parse_qs(script.requests[0].content.decode())
+    assert fields == {"documents": ids}
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_409_past_the_retries_tells_the_model_a_job_may_be_running(mode: str) -> None:
+    conflict = {"detail": "A request with this Idempotency-Key is still being processed."}
+    script = Script([json_response(409, conflict)])
+    tool = RoeRunAgentTool(
+        agent_id=AGENT_ID,
+        input_definitions=definitions("question"),
+        client=mock_client(script, max_retries=1),
+    )
+    message = invoke(tool, mode, {"question": "q"})
+    assert message.status == "error"
+    assert "its job may be running already" in str(message.content)
+    assert len({r.headers["Idempotency-Key"] for r in script.requests}) == 1
+    assert len(script.requests) == 2
