@@ -184,7 +184,8 @@ def run_many_flow(
                 raise InvalidResponseError(msg)
         except RoeError as error:
             if is_setup_error(error) or refused(error, retryable=is_retryable(error, Retry.UNSENT)):
-                raise with_created_jobs(error, created) from None
+                _note_created_jobs(error, created)
+                raise
             raise _unknown(positions, created, error) from error
         except ValueError as error:
             raise _unknown(positions, created, InvalidResponseError(str(error))) from error
@@ -192,8 +193,8 @@ def run_many_flow(
     return [created[position] for position in range(len(created))]
 
 
-def with_created_jobs(error: RoeError, created: Mapping[int, str]) -> RoeError:
-    """`error`, carrying the jobs already created (`created_job_ids`) and saying so."""
+def _note_created_jobs(error: RoeError, created: Mapping[int, str]) -> None:
+    """Make `error` carry the jobs already created (`created_job_ids`), and say so."""
     if created and not error.created_job_ids:
         error.created_job_ids = dict(created)
         error.message += (
@@ -201,7 +202,6 @@ def with_created_jobs(error: RoeError, created: Mapping[int, str]) -> RoeError:
             "are in the error's created_job_ids; do not start those inputs again)"
         )
         error.args = (error.message,)
-    return error
 
 
 def _checked_key(idempotency_key: str | None) -> str:
