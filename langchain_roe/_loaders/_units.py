@@ -149,9 +149,11 @@ def run_unit(
                     skip_cache=options.skip_cache,
                     max_upload_bytes=options.load.settings.max_upload_bytes,
                 )
-                started[position] = yield from run_flow(call)
             except ValueError as error:  # a file changed since the inputs were checked
                 failed[position] = RoeError(f"inputs[{position}] was not sent: {error}")
+                continue
+            try:
+                started[position] = yield from run_flow(call)
             except RoeError as error:
                 failed[position] = error
             else:
