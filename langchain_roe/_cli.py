@@ -7,11 +7,11 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import Any, TextIO
 
 from langchain_core.documents import Document
 
+from langchain_roe._cli_inputs import cli_inputs
 from langchain_roe._convert._agent_text import DEFAULT_MAX_OUTPUT_CHARS, result_text
 from langchain_roe._convert._documents import FinishedJob, job_documents, readable_value
 from langchain_roe._core._calls import result_url
@@ -103,14 +103,14 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="one input of a single run; KEY=@PATH uploads the file at PATH (as curl does); repeat "
-        "for each input",
+        help="one input of a single run; KEY=@PATH uploads the file at PATH (as curl does), "
+        "KEY=@@TEXT is the text @TEXT; repeat for each input (a KEY given twice gets both values)",
     )
     runs.add_argument(
         "--inputs-jsonl",
         metavar="PATH",
-        help="many runs: one JSON object of inputs per line ('-' for standard input); a value "
-        '"@PATH" uploads that file',
+        help="many runs: one JSON object of inputs per line ('-' for standard input); a string is "
+        'always text; {"file": "PATH"} uploads that local file; a list gives several values',
     )
     runs.add_argument(
         "--cancel-on-interrupt",
@@ -310,52 +310,8 @@ def _agent(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def run_inputs(args: argparse.Namespace, stdin: TextIO | None) -> list[dict[str, Any]]:
-    """The runs asked for: one from `--input`s, or one per line of `--inputs-jsonl`.
-
-    Raises:
-        ValueError: Neither or both given, a malformed `KEY=VALUE` or line.
-    """
-    if bool(args.input) == bool(args.inputs_jsonl):
-        raise ValueError(
-            "--run takes its inputs from --input KEY=VALUE ... or --inputs-jsonl, one of them"
-        )
-    if args.input:
-        one: dict[str, Any] = {}
-        for item in args.input:
-            key, equals, value = item.partition("=")
-            if not equals or not key:
-                raise ValueError(f"--input takes KEY=VALUE, got {item!r}")
-            one[key] = _value(value)
-        return [one]
-    if args.inputs_jsonl == "-":
-        if stdin is None:
-            raise ValueError("--inputs-jsonl -: standard input is closed")
-        lines = list(stdin)
-    else:
-        with open(args.inputs_jsonl, encoding="utf-8") as handle:
-            lines = list(handle)
-    runs = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            loaded = json.loads(line)
-        except ValueError:
-            raise ValueError(f"--inputs-jsonl line {number} is not JSON") from None
-        if not isinstance(loaded, dict):
-            raise ValueError(f"--inputs-jsonl line {number} is not a JSON object of inputs")
-        runs.append(
-            {
-                key: _value(value) if isinstance(value, str) else value
-                for key, value in loaded.items()
-            }
-        )
-    return runs
-
-
-def _value(text: str) -> str | Path:
-    """A value as given, or the file it names after `@` (uploaded, as curl's `-F key=@file`)."""
-    return Path(text[1:]).expanduser() if text.startswith("@") and len(text) > 1 else text
+    """The runs asked for (`_cli_inputs`): one from `--input`s, or one per `--inputs-jsonl` line."""
+    return cli_inputs(args.input, args.inputs_jsonl, stdin)
 
 
 def _print_jobs(

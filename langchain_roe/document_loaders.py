@@ -264,7 +264,10 @@ class RoeAgentRunLoader(JobStartingLoader):
 
     Args:
         agent_id: The agent to run.
-        inputs: One mapping of input key to value per job.
+        inputs: One mapping of input key to value per job. A `str` is text (never a path); a
+            `pathlib.Path`, `bytes` or binary file object is uploaded (a file object is rewound
+            and read from its start, so it may serve several inputs or loads); a list gives an
+            input several values, all sent. Every input is checked before the first job starts.
         version_id: Run this version instead of the current one (then every input is a single run).
         metadata: Metadata stored on each job (single runs only; the many-inputs endpoint ignores it).
         wait_timeout: Seconds to wait for a chunk's jobs, counted from the start of its unit.
@@ -314,7 +317,6 @@ class RoeAgentRunLoader(JobStartingLoader):
     ) -> None:
         self.agent_id = canonical_uuid(agent_id, "agent_id")
         self.version_id = None if version_id is None else canonical_uuid(version_id, "version_id")
-        self.inputs = check_inputs(inputs)
         check_whole("batch_size", batch_size, 1, MAX_INPUTS_PER_REQUEST)
         check_seconds("wait_timeout", wait_timeout)
         if metadata is not None and not isinstance(metadata, Mapping):
@@ -326,6 +328,7 @@ class RoeAgentRunLoader(JobStartingLoader):
         self.batch_size = batch_size
         shared = (output_keys, max_concurrency, continue_on_failure, show_progress)
         self._configure(client, settings, *shared, load_references, reference_parser)
+        self.inputs = check_inputs(inputs, max_upload_bytes=self.client.settings.max_upload_bytes)
         self.failures: dict[int, RoeError] = {}
         """Each input of the last load that produced no outputs, by position, with why."""
         self.cancel_on_exit = bool(cancel_on_exit)

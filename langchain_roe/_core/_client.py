@@ -99,8 +99,8 @@ class RoeClient(TableMethods):
     Args:
         **settings: The client settings (`ClientSettings`): `api_key`, `organization_id`,
             `base_url`, `timeout`, `max_retries`, `max_response_bytes`, `allow_insecure_http`,
-            `max_reference_bytes`; each is a field of `RoeSettings`, which says its variable,
-            default and checks (the README's Configuration table lists them).
+            `max_reference_bytes`, `max_upload_bytes`; each is a field of `RoeSettings`, which
+            says its variable, default and checks (the README's Configuration table lists them).
         http_client: An `httpx.Client` of your own (proxies, mTLS, tests); you close it.
         async_http_client: An `httpx.AsyncClient` of your own; you close it.
     """
@@ -369,10 +369,12 @@ class RoeClient(TableMethods):
         """Start one job of the agent on `inputs` and return its id (`POST .../run/.../async/`).
 
         A `str` value is text (a Roe file id or a URL included), never a path; a `pathlib.Path`,
-        `bytes` or binary file object is uploaded. The request carries an `Idempotency-Key`
-        (`idempotency_key`, or one made for this call) kept across retries, so a retry after a
-        timeout or a dropped connection finds the job already started instead of starting another
-        (the server's handling of a repeated key is assumed; see the README).
+        `bytes` or binary file object is uploaded (a file object from its start: it is rewound;
+        at most `max_upload_bytes`). A list gives one input several values, all sent. The request
+        carries an `Idempotency-Key` (`idempotency_key`, or one made for this call) kept across
+        retries, so a retry after a timeout or a dropped connection finds the job already started
+        instead of starting another (the server's handling of a repeated key is assumed; see the
+        README); a 409 "still being processed" is retried under the same key.
 
         Args:
             agent_id: The agent to run.
@@ -385,7 +387,8 @@ class RoeClient(TableMethods):
             APIStatusError: The server refused: 400 with its validation message, 403 (no permission,
                 or not enough credits), 404 (no such agent).
         """
-        return self._drive(run_flow(run_call(agent_id, inputs, **options)))
+        cap = self.settings.max_upload_bytes
+        return self._drive(run_flow(run_call(agent_id, inputs, max_upload_bytes=cap, **options)))
 
     async def arun_agent(
         self,
@@ -394,7 +397,9 @@ class RoeClient(TableMethods):
         **options: Unpack[RunArguments],
     ) -> str:
         """Async `run_agent`."""
-        return await self._adrive(run_flow(run_call(agent_id, inputs, **options)))
+        cap = self.settings.max_upload_bytes
+        call = run_call(agent_id, inputs, max_upload_bytes=cap, **options)
+        return await self._adrive(run_flow(call))
 
     def run_agent_many(
         self,
@@ -405,10 +410,10 @@ class RoeClient(TableMethods):
     ) -> list[str]:
         """Start one job per inputs mapping (`POST .../async/many/`); ids come back in input order.
 
-        Text inputs only (values, Roe file ids, URLs); at most 1000 inputs per request, in order.
-        The endpoint takes no idempotency key, so a request is repeated only where the server
-        provably did not act (connection never made, 408, 429); otherwise the chunk fails with a
-        `RunOutcomeUnknownError` naming its inputs and the jobs already created.
+        One text per input; at most 1000 inputs per request. Each request carries a key, whose
+        handling there is undocumented: it is repeated only where the server provably did not act
+        (never connected, 408, 429); else it is a `RunOutcomeUnknownError`. Any error after a
+        chunk started jobs carries their ids (`created_job_ids`).
         """
         return self._drive(
             run_many_flow(run_many_calls(agent_id, inputs_list, skip_cache=skip_cache))
@@ -672,6 +677,8 @@ class RoeSettingsFields(BaseModel):
     """Allow `http://` off loopback; from `ROE_ALLOW_INSECURE_HTTP`, else False."""
     max_reference_bytes: int | None = None
     """Largest reference file read; from `ROE_MAX_REFERENCE_BYTES`, else 32 MiB."""
+    max_upload_bytes: int | None = None
+    """Largest file uploaded as a run's input; from `ROE_MAX_UPLOAD_BYTES`, else 100 MiB."""
     client: RoeClient = Field(default_factory=RoeClient, exclude=True)
     """A ready client, instead of the settings above."""
 

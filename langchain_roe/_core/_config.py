@@ -24,6 +24,7 @@ from langchain_roe._core._constants import (
     DEFAULT_MAX_REFERENCE_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_UPLOAD_BYTES,
     DEFAULT_TIMEOUT,
     ENV_ALLOW_INSECURE_HTTP,
     ENV_API_KEY,
@@ -31,6 +32,7 @@ from langchain_roe._core._constants import (
     ENV_MAX_REFERENCE_BYTES,
     ENV_MAX_RESPONSE_BYTES,
     ENV_MAX_RETRIES,
+    ENV_MAX_UPLOAD_BYTES,
     ENV_ORGANIZATION_ID,
     ENV_TIMEOUT,
     LOOPBACK_HOSTS,
@@ -50,6 +52,7 @@ SETTING_ENV_VARS: dict[str, str] = {
     "max_response_bytes": ENV_MAX_RESPONSE_BYTES,
     "allow_insecure_http": ENV_ALLOW_INSECURE_HTTP,
     "max_reference_bytes": ENV_MAX_REFERENCE_BYTES,
+    "max_upload_bytes": ENV_MAX_UPLOAD_BYTES,
 }
 
 
@@ -69,6 +72,7 @@ class ClientSettings(TypedDict, total=False):
     max_response_bytes: int | None
     allow_insecure_http: bool | None
     max_reference_bytes: int | None
+    max_upload_bytes: int | None
 
 
 class RoeSettings(BaseModel):
@@ -76,9 +80,9 @@ class RoeSettings(BaseModel):
 
     Each field not given is read from its environment variable (`ROE_API_KEY`, `ROE_ORGANIZATION_ID`,
     `ROE_BASE_URL`, `ROE_TIMEOUT`, `ROE_MAX_RETRIES`, `ROE_MAX_RESPONSE_BYTES`,
-    `ROE_ALLOW_INSECURE_HTTP`, `ROE_MAX_REFERENCE_BYTES`), else takes its default. Every value is
-    checked here, once: a bad one is a `ConfigurationError` naming the setting (or its variable)
-    and never quoting the key.
+    `ROE_ALLOW_INSECURE_HTTP`, `ROE_MAX_REFERENCE_BYTES`, `ROE_MAX_UPLOAD_BYTES`), else takes its
+    default. Every value is checked here, once: a bad one is a `ConfigurationError` naming the
+    setting (or its variable) and never quoting the key.
     """
 
     model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
@@ -101,6 +105,8 @@ class RoeSettings(BaseModel):
     """Allow `http://` to a host that is not loopback: the key then crosses the network in clear."""
     max_reference_bytes: int = Field(default=DEFAULT_MAX_REFERENCE_BYTES, ge=MIN_MAX_RESPONSE_BYTES)
     """Largest reference file read (a job's screenshot, HTML or markdown); a larger one is an error."""
+    max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, ge=1)
+    """Largest file uploaded as a run's input; a larger one is refused before any request."""
 
     def __init__(self, _sources: dict[str, str] | None = None, **values: Any) -> None:
         try:

@@ -89,6 +89,7 @@ ENV_MAX_RETRIES: Final = "ROE_MAX_RETRIES"
 ENV_MAX_RESPONSE_BYTES: Final = "ROE_MAX_RESPONSE_BYTES"
 ENV_ALLOW_INSECURE_HTTP: Final = "ROE_ALLOW_INSECURE_HTTP"
 ENV_MAX_REFERENCE_BYTES: Final = "ROE_MAX_REFERENCE_BYTES"
+ENV_MAX_UPLOAD_BYTES: Final = "ROE_MAX_UPLOAD_BYTES"
 
 # Headers.
 AUTHORIZATION_HEADER: Final = "Authorization"
@@ -128,6 +129,8 @@ DEFAULT_MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
 MIN_MAX_RESPONSE_BYTES: Final = 1024
 DEFAULT_MAX_REFERENCE_BYTES: Final = 32 * 1024 * 1024
 """A reference file (a screenshot, a page's HTML or markdown) is read only this far."""
+DEFAULT_MAX_UPLOAD_BYTES: Final = 100 * 1024 * 1024
+"""A file uploaded as a run's input is refused past this size, before any request."""
 MAX_ERROR_BODY_BYTES: Final = 64 * 1024
 """An error answer is read only this far: its message is near the start, the rest is dropped."""
 
@@ -148,6 +151,9 @@ MAX_SANE_RETRY_AFTER: Final = 86_400.0
 
 # Status codes retried for read-only calls (besides every 5xx).
 RETRYABLE_STATUS_CODES: Final = frozenset({408, 429})
+#: A keyed run's answer while the first request under its key is still being processed (the
+#: IETF Idempotency-Key draft): retried under the same key.
+IDEMPOTENCY_CONFLICT_STATUS: Final = 409
 
 # Listing an agent's jobs: pages of this size by default (the spec sets no maximum; this is the
 # most a page is asked for), oldest first so that jobs created while a listing runs land at its

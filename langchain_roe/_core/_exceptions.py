@@ -57,6 +57,9 @@ class RoeError(Exception):
         status_code: The HTTP status of the answer that caused the error, if there was one.
         request_id: The server's `X-Request-ID` for that answer, if it sent one.
         agent_job_id: The agent job the call was about, if it was about one.
+        created_job_ids: The jobs a run had already created when it failed, by input position
+            (a many-inputs run failing on a later chunk); empty when it created none. Starting
+            those inputs again would start their jobs twice.
     """
 
     def __init__(
@@ -71,6 +74,7 @@ class RoeError(Exception):
         self.status_code = status_code
         self.request_id = request_id
         self.agent_job_id = agent_job_id
+        self.created_job_ids: dict[int, str] = {}
         super().__init__(message)
 
     def __str__(self) -> str:

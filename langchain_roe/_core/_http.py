@@ -131,8 +131,9 @@ class Call(Generic[T]):
     """Query parameters besides `organization_id`."""
     headers: Mapping[str, str] | None = None
     """Headers besides the ones every call sends."""
-    form: Mapping[str, str] | None = None
-    """Form fields of a multipart body (with `files`)."""
+    form: Mapping[str, str | Sequence[str]] | None = None
+    """Form fields (several values of one name are repeated fields): a multipart body with
+    `files`, else a urlencoded one."""
     files: Sequence[tuple[str, tuple[str, bytes, str]]] | None = None
     """File parts of a multipart body: (field, (file name, bytes, MIME type))."""
     retry: Retry = Retry.READ
@@ -175,8 +176,9 @@ def request_arguments(settings: RoeSettings, call: Call[Any]) -> dict[str, Any]:
         "headers": headers,
         "timeout": settings.timeout,
     }
-    if call.files:
-        arguments["data"], arguments["files"] = dict(call.form or {}), list(call.files)
+    if call.form is not None or call.files:
+        arguments["data"] = dict(call.form or {})
+        arguments["files"] = list(call.files) if call.files else None
     else:
         arguments["json"] = call.body
     return arguments

@@ -17,6 +17,7 @@ from tenacity import AsyncRetrying, RetryCallState, Retrying
 
 from langchain_roe._core import _clock
 from langchain_roe._core._constants import (
+    IDEMPOTENCY_CONFLICT_STATUS,
     INITIAL_RETRY_DELAY,
     LOGGER_NAME,
     MAX_RETRY_AFTER,
@@ -43,8 +44,16 @@ def is_retryable(error: BaseException, rule: Retry = Retry.READ) -> bool:
 
     Retried: no answer (connection dropped or refused, timeout), 408, 429, every 5xx, and a 2xx
     body that did not parse (truncated or garbled on the way). Nothing else: a body past the size cap
-    would be as large the next time.
+    would be as large the next time. `Retry.KEYED` (a run under its `Idempotency-Key`) also retries a
+    409, the IETF Idempotency-Key draft's "the first request under this key is still being
+    processed": the same key then lands on that request's job.
     """
+    if (
+        rule is Retry.KEYED
+        and isinstance(error, APIStatusError)
+        and error.status_code == IDEMPOTENCY_CONFLICT_STATUS
+    ):
+        return True
     if rule is Retry.UNSENT:
         if isinstance(error, APIConnectionError):
             return not error.request_sent

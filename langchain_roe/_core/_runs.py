@@ -1,9 +1,12 @@
 """Agents and runs as `Call`s and flows: read an agent's version, list agents, start jobs.
 
 Starting a job costs the user credits, so each run call carries its retry rule: a single run is
-sent with an `Idempotency-Key` kept across its attempts (`Retry.KEYED`); the many-inputs endpoint
-takes no key, so it is retried only where the server provably did not act (`Retry.UNSENT`), and a
-chunk whose outcome is unknown is a `RunOutcomeUnknownError` naming its inputs.
+sent with an `Idempotency-Key` kept across its attempts (`Retry.KEYED`; a 409 "still being
+processed" is retried under it too). Every request that can start a job carries a key: the
+many-inputs requests carry one per chunk as well, but whether that endpoint honours it is not
+documented, so they are retried only where the server provably did not act (`Retry.UNSENT`), and
+a chunk whose outcome is unknown is a `RunOutcomeUnknownError` naming its inputs. Any error after
+a chunk created jobs carries their ids (`created_job_ids`), whatever its class.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from langchain_roe._core._constants import (
     AGENT_VERSION_PATH,
     AGENTS_PATH,
     CURRENT_VERSION,
+    DEFAULT_MAX_UPLOAD_BYTES,
     IDEMPOTENCY_KEY_HEADER,
     INPUTS_FIELD,
     MAX_INPUTS_PER_REQUEST,
@@ -73,9 +77,15 @@ class RunArguments(TypedDict, total=False):
 
 
 def run_call(
-    agent_id: str, inputs: Mapping[str, Any], **options: Unpack[RunArguments]
+    agent_id: str,
+    inputs: Mapping[str, Any],
+    *,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    **options: Unpack[RunArguments],
 ) -> Call[str]:
     """`POST /v1/agents/run/{agent_id}/async/` (or the version's): one job, retried under its key.
+
+    `max_upload_bytes` is the client's setting of that name: a larger file is refused here.
 
     Raises:
         ValueError: A bad id, input or key; before any request.
@@ -92,11 +102,10 @@ def run_call(
     else:
         version = canonical_uuid(version_id, "version_id")
         path = RUN_VERSION_PATH.format(agent_id=agent_id, version_id=version)
-    key = str(uuid.uuid4()) if idempotency_key is None else idempotency_key
-    if not isinstance(key, str) or not key.strip() or not key.isascii() or not key.isprintable():
-        msg = f"idempotency_key must be a non-empty printable ASCII string, got {idempotency_key!r}"
-        raise ValueError(msg)
-    body, form, files = encode_inputs(inputs, options.get("metadata"))
+    key = _checked_key(idempotency_key)
+    body, form, files = encode_inputs(
+        inputs, options.get("metadata"), max_upload_bytes=max_upload_bytes
+    )
     return Call(
         "POST",
         path,
@@ -110,15 +119,23 @@ def run_call(
 
 
 def run_many_calls(
-    agent_id: str, inputs_list: Sequence[Mapping[str, Any]], *, skip_cache: bool = False
+    agent_id: str,
+    inputs_list: Sequence[Mapping[str, Any]],
+    *,
+    skip_cache: bool = False,
+    idempotency_key: str | None = None,
+    first_position: int = 0,
 ) -> list[tuple[range, Call[list[str]]]]:
     """`POST /v1/agents/run/{agent_id}/async/many/` for every chunk of at most 1000 inputs.
 
-    All inputs are checked before any call is made.
+    All inputs are checked before any call is made. Each chunk's `Idempotency-Key` is
+    `<idempotency_key>-<first>-<last>` (its input positions, from `first_position`); one is made
+    when `idempotency_key` is None.
 
     Raises:
-        ValueError: A bad id, an empty list, or an input that is not text only.
+        ValueError: A bad id or key, an empty list, or an input that is not one text per key.
     """
+    run_key = _checked_key(idempotency_key)
     agent_id = canonical_uuid(agent_id, "agent_id")
     if isinstance(inputs_list, Mapping | str) or not inputs_list:
         msg = "inputs_list must be a non-empty sequence of input mappings"
@@ -129,8 +146,10 @@ def run_many_calls(
     for start in range(0, len(texts), MAX_INPUTS_PER_REQUEST):
         positions = range(start, min(start + MAX_INPUTS_PER_REQUEST, len(texts)))
         body = {INPUTS_FIELD: texts[positions.start : positions.stop]}
+        first, last = first_position + positions.start, first_position + positions.stop - 1
+        key = {IDEMPOTENCY_KEY_HEADER: f"{run_key}-{first}-{last}"}
         call = Call(
-            "POST", path, _JOB_IDS, body=body, headers=_headers(skip_cache), retry=Retry.UNSENT
+            "POST", path, _JOB_IDS, body=body, headers=_headers(skip_cache, key), retry=Retry.UNSENT
         )
         calls.append((positions, call))
     return calls
@@ -152,7 +171,8 @@ def run_many_flow(
     """Start the chunks in order; the job ids come back in input order.
 
     A refusal (4xx) is raised as it is; any other failure leaves the chunk's outcome unknown and is
-    a `RunOutcomeUnknownError` naming its inputs and the jobs the earlier chunks created.
+    a `RunOutcomeUnknownError` naming its inputs. Either carries the jobs the earlier chunks
+    created (`created_job_ids`), so a caller who starts the rest again can leave those out.
     """
     created: dict[int, str] = {}
     for positions, call in chunks:
@@ -164,12 +184,32 @@ def run_many_flow(
                 raise InvalidResponseError(msg)
         except RoeError as error:
             if is_setup_error(error) or refused(error, retryable=is_retryable(error, Retry.UNSENT)):
+                _note_created_jobs(error, created)
                 raise
             raise _unknown(positions, created, error) from error
         except ValueError as error:
             raise _unknown(positions, created, InvalidResponseError(str(error))) from error
         created.update(zip(positions, ids, strict=True))
     return [created[position] for position in range(len(created))]
+
+
+def _note_created_jobs(error: RoeError, created: Mapping[int, str]) -> None:
+    """Make `error` carry the jobs already created (`created_job_ids`), and say so."""
+    if created and not error.created_job_ids:
+        error.created_job_ids = dict(created)
+        error.message += (
+            f" ({len(created)} job(s) had already been started for earlier inputs: their ids "
+            "are in the error's created_job_ids; do not start those inputs again)"
+        )
+        error.args = (error.message,)
+
+
+def _checked_key(idempotency_key: str | None) -> str:
+    key = str(uuid.uuid4()) if idempotency_key is None else idempotency_key
+    if not isinstance(key, str) or not key.strip() or not key.isascii() or not key.isprintable():
+        msg = f"idempotency_key must be a non-empty printable ASCII string, got {idempotency_key!r}"
+        raise ValueError(msg)
+    return key
 
 
 def _headers(skip_cache: bool, headers: dict[str, str] | None = None) -> dict[str, str]:

@@ -41,7 +41,7 @@ from langchain_roe._core._exceptions import (
     job_state_error,
 )
 from langchain_roe._core._flow import Flow, Report, Reporter, Step, aperform, perform
-from langchain_roe._core._inputs import is_file_input
+from langchain_roe._core._inputs import needs_a_form
 from langchain_roe._core._models import AgentJobStatusCode, status_code
 from langchain_roe._core._references import reference_call, reference_flow
 from langchain_roe._core._runs import run_call, run_flow, run_many_calls, run_many_flow
@@ -126,25 +126,32 @@ def run_unit(
 ) -> Flow[list[tuple[int, FinishedJob | RoeError]]]:
     """Start the jobs for a chunk of inputs, wait for them and load them, keyed by position.
 
-    Text-only inputs go in one many-inputs request; inputs with files (or a version, or metadata,
-    which that endpoint cannot take) are started one by one, each under its own idempotency key.
+    Text-only inputs go in one many-inputs request; a load of one input, and inputs with files or
+    several values for an input (or a version, or metadata, which that endpoint cannot take) are
+    started one by one, each under its own idempotency key. An input that cannot be sent after
+    all (a file changed since the inputs were checked) fails alone, as a `RoeError`.
     Each job started is reported (`started_event`), so a load left early knows what to cancel;
     with `cancel_unfinished`, a job still running at `wait_timeout` is cancelled, and its error
     says whether it was.
     """
     started: dict[int, str] = {}
     failed: dict[int, RoeError] = {}
-    singly = options.version_id is not None or options.metadata is not None
-    if singly or any(is_file_input(v) for p in positions for v in inputs[p].values()):
+    singly = options.version_id is not None or options.metadata is not None or len(inputs) == 1
+    if singly or any(needs_a_form(v) for p in positions for v in inputs[p].values()):
         for position in positions:
-            call = run_call(
-                options.agent_id,
-                inputs[position],
-                version_id=options.version_id,
-                metadata=options.metadata,
-                idempotency_key=f"{options.run_key}-{position}",
-                skip_cache=options.skip_cache,
-            )
+            try:
+                call = run_call(
+                    options.agent_id,
+                    inputs[position],
+                    version_id=options.version_id,
+                    metadata=options.metadata,
+                    idempotency_key=f"{options.run_key}-{position}",
+                    skip_cache=options.skip_cache,
+                    max_upload_bytes=options.load.settings.max_upload_bytes,
+                )
+            except ValueError as error:  # a file changed since the inputs were checked
+                failed[position] = RoeError(f"inputs[{position}] was not sent: {error}")
+                continue
             try:
                 started[position] = yield from run_flow(call)
             except RoeError as error:
@@ -154,7 +161,13 @@ def run_unit(
     else:
         chunk = [inputs[p] for p in positions]
         try:
-            calls = run_many_calls(options.agent_id, chunk, skip_cache=options.skip_cache)
+            calls = run_many_calls(
+                options.agent_id,
+                chunk,
+                skip_cache=options.skip_cache,
+                idempotency_key=options.run_key,
+                first_position=positions.start,
+            )
             ids = yield from run_many_flow(calls)
         except RoeError as error:
             failed.update((p, error) for p in positions)

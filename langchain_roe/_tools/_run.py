@@ -1,8 +1,11 @@
 """`RoeRunAgentTool`: a tool that runs one Roe agent and answers with what the job produced.
 
-The argument schema is made from the agent version's input definitions, one field per input. The
-job is started under an idempotency key derived from the tool call's id (a graph that retries a
-tool call finds the job it already started), waited for up to `wait_timeout`, and read; the answer
+The argument schema is made from the agent version's input definitions, one field per input, each
+with a distinct, safe argument name mapped back to its input key (`argument_names`). The job is
+started under an idempotency key derived from the agent, the tool call's id, the arguments and the
+LangGraph thread where there is one (a graph that retries a tool call finds the job it already
+started; another call, or the same call id with other arguments, starts its own), waited for up to
+`wait_timeout`, and read; the answer
 is the result tool's text and artifact. A job still running then is not an error: the model gets
 its id, to read later with `roe_get_agent_job_result`; or, with `cancel_on_timeout`, the job is
 cancelled and the model is told so.
@@ -12,11 +15,13 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import json
 import re
 import uuid
+from collections.abc import Mapping
 from typing import Any, Final
 
-from langchain_core.tools import ToolException
+from langchain_core.tools import BaseTool, ToolException
 from pydantic import BaseModel, Field, create_model
 
 from langchain_roe._convert._agent_text import TOOL_NAME, error_text, result_artifact, result_text
@@ -26,6 +31,7 @@ from langchain_roe._core._calls import result_flow
 from langchain_roe._core._client import RoeClient, client_from
 from langchain_roe._core._config import SETTING_ENV_VARS, RoeSettings
 from langchain_roe._core._constants import (
+    IDEMPOTENCY_CONFLICT_STATUS,
     IDEMPOTENCY_KEY_PREFIX,
     JOB_CANCELLED_EVENT,
     JOB_STARTED_EVENT,
@@ -51,11 +57,21 @@ RUN_TOOL_NAME_PREFIX: Final = "roe_run_"
 MAX_TOOL_NAME_CHARS: Final = 64
 
 
-#: The id of the tool call being run (set by `run`/`arun`, read by `_run`/`_arun`).
-_TOOL_CALL_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "roe_tool_call_id", default=None
+#: The tool call being run: its id and the LangGraph thread it is in (set by `run`/`arun`, read by
+#: `_run`/`_arun`).
+_TOOL_CALL: contextvars.ContextVar[tuple[str | None, str | None]] = contextvars.ContextVar(
+    "roe_tool_call", default=(None, None)
 )
 _NOT_A_NAME = re.compile(r"[^A-Za-z0-9_]+")
+#: Argument names that would clash with how a tool is called (`_run(self, run_manager=...)`,
+#: `config`, `callbacks`) or with an attribute of the schema model or the tool: an input key that
+#: comes to one of these gets `input_` before it.
+_RESERVED_NAMES: Final = frozenset(
+    {"self", "cls", "args", "kwargs", "run_manager", "callbacks", "config", "tool_call_id"}
+    | set(dir(BaseModel))
+    | set(dir(BaseTool))
+    | set(BaseTool.model_fields)
+)
 #: Whether a job still running at `wait_timeout` was cancelled: not asked (False), done (True), or
 #: why it could not be.
 Cancelling = bool | RoeError
@@ -195,19 +211,19 @@ class RoeRunAgentTool(RoeTool):
 
     def run(self, *args: Any, **kwargs: Any) -> Any:
         """Run the tool (see `BaseTool.run`), keeping the tool call's id for the job's key."""
-        token = _TOOL_CALL_ID.set(kwargs.get("tool_call_id"))
+        token = _TOOL_CALL.set(_tool_call(kwargs))
         try:
             return super().run(*args, **kwargs)
         finally:
-            _TOOL_CALL_ID.reset(token)
+            _TOOL_CALL.reset(token)
 
     async def arun(self, *args: Any, **kwargs: Any) -> Any:
         """Async `run`."""
-        token = _TOOL_CALL_ID.set(kwargs.get("tool_call_id"))
+        token = _TOOL_CALL.set(_tool_call(kwargs))
         try:
             return await super().arun(*args, **kwargs)
         finally:
-            _TOOL_CALL_ID.reset(token)
+            _TOOL_CALL.reset(token)
 
     def _reporter(self) -> Reporter | None:
         return stream_writer()
@@ -217,7 +233,8 @@ class RoeRunAgentTool(RoeTool):
             msg = f"{self.name} takes its inputs by name: {', '.join(self.args)}"
             raise ToolException(msg)
         inputs = self._inputs(arguments)
-        key = idempotency_key(self.agent_id, _TOOL_CALL_ID.get())
+        tool_call_id, thread_id = _TOOL_CALL.get()
+        key = idempotency_key(self.agent_id, tool_call_id, inputs, thread_id)
         run = run_and_read_flow(
             self.client.settings,
             self.agent_id,
@@ -236,7 +253,7 @@ class RoeRunAgentTool(RoeTool):
 
     def _inputs(self, arguments: dict[str, Any]) -> dict[str, Any]:
         """The run's inputs by key, each file input checked to be a Roe file id or a URL."""
-        by_field = {_field_name(d.key): d for d in self.input_definitions}
+        by_field = argument_names(self.input_definitions)
         inputs: dict[str, Any] = {}
         for field, value in arguments.items():
             definition = by_field.get(field)
@@ -261,6 +278,12 @@ class RoeRunAgentTool(RoeTool):
             )
         if not is_for_the_model(error, the_model_chose_the_id=False):
             return error
+        if error.status_code == IDEMPOTENCY_CONFLICT_STATUS:
+            return ToolException(
+                "The Roe API was still processing an earlier request for this same tool call "
+                f"({error.message}): its job may be running already. Calling again with other "
+                "arguments starts another job (and uses credits again)."
+            )
         return ToolException(f"Starting the Roe agent failed ({error.message}). Try again later.")
 
     def _respond(
@@ -320,6 +343,7 @@ def run_and_read_flow(
         version_id=version_id,
         idempotency_key=idempotency_key,
         skip_cache=skip_cache,
+        max_upload_bytes=settings.max_upload_bytes,
     )
     agent_job_id = yield from run_flow(call)
     yield Report({"event": JOB_STARTED_EVENT, "agent_job_id": agent_job_id})
@@ -342,12 +366,37 @@ def run_and_read_flow(
     return agent_job_id, result, False
 
 
-def idempotency_key(agent_id: str, tool_call_id: str | None) -> str:
-    """The run's key: the same for every attempt at one tool call, fresh without a call id."""
+def idempotency_key(
+    agent_id: str,
+    tool_call_id: str | None,
+    inputs: Mapping[str, Any] | None = None,
+    thread_id: str | None = None,
+) -> str:
+    """The run's key: the same for every attempt at one tool call, fresh without a call id.
+
+    It covers the agent, the tool call's id, the inputs and the LangGraph thread (where the call's
+    config names one), so only a true retry of the same call reuses it: a provider that reuses call
+    ids across conversations, or the same id with other arguments, gets a job of its own.
+    """
     if tool_call_id is None:
         return str(uuid.uuid4())
-    digest = hashlib.sha256(f"{agent_id}\n{tool_call_id}".encode()).hexdigest()[:32]
-    return IDEMPOTENCY_KEY_PREFIX + digest
+    call = {"agent_id": agent_id, "tool_call_id": tool_call_id, "inputs": inputs or {}}
+    if thread_id is not None:
+        call["thread_id"] = thread_id
+    text = json.dumps(call, sort_keys=True, ensure_ascii=True, default=str)
+    return IDEMPOTENCY_KEY_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _tool_call(kwargs: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The tool call's id and its LangGraph thread id (`configurable.thread_id`), where given."""
+    config = kwargs.get("config") or {}
+    thread = None
+    for part in ("configurable", "metadata"):
+        section = config.get(part) if isinstance(config, Mapping) else None
+        if isinstance(section, Mapping) and section.get("thread_id") is not None:
+            thread = str(section["thread_id"])
+            break
+    return kwargs.get("tool_call_id"), thread
 
 
 def tool_name(agent_name: object, agent_id: str) -> str:
@@ -371,23 +420,46 @@ def tool_description(values: dict[str, Any], definitions: list[AgentInputDefinit
 
 
 def input_schema(definitions: list[AgentInputDefinition]) -> type[BaseModel]:
-    """One field per input definition, described from it (example included)."""
+    """One field per input definition, described from it (example included, and its input key)."""
     fields: dict[str, Any] = {}
-    for definition in definitions:
+    for name, definition in argument_names(definitions).items():
         description = definition.description or definition.key
         description += f" (type {definition.data_type})"
         if _is_file(definition):
             description += ". A file: give a Roe file id or an http(s) URL of it"
+            if definition.accepts_multiple_files:
+                description += "; several: a list of them"
         if definition.example:
             description += f". Example: {definition.example}"
+        description += f". Fills the agent's input {definition.key!r}"
         kind: Any = list[str] if definition.accepts_multiple_files else str
-        fields[_field_name(definition.key)] = (kind, Field(description=description))
+        fields[name] = (kind, Field(description=description))
     return create_model("RoeRunAgentInput", **fields)
 
 
-def _field_name(key: str) -> str:
+def argument_names(definitions: list[AgentInputDefinition]) -> dict[str, AgentInputDefinition]:
+    """Each input's argument name, in the definitions' order: distinct, safe, mapped to its input.
+
+    A name is the key with anything but letters, digits and `_` made `_`, with `input_` before it
+    when it starts with a digit or `model_`, or is one of `_RESERVED_NAMES`. A key that is its own
+    name keeps it; a key that comes to a name already taken gets `_2`, `_3`, ... (`doc-type`
+    beside `doc_type`).
+    """
+    wanted = {id(d): _safe_name(d.key) for d in definitions}
+    names: dict[str, AgentInputDefinition] = {}
+    for definition in sorted(definitions, key=lambda d: wanted[id(d)] != d.key):
+        name, suffix = wanted[id(definition)], 2
+        while name in names:
+            name, suffix = f"{wanted[id(definition)]}_{suffix}", suffix + 1
+        names[name] = definition
+    order = {id(d): position for position, d in enumerate(definitions)}
+    return dict(sorted(names.items(), key=lambda item: order[id(item[1])]))
+
+
+def _safe_name(key: str) -> str:
     name = _NOT_A_NAME.sub("_", key).strip("_") or "input"
-    return f"input_{name}" if name[0].isdigit() else name
+    reserved = name in _RESERVED_NAMES or name.startswith("model_") or name[0].isdigit()
+    return f"input_{name}" if reserved else name
 
 
 def _is_file(definition: AgentInputDefinition) -> bool:

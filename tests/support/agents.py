@@ -20,6 +20,7 @@ import email.policy
 import json
 import threading
 import time
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,6 +107,11 @@ class Runs:
     """The agent id of every cancel-all request, in order."""
     deletions: list[str] = field(default_factory=list)
     """The job id of every delete-data request that deleted something, in order."""
+    conflicts: int = 0
+    """Single runs under a key new to the server answer 409 "still being processed" this many
+    times (the IETF Idempotency-Key draft's answer while the first request is at work), the job
+    created on the first; then the job's id, as for any repeated key."""
+    conflicted: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def route(
@@ -146,10 +152,20 @@ class Runs:
         key = headers.get("idempotency-key")
         with self.lock:
             if key is not None and key in self.keys:
+                if self.conflicted.get(key, 0) < self.conflicts:
+                    self.conflicted[key] = self.conflicted.get(key, 0) + 1
+                    return 409, {
+                        "detail": "A request with this Idempotency-Key is still being processed."
+                    }
                 return 200, self.keys[key]
             agent_job_id = self._start(inputs)
             if key is not None:
                 self.keys[key] = agent_job_id
+                if self.conflicts:
+                    self.conflicted[key] = 1
+                    return 409, {
+                        "detail": "A request with this Idempotency-Key is still being processed."
+                    }
         return 200, agent_job_id
 
     def status(self, agent_job_id: str) -> int | None:
@@ -221,7 +237,11 @@ def _missing(inputs: Any) -> list[str]:
 
 
 def _form(body: bytes, content_type: str) -> dict[str, Any]:
-    """A single run's inputs: a JSON body, or a multipart one (files as their names and sizes)."""
+    """A single run's inputs: a JSON body, a urlencoded or a multipart form (files as their names
+    and sizes). A name repeated in a form gives a list of its values, in order."""
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        fields = urllib.parse.parse_qs(body.decode(), keep_blank_values=True)
+        return {name: one[0] if len(one) == 1 else one for name, one in fields.items()}
     if not content_type.startswith("multipart/"):
         try:
             loaded = json.loads(body or b"{}")
@@ -231,11 +251,12 @@ def _form(body: bytes, content_type: str) -> dict[str, Any]:
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         f"Content-Type: {content_type}\r\n\r\n".encode() + body
     )
-    inputs: dict[str, Any] = {}
+    values: dict[str, list[str]] = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         payload = part.get_payload(decode=True)
         content = payload if isinstance(payload, bytes) else b""
         filename = part.get_filename()
-        inputs[str(name)] = f"file:{filename}:{len(content)}" if filename else content.decode()
-    return inputs
+        value = f"file:{filename}:{len(content)}" if filename else content.decode()
+        values.setdefault(str(name), []).append(value)
+    return {name: one[0] if len(one) == 1 else one for name, one in values.items()}

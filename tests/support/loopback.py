@@ -87,6 +87,9 @@ class ServerConfig:
     large_reference_bytes: int = 4 * 1024 * 1024
     foreign_reference_ids: list[str] = field(default_factory=list)
     """Jobs that also cite a reference URL on another host (which must never be asked)."""
+    idempotency_conflicts: int = 0
+    """How many times a single run under a new key answers 409 "still being processed" first
+    (`Runs.conflicts`)."""
     seed: int = 7
 
 
@@ -169,6 +172,16 @@ class Raw:
     body: bytes
 
 
+@dataclass(frozen=True)
+class Received:
+    """One request as the server read it (header names in lower case)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
 class LoopbackServer:
     """The server on 127.0.0.1, in a background thread; `requests` counts what it was asked."""
 
@@ -177,10 +190,12 @@ class LoopbackServer:
         self.requests = 0
         self.log: list[str] = []
         """Each request answered without a fault, as `METHOD /path?query`."""
-        self.seen: list[tuple[str, str, dict[str, str], bytes]] = []
-        """Every request received, faulted or not: method, path with query, headers (names in
-        lower case) and body, as they came over the socket (`tests/support/wire.py` reads them)."""
-        self.runs = Runs(job_seconds=self.config.job_seconds)
+        self.runs = Runs(
+            job_seconds=self.config.job_seconds, conflicts=self.config.idempotency_conflicts
+        )
+        self.received: list[Received] = []
+        """Every request read, faulted or not, in order, as it came over the socket: method, path
+        with query, headers (names in lower case) and body (`tests/support/wire.py` reads them)."""
         """The agent's started jobs; `runs.created` counts the jobs really created."""
         self.listing = JobTable(LISTED_AGENT_ID)
         """The jobs `LISTED_AGENT_ID`'s listing serves; tests may add to it between loads."""
@@ -235,7 +250,7 @@ class LoopbackServer:
                 if request is None:
                     return
                 self.requests += 1
-                self.seen.append((request[0], request[1], request[3], request[2]))
+                self.received.append(Received(request[0], request[1], request[3], request[2]))
                 if self.config.black_hole:
                     await asyncio.sleep(3600)
                     return

@@ -1,6 +1,6 @@
 """Requests as a server received them, kept whole: what the options-on-the-wire tests read.
 
-`sent(server)` reads the loopback server's record (`LoopbackServer.seen`); `Recorder` is a handler
+`sent(server)` reads the loopback server's record (`LoopbackServer.received`); `Recorder` is a handler
 for `httpx.MockTransport` that answers from the in-memory `FakeRoeAPI` (the example jobs) and keeps
 every request. Both give `Sent`: method, path, query, headers and body, so a test asserts what an
 option did on the wire rather than that some code ran. Also what those tests share to use a
@@ -59,7 +59,7 @@ class Sent:
 
 def sent(server: LoopbackServer) -> list[Sent]:
     """Every request the loopback server received, in order."""
-    return [Sent.of(method, target, headers, body) for method, target, headers, body in server.seen]
+    return [Sent.of(r.method, r.path, r.headers, r.body) for r in server.received]
 
 
 class Recorder:

@@ -75,7 +75,7 @@ def test_each_filter_reaches_planning_and_loading(server: LoopbackServer, option
     assert planning
     for request in planning:  # the bounds and every count
         assert request.param(param) == sent_value, request.query
-    server.seen.clear()
+    server.received.clear()
     documents = [d for p in plan for d in load_partition(p, client=loopback_client(server))]
     loading = listings(server)
     assert loading
@@ -92,7 +92,7 @@ def test_only_succeeded_travels_in_the_window(server: LoopbackServer, only_succe
         LISTED_AGENT_ID, client=loopback_client(server), only_succeeded=only_succeeded
     )
     assert {w.finding.only_succeeded for w in windows(plan)} == {only_succeeded}
-    server.seen.clear()
+    server.received.clear()
     loaded = [
         d
         for p in plan
@@ -179,7 +179,7 @@ def test_load_partition_passes_the_loaders_options(server: LoopbackServer) -> No
     assert {d.metadata["key"] for d in documents} == {"out1"}
     assert len(documents) == 5
     window = windows(plan_partitions(LISTED_AGENT_ID, client=loopback_client(server)))[0]
-    server.seen.clear()
+    server.received.clear()
     first_out0 = [
         d
         for d in load_partition(
@@ -275,7 +275,7 @@ def test_read_roe_jobs_hands_ray_each_option(
     )  # the bounds; the counts' windows lie inside
     for request in planning:
         assert request.param("search") == "customer c2"
-    server.seen.clear()
+    server.received.clear()
     rows = [row for task in tasks for table in task.read_fn() for row in table.to_pylist()]
     assert {json.loads(row["metadata"])["agent_job_id"] for row in rows} == {IDS[2], IDS[7]}
     assert sorted(batches(server)) == [[IDS[2]], [IDS[7]]]
