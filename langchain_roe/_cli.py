@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from langchain_core.documents import Document
 
@@ -193,6 +194,19 @@ def main(
     except KeyboardInterrupt:
         print("roe-job-result: interrupted", file=stderr)
         return EXIT_INTERRUPTED
+
+
+def entry() -> NoReturn:
+    """The `roe-job-result` program: `main`, then exit at once.
+
+    Requests still in flight when the command is done (left by Ctrl-C, or by stopping after a
+    failed job) answer nobody: the process does not wait for them (up to the timeout) at exit.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 def _main(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr: TextIO) -> int:
