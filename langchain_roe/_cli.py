@@ -512,7 +512,8 @@ def _client(args: argparse.Namespace, replaying: bool, stderr: TextIO) -> RoeCli
     why = "no job ids given" if _has_key(args) else f"no {ENV_API_KEY} set"
     print(
         f"roe-job-result: {why}: replaying the recorded example session offline (no network). "
-        f"To ask the live API, set {ENV_API_KEY} and name jobs: make demo IDS='<id> ...'",
+        f"To ask the live API, set {ENV_API_KEY} and name jobs: "
+        f"{ENV_API_KEY}=<key> roe-job-result --demo <id> ... (in a clone: make demo IDS='<id> ...')",
         file=stderr,
     )
     return replay_client(**{k: v for k, v in settings.items() if k != "api_key"})

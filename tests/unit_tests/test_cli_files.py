@@ -157,3 +157,10 @@ def test_an_output_key_some_job_lacks_is_named_and_the_rest_printed(form: str) -
         f"roe-job-result: job {jobs.WEB} has no output with key(s) nope; available: output",
         f"roe-job-result: job {jobs.DOCS} has no output with key(s) nope; available: output",
     ]
+
+
+def test_the_demo_banner_tells_a_pip_user_the_command_to_go_live() -> None:
+    """Installed with pip there is no Makefile: the banner names the installed command."""
+    code, _, err = run(["--demo"])
+    assert code == _cli.EXIT_OK
+    assert "ROE_API_KEY=<key> roe-job-result --demo <id> ..." in err
