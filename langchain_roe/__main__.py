@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from langchain_roe._cli import main
+from langchain_roe._cli import entry
 
-raise SystemExit(main())
+entry()

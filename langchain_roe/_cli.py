@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, TextIO
+from collections.abc import Iterator, Sequence
+from typing import Any, NoReturn, TextIO
 
 from langchain_core.documents import Document
 
 from langchain_roe._cli_inputs import cli_inputs
-from langchain_roe._convert._agent_text import DEFAULT_MAX_OUTPUT_CHARS, result_text
-from langchain_roe._convert._documents import FinishedJob, job_documents, readable_value
+from langchain_roe._cli_output import (
+    Output,
+    OutputError,
+    Writer,
+    missing_keys,
+    render,
+    shown,
+    text_lines,
+)
+from langchain_roe._convert._agent_text import DEFAULT_MAX_OUTPUT_CHARS
+from langchain_roe._convert._documents import FinishedJob
 from langchain_roe._core._calls import result_url
 from langchain_roe._core._client import RoeClient, build_client
 from langchain_roe._core._config import SETTING_ENV_VARS, RoeSettings
@@ -52,8 +61,10 @@ def parser() -> argparse.ArgumentParser:
         description="Print the outputs of Roe AI agent jobs: as a model reads them (text), as "
         "LangChain Documents (jsonl), or for people (markdown). With --run, start an agent's "
         "jobs first.",
-        epilog="Exit status: 0 all jobs loaded, 1 some jobs failed (each named once on standard "
-        "error), 2 usage or configuration error, 3 the API could not be reached (no request "
+        epilog="Exit status: 0 all jobs loaded, 1 some jobs failed or had none of the "
+        "--output-keys (each named once on standard error), 2 usage, configuration, input or "
+        "output error (an unreadable or non-UTF-8 file, a full disk), 3 the API could not be "
+        "reached (no request "
         "got there: DNS, refused, proxy), 130 interrupted, 141 standard output closed early "
         "(as with | head).",
     )
@@ -76,7 +87,8 @@ def parser() -> argparse.ArgumentParser:
         "--output-keys",
         type=_comma_list,
         metavar="KEY[,KEY...]",
-        help="only the outputs with these keys",
+        help="only the outputs with these keys; a key a job lacks is named on standard error "
+        "(in every format), and a job with none of them is not printed and counts as failed",
     )
     cli.add_argument("--wait", action="store_true", help="wait for unfinished jobs to end")
     cli.add_argument(
@@ -159,18 +171,16 @@ def read_ids(args: argparse.Namespace, stdin: TextIO | None) -> list[str]:
     """Ids from the arguments, then the file; from standard input when neither gave any.
 
     Raises:
-        ValueError: `--from-file -` with standard input closed.
+        ValueError: `--from-file -` with standard input closed; a file that cannot be read, is not
+            UTF-8 or has an endless line.
     """
     ids = list(args.agent_job_ids)
     if args.from_file == "-":
-        if stdin is None:
-            raise ValueError("--from-file -: standard input is closed")
-        ids += _lines(stdin)
+        ids += text_lines(None, stdin, "--from-file -")
     elif args.from_file:
-        with open(args.from_file, encoding="utf-8") as handle:
-            ids += _lines(handle)
+        ids += text_lines(args.from_file, None, "--from-file")
     elif not ids and stdin is not None and not stdin.closed and not stdin.isatty():
-        ids += _lines(stdin)
+        ids += text_lines(None, stdin, "standard input")
     return ids
 
 
@@ -183,19 +193,35 @@ def main(
 ) -> int:
     """Run the command line; returns the exit status."""
     stdin = stdin if stdin is not None else sys.stdin  # None when the shell closed it (<&-)
-    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    stream, stderr = stdout if stdout is not None else sys.stdout, stderr or sys.stderr
     args = parser().parse_args(argv)
     try:
-        return _main(args, stdin, stdout, stderr)
+        return _main(args, stdin, Output(stream), stderr)
     except BrokenPipeError:
-        _silence(stdout)
+        _silence(stream)
         return EXIT_BROKEN_PIPE
+    except OutputError as error:
+        print(f"roe-job-result: {error}", file=stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("roe-job-result: interrupted", file=stderr)
         return EXIT_INTERRUPTED
 
 
-def _main(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr: TextIO) -> int:
+def entry() -> NoReturn:
+    """The `roe-job-result` program: `main`, then exit at once.
+
+    Requests still in flight when the command is done (left by Ctrl-C, or by stopping after a
+    failed job) answer nobody: the process does not wait for them (up to the timeout) at exit.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
+def _main(args: argparse.Namespace, stdin: TextIO | None, stdout: Writer, stderr: TextIO) -> int:
     if args.run is not None:
         return _run(args, stdin, stdout, stderr)
     if args.cancel_on_interrupt:
@@ -240,7 +266,7 @@ def _main(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr
         return EXIT_USAGE
 
 
-def _run(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr: TextIO) -> int:
+def _run(args: argparse.Namespace, stdin: TextIO | None, stdout: Writer, stderr: TextIO) -> int:
     """`--run`: start the agent on the inputs given, then print like the job ids' outputs."""
     try:
         given = run_inputs(args, stdin)
@@ -274,7 +300,7 @@ def _run(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr:
             )
 
 
-def _agent(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+def _agent(args: argparse.Namespace, stdout: Writer, stderr: TextIO) -> int:
     """`--agent`: list the agent's jobs (filtered by `--since`, `--search`) and print their outputs."""
     try:
         if args.agent is None:
@@ -318,7 +344,7 @@ def _print_jobs(
     loader: RoeAgentJobResultLoader | RoeAgentRunLoader,
     form: str,
     keep_going: bool,
-    stdout: TextIO,
+    stdout: Writer,
     stderr: TextIO,
 ) -> int:
     """Print each loaded job and name each failed one once.
@@ -326,15 +352,40 @@ def _print_jobs(
     Without `keep_going`, stop after the first request unit that had a failed job.
     """
     failed: dict[Any, RoeError] = {}
+    empty = 0
     for jobs, failures in _unit_results(loader):
         for job in jobs:
-            stdout.write(_render(loader, job, form))
+            if _lacks_keys(loader, job, stderr):
+                empty += 1
+                continue
+            source = result_url(loader.client.settings, job.agent_job_id)
+            stdout.write(render(job, form, loader.output_keys, source))
         stdout.flush()
         _report(failures, stderr, loader._what)
         failed.update(failures)
         if failures and not keep_going:
             break
-    return _exit_code(failed)
+    code = _exit_code(failed)
+    return EXIT_SOME_FAILED if empty and code == EXIT_OK else code
+
+
+def _lacks_keys(
+    loader: RoeAgentJobResultLoader | RoeAgentRunLoader, job: FinishedJob, stderr: TextIO
+) -> bool:
+    """Name the `--output-keys` the job lacks, in every format; True when it has none of them."""
+    missing = missing_keys(job, loader.output_keys)
+    if not missing:
+        return False
+    available = ", ".join(sorted({output.key for output in job.outputs})) or "none"
+    print(
+        shown(
+            f"roe-job-result: job {job.agent_job_id} has no output with key(s) "
+            f"{', '.join(missing)}; available: {available}",
+            "text",
+        ),
+        file=stderr,
+    )
+    return len(missing) == len(set(loader.output_keys or ()))
 
 
 def _exit_code(failed: dict[Any, RoeError]) -> int:
@@ -368,61 +419,10 @@ def _unit_results(
 def _report(failures: dict[Any, RoeError], stderr: TextIO, what: str = "agent job") -> None:
     name = "job" if what == "agent job" else what
     for key, error in failures.items():
-        print(_shown(f"roe-job-result: {name} {key} failed: {error.message}", "text"), file=stderr)
+        print(shown(f"roe-job-result: {name} {key} failed: {error.message}", "text"), file=stderr)
 
 
-#: Control characters a terminal acts on (ESC, CSI, BEL, backspace, carriage return, ...), shown
-#: as text instead: a job that read a hostile page must not rewrite the user's terminal.
-_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if chr(c) not in "\n\t"}
-#: In JSON the same characters (those `json.dumps` leaves as they are) as JSON escapes: the value
-#: read back is unchanged.
-_JSON_CONTROLS = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
-
-
-def _shown(text: str, form: str) -> str:
-    """`text` safe to print on a terminal: its control characters escaped (JSON-escaped in jsonl)."""
-    return text.translate(_JSON_CONTROLS if form == "jsonl" else _CONTROLS)
-
-
-def _render(
-    loader: RoeAgentJobResultLoader | RoeAgentRunLoader, job: FinishedJob, form: str
-) -> str:
-    return _shown(_rendered(loader, job, form), form)
-
-
-def _rendered(
-    loader: RoeAgentJobResultLoader | RoeAgentRunLoader, job: FinishedJob, form: str
-) -> str:
-    if form == "text":
-        text = result_text(job, output_keys=loader.output_keys, max_chars=DEFAULT_MAX_OUTPUT_CHARS)
-        return text + "\n\n"
-    if form == "jsonl":
-        source = result_url(loader.client.settings, job.agent_job_id)
-        documents = job_documents(job, source=source, output_keys=loader.output_keys)
-        return "".join(
-            json.dumps(
-                {"id": d.id, "page_content": d.page_content, "metadata": d.metadata},
-                ensure_ascii=False,
-            )
-            + "\n"
-            for d in documents
-        )
-    lines = [f"# Roe agent job `{job.agent_job_id}`", ""]
-    for output in job.outputs:
-        if loader.output_keys is not None and output.key not in loader.output_keys:
-            continue
-        lines.append(f"## {output.key}")
-        lines.append("")
-        facts = [f"type `{output.data_type}`"]
-        if output.cost is not None:
-            facts.append(f"cost {output.cost:g}")
-        lines.append(" · ".join(([output.description] if output.description else []) + facts))
-        fence = "json" if readable_value(output) != output.value else ""
-        lines += ["", f"```{fence}", readable_value(output), "```", ""]
-    return "\n".join(lines) + "\n"
-
-
-def _demo(loader: RoeAgentJobResultLoader, stdout: TextIO, stderr: TextIO) -> int:
+def _demo(loader: RoeAgentJobResultLoader, stdout: Writer, stderr: TextIO) -> int:
     documents: list[Document] = []
     failed: dict[str, RoeError] = {}
     ids = loader.agent_job_ids or []
@@ -439,7 +439,7 @@ def _demo(loader: RoeAgentJobResultLoader, stdout: TextIO, stderr: TextIO) -> in
             f"- job {meta['agent_job_id']}, output {meta['key']!r} ({meta['data_type']}, "
             f"cost {meta.get('cost', 'n/a')})\n    {preview}"
         )
-        print(_shown(line, "text"), file=stdout)
+        print(shown(line, "text"), file=stdout)
     tool = RoeAgentJobResultTool(client=loader.client, max_output_chars=DEFAULT_MAX_OUTPUT_CHARS)
     first_job = ids[0]
     message = tool.invoke(
@@ -451,7 +451,7 @@ def _demo(loader: RoeAgentJobResultLoader, stdout: TextIO, stderr: TextIO) -> in
         }
     )
     print(f"\nWhat {tool.name} returns to a model for {first_job}:\n", file=stdout)
-    print(_shown(str(message.content), "text"), file=stdout)
+    print(shown(str(message.content), "text"), file=stdout)
     _report(failed, stderr)
     return _exit_code(failed)
 
@@ -467,7 +467,8 @@ def _client(args: argparse.Namespace, replaying: bool, stderr: TextIO) -> RoeCli
     why = "no job ids given" if _has_key(args) else f"no {ENV_API_KEY} set"
     print(
         f"roe-job-result: {why}: replaying the recorded example session offline (no network). "
-        f"To ask the live API, set {ENV_API_KEY} and name jobs: make demo IDS='<id> ...'",
+        f"To ask the live API, set {ENV_API_KEY} and name jobs: "
+        f"{ENV_API_KEY}=<key> roe-job-result --demo <id> ... (in a clone: make demo IDS='<id> ...')",
         file=stderr,
     )
     return replay_client(**{k: v for k, v in settings.items() if k != "api_key"})
@@ -481,8 +482,10 @@ def _has_key(args: argparse.Namespace) -> bool:
     return bool(args.api_key or os.environ.get(ENV_API_KEY, "").strip())
 
 
-def _silence(stdout: TextIO) -> None:
+def _silence(stdout: TextIO | None) -> None:
     """After a broken pipe: send what Python still flushes at exit to /dev/null, not a traceback."""
+    if stdout is None:
+        return
     try:
         descriptor = stdout.fileno()
     except (OSError, ValueError):
@@ -494,10 +497,6 @@ def _silence(stdout: TextIO) -> None:
 
 def _comma_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
-
-
-def _lines(lines: Iterable[str]) -> list[str]:
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 def _has_tqdm() -> bool:

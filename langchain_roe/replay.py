@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -74,6 +75,8 @@ TABLES_SESSION = DEMO_SESSION.parent / "tables_session.yaml"
 TABLES_SESSION_SQL = (
     "SELECT country, sum(revenue) AS total FROM companies GROUP BY country ORDER BY total DESC"
 )
+#: How many recorded requests a request the session cannot answer is shown the nearest of.
+NEAREST = 3
 #: The key the replayed client sends; the recorded session never held a real one.
 REPLAY_API_KEY = "offline-replay"
 
@@ -84,7 +87,9 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     Matching answers are served in recorded order; once they are used up the last one repeats, as
     a server would answer the same read again. A batch request (results or statuses) for any
     subset of the jobs a recorded batch answer holds, in any order, is answered from those items.
-    A request the session cannot answer is a `LookupError` that says so, never a network call.
+    A request the session cannot answer is a `LookupError` that says so and names the recorded
+    requests nearest to it (method, path and query), never a network call. A binary body (an
+    upload) is matched by its bytes.
     """
 
     def __init__(self, interactions: Sequence[Mapping[str, Any]]) -> None:
@@ -102,6 +107,12 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                         (item["id"], item) for item in items if isinstance(item, dict)
                     )
         self._served: dict[tuple[str, str, str], int] = {}
+        self._recorded = list(
+            dict.fromkeys(
+                (i["request"]["method"].upper(), _shown_url(httpx.URL(i["request"]["uri"])))
+                for i in interactions
+            )
+        )
 
     @classmethod
     def from_cassette(cls, path: Path = DEMO_SESSION) -> ReplayTransport:
@@ -110,7 +121,7 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """The recorded answer to `request`; a `LookupError` if the session has none."""
-        key = _key(request.method, request.url, request.read().decode())
+        key = _key(request.method, request.url, request.read())
         answers = self._answers.get(key)
         if not answers:
             return self._from_items(request)
@@ -121,7 +132,7 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return httpx.Response(
             answer["status"]["code"],
             headers=headers,
-            content=answer["body"]["string"].encode(),
+            content=_body_bytes(answer["body"]["string"]),
             request=request,
         )
 
@@ -133,19 +144,36 @@ class ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 asked = json.loads(request.content)[JOB_IDS_FIELD]
             except (ValueError, KeyError, TypeError):
                 asked = None
+        asking = f"{request.method} {_shown_url(request.url)}"
         if isinstance(asked, list):
             unknown = [agent_job_id for agent_job_id in asked if agent_job_id not in items]
             if not unknown:
                 return httpx.Response(200, json=[items[i] for i in asked], request=request)
-            what = f"job {unknown[0]}" + (f" (and {len(unknown) - 1} more)" if unknown[1:] else "")
-        else:
-            what = f"{request.method} {request.url.path}"
-        recorded = ", ".join(sorted(self._items[RESULTS_PATH])) or "none"
+            asking += f" for job {unknown[0]}" + (
+                f" (and {len(unknown) - 1} more)" if unknown[1:] else ""
+            )
+        elif (request.method.upper(), _shown_url(request.url)) in self._recorded:
+            asking += " with this body (it recorded another)"
+        nearest = "; ".join(f"{m} {u}" for m, u in self._nearest(request.method, request.url))
         msg = (
-            f"the recorded session has no answer for {what} (it holds the jobs {recorded}); "
-            "set ROE_API_KEY to ask the live API"
+            f"the recorded session has no answer for {asking}; the nearest it recorded: "
+            f"{nearest or 'none'}; set ROE_API_KEY to ask the live API"
         )
         raise LookupError(msg)
+
+    def _nearest(self, method: str, url: httpx.URL) -> list[tuple[str, str]]:
+        """The `NEAREST` recorded requests most like this one.
+
+        Same method first, then the most alike path and query (`difflib`'s ratio: a mistyped
+        job id comes out next to the recorded one).
+        """
+        asked = _shown_url(url)
+
+        def likeness(recorded: tuple[str, str]) -> tuple[bool, float]:
+            ratio = difflib.SequenceMatcher(None, asked, recorded[1], autojunk=False).ratio()
+            return recorded[0] == method.upper(), ratio
+
+        return sorted(self._recorded, key=likeness, reverse=True)[:NEAREST]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Async `handle_request`."""
@@ -174,15 +202,31 @@ def replay_client(path: Path = DEMO_SESSION, **settings: Any) -> RoeClient:
     )
 
 
-def _key(method: str, url: httpx.URL, body: str) -> tuple[str, str, str]:
-    """What a request is matched by: method, URL without the organization, and JSON body."""
+def _key(method: str, url: httpx.URL, body: str | bytes) -> tuple[str, str, str]:
+    """What a request is matched by: method, URL without the organization, and JSON body.
+
+    A body that is not UTF-8 (a binary upload) is matched by its bytes, never decoded.
+    """
+    raw = _body_bytes(body)
     try:
-        canonical_body = json.dumps(json.loads(body), sort_keys=True) if body else ""
-    except ValueError:
-        canonical_body = body
+        canonical_body = json.dumps(json.loads(raw), sort_keys=True) if raw else ""
+    except ValueError:  # not JSON, or not even text
+        canonical_body = raw.decode("utf-8", errors="backslashreplace")
+    return method.upper(), _shown_url(url, with_host=True), canonical_body
+
+
+def _shown_url(url: httpx.URL, *, with_host: bool = False) -> str:
+    """The URL's path and sorted query, without the organization (and its scheme and host)."""
     query = sorted((k, v) for k, v in url.params.multi_items() if k != ORGANIZATION_ID_PARAM)
-    where = f"{url.scheme}://{url.host}{url.path}" + (f"?{urlencode(query)}" if query else "")
-    return method.upper(), where, canonical_body
+    where = f"{url.scheme}://{url.host}{url.path}" if with_host else url.path
+    return where + (f"?{urlencode(query)}" if query else "")
+
+
+def _body_bytes(body: str | bytes | None) -> bytes:
+    """A recorded or sent body as bytes (a cassette holds a binary one as bytes already)."""
+    if body is None:
+        return b""
+    return body if isinstance(body, bytes) else body.encode()
 
 
 def _interactions(path: Path) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -22,6 +23,19 @@ from langchain_roe._core import _clock
 from langchain_roe._core._config import SETTING_ENV_VARS
 from tests.support.cassettes import CASSETTES, VCR_CONFIG
 from tests.support.local_ray import LocalRay, shared_ray
+
+
+@pytest.fixture(autouse=True)
+def _sigint_raises() -> Iterator[None]:
+    """A SIGINT a test sends raises `KeyboardInterrupt`, however pytest was started.
+
+    A shell starts a background job with SIGINT ignored (and `nohup`/`setsid` may too); the
+    process then inherits that, and a test's own Ctrl-C would be lost while the call it meant to
+    interrupt waits on.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture(autouse=True)

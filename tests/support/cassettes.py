@@ -22,6 +22,7 @@ from langchain_roe import (
     RoeError,
     RoeTablesToolkit,
     RoeToolkit,
+    find_references,
 )
 from langchain_roe.replay import (
     DEMO_SESSION,
@@ -134,9 +135,24 @@ def _tool_calls(*roles: str) -> Run:
 
 def _demo(client: RoeClient, ids: Ids) -> None:
     """What the demo and the examples ask offline: the finished jobs through the loader, then a
-    tool call for each of them and for a running and an unknown job."""
+    tool call for each of them and for a running and an unknown job, then every reference those
+    jobs cite, read as the result tool's text tells a model to."""
     RoeAgentJobResultLoader([ids[role] for role in DEMO_ROLES], client=client).load()
     _tool_calls(*DEMO_ROLES, "RUNNING", "UNKNOWN")(client, ids)
+    _read_every_cited(*DEMO_ROLES)(client, ids)
+
+
+def _read_every_cited(*roles: str) -> Run:
+    """Read every reference the roles' jobs cite with `RoeReadJobReferenceTool`, each by the
+    value the output gives (what the result tool's text tells a model to pass)."""
+
+    def run(client: RoeClient, ids: Ids) -> None:
+        for role in roles:
+            cited = find_references(client.get_result(ids[role]).outputs)
+            calls = [(role, reference.value) for reference in cited]
+            _read_cited(*calls)(client, ids)
+
+    return run
 
 
 #: The text the run example gives the spec's example agent (`examples/run_and_read.py` sends it).
@@ -215,6 +231,7 @@ def _evidence(client: RoeClient, ids: Ids) -> None:
     then one of the artifacts they cite through the reference tool."""
     _tool_calls("AML")(client, ids)
     _read_cited(("AML", AML_EXTRACTION))(client, ids)
+    _read_every_cited("AML")(client, ids)  # whichever of them the model chooses
 
 
 def _started(client: RoeClient, ids: Ids) -> str:
@@ -489,7 +506,7 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "evidence_session",
         "evidence, shipped in the package for examples/evidence.py: the AML job read by the result "
-        "tool (GET result), then one artifact it cites (GET artifacts/result)",
+        "tool (GET result), then the artifacts it cites (GET artifacts/result)",
         _evidence,
         folder=DEMO_SESSION.parent,
     ),
@@ -497,7 +514,8 @@ SCENARIOS: list[Scenario] = [
         "session",
         "the demo's example session, shipped in the package: the five finished example jobs "
         "through the loader (POST results), then the tool on each of them and on a running and "
-        "an unknown job (GET result, GET status)",
+        "an unknown job (GET result, GET status), then every reference and artifact they cite, "
+        "through the reference tool",
         _demo,
         folder=DEMO_SESSION.parent,
     ),

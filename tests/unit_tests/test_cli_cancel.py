@@ -89,3 +89,18 @@ def test_the_flag_goes_with_run_only() -> None:
     code, _, err = run(["--cancel-on-interrupt", "0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10"])
     assert code == _cli.EXIT_USAGE
     assert "--cancel-on-interrupt goes with --run" in err
+
+
+def test_wait_timeout_bounds_a_run_s_polling_on_the_wire() -> None:
+    """`--run --wait-timeout` is the run's wait: the status polls the server sees stop at it (on
+    the suite's fake clock), the job is left running (no flag to cancel it) and named."""
+    polls: dict[str, int] = {}
+    for seconds in ("5", "60"):
+        with LoopbackServer(ServerConfig(outputs=1)) as server:
+            code, _, err = run_one("--wait-timeout", seconds, "--base-url", server.base_url)
+            assert len(server.runs.jobs) == 1
+            assert code == _cli.EXIT_SOME_FAILED
+            assert f"did not finish within wait_timeout={seconds}s" in err
+            assert server.runs.cancels == []
+            polls[seconds] = sum("status" in line for line in server.log)
+    assert 1 <= polls["5"] < polls["60"]
