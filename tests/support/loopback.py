@@ -73,6 +73,9 @@ class ServerConfig:
     never does: a rate limiter turns requests away unprocessed."""
     listed_jobs: int = 0
     """Jobs of `LISTED_AGENT_ID` its job listing serves (`job_ids(listed_jobs)`, a minute apart)."""
+    listing_faults: list[str] = field(default_factory=list)
+    """How the job listing misbehaves (`tests.support.listing.LISTING_FAULTS`: a server ignoring
+    `page` or `page_size`, sending no `count`, or whose `next` never ends)."""
     indexed_listing: bool = False
     """Answer the listing's time windows from a sorted index (`JobTable.index`): for a listing of
     a million jobs. The listing then changes only through `JobTable.add`."""
@@ -177,6 +180,8 @@ class LoopbackServer:
         self.requests = 0
         self.log: list[str] = []
         """Each request answered without a fault, as `METHOD /path?query`."""
+        self.results_read: list[str] = []
+        """The id of every job whose outputs were asked for (batch or single), in order."""
         self.runs = Runs(job_seconds=self.config.job_seconds)
         """The agent's started jobs; `runs.created` counts the jobs really created."""
         self.listing = JobTable(LISTED_AGENT_ID)
@@ -184,6 +189,7 @@ class LoopbackServer:
         for position, agent_job_id in enumerate(job_ids(self.config.listed_jobs)):
             status = job_status(agent_job_id, self.config)
             self.listing.add(synthetic_job(agent_job_id, position, 3 if status is None else status))
+        self.listing.faults = set(self.config.listing_faults)
         if self.config.indexed_listing:
             self.listing.index()
         self.tables = Tables()
@@ -311,6 +317,8 @@ class LoopbackServer:
             return self.listing.answer(self.base_url, route, query)
         if method == "GET" and len(parts) == 5 and parts[4] in (_RESULT, _STATUS):
             agent_job_id = parts[3]
+            if parts[4] == _RESULT:
+                self.results_read.append(agent_job_id)
             if not _is_uuid(agent_job_id) or agent_job_id in self.config.unknown_ids:
                 return 404, {"detail": "Not found."}
             status = self._status(agent_job_id, advance=True)  # a started job moves on each read
@@ -331,6 +339,7 @@ class LoopbackServer:
             ids = json.loads(body)[JOB_IDS_FIELD]
             config = self.config
             if path.startswith("/v1/agents/jobs/results/"):
+                self.results_read += ids
                 encoded = (
                     _item_bytes(
                         i, self._status(i), config.outputs, config.value_bytes, i in self.corrected
