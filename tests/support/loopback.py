@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from tests.support.agents import Runs
 from tests.support.listing import LISTED_AGENT_ID, JobTable, synthetic_job
@@ -83,6 +84,9 @@ class ServerConfig:
     """Jobs whose batch item carries a reviewer's corrected outputs."""
     references: int = 0
     """Reference URLs each synthetic job's first output cites (markdown, HTML, PNG, JSON in turn)."""
+    citing_outputs: int = 1
+    """How many of a job's outputs cite its references (the first by URL, the others by
+    resource id): a file two outputs cite is still one file."""
     reference_bytes: int = 300
     """Size of each reference file."""
     large_reference_ids: list[str] = field(default_factory=list)
@@ -180,6 +184,11 @@ class LoopbackServer:
         self.requests = 0
         self.log: list[str] = []
         """Each request answered without a fault, as `METHOD /path?query`."""
+        self.failing_references: dict[str, int] = {}
+        """References (`<job id>/<resource id>`) whose requests answer with an error status: 503
+        (failing for now), 404 (gone); tests may change it between loads."""
+        self.references_read: list[str] = []
+        """Every reference request answered, as `<job id>/<resource id>`, in order."""
         self.results_read: list[str] = []
         """The id of every job whose outputs were asked for (batch or single), in order."""
         self.runs = Runs(job_seconds=self.config.job_seconds)
@@ -307,6 +316,11 @@ class LoopbackServer:
             return answer
         if method == "GET" and parts[:3] == ["v1", "agents", "jobs"] and len(parts) == 6:
             if parts[4] == "references":
+                asked = f"{parts[3]}/{unquote(parts[5])}"
+                self.references_read.append(asked)
+                failing = self.failing_references.get(asked)
+                if failing is not None:
+                    return failing, {"detail": f"Failing on purpose ({failing})."}
                 return reference_answer(parts[3], parts[5], self.config, headers or {})
             if parts[4:] == ["artifacts", "result"]:
                 return artifact_answer(parts[3], path.partition("?")[2])
