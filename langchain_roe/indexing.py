@@ -6,11 +6,16 @@ the first batch's cleanup deletes the job's Documents still to come (they have n
 yet) and the next batch writes them again: more writes, more embeddings, and counts that report
 unchanged Documents as deleted and added. `index_agent_jobs` calls `index` once per group of whole
 jobs instead, so no job is ever split; everything else is `index`'s own behaviour.
+
+A Roe loader's job is indexed only whole: a job one of whose references failed for now (a
+retryable error, recorded in the loader's `failures`) is held back, since indexing its outputs
+alone would have incremental cleanup delete the reference Documents it indexed before.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from itertools import chain
 from typing import Any, Literal
 
 from langchain_core.document_loaders import BaseLoader
@@ -19,6 +24,7 @@ from langchain_core.indexing import DocumentIndex, IndexingResult, RecordManager
 from langchain_core.vectorstores import VectorStore
 
 from langchain_roe._core._formats import check_whole
+from langchain_roe._loaders._base import JobDocumentsLoader
 
 __all__ = ["aindex_agent_jobs", "index_agent_jobs"]
 
@@ -60,7 +66,10 @@ def index_agent_jobs(
         ```
 
     Args:
-        docs_source: A Roe loader (or its Documents), each job's Documents one after another.
+        docs_source: A Roe loader (or its Documents), each job's Documents one after another. A
+            Roe loader's job a part of which failed for now (a reference answering 503, say) is
+            held back whole: its Documents already indexed are left as they are, and the failure
+            is in the loader's `failures`.
         record_manager: Where the indexing API keeps what it wrote.
         vector_store: Where the Documents go.
         batch_size: Documents per `index` call, jobs kept whole.
@@ -74,7 +83,12 @@ def index_agent_jobs(
             without `agent_job_id`, or a job whose Documents come in two separate runs.
     """
     _check(cleanup, index_options)
-    documents = docs_source.lazy_load() if isinstance(docs_source, BaseLoader) else docs_source
+    if isinstance(docs_source, JobDocumentsLoader):
+        documents: Iterable[Document] = chain.from_iterable(docs_source._job_groups())
+    elif isinstance(docs_source, BaseLoader):
+        documents = docs_source.lazy_load()
+    else:
+        documents = docs_source
     totals = _totals()
     for batch in _whole_jobs(iter(documents), batch_size):
         options = _call_options(batch, batch_size, cleanup, index_options)
@@ -93,8 +107,10 @@ async def aindex_agent_jobs(
 ) -> IndexingResult:
     """Async `index_agent_jobs`: a loader is read with `alazy_load`, each batch given to `aindex`."""
     _check(cleanup, index_options)
-    if isinstance(docs_source, BaseLoader):
-        documents: AsyncIterator[Document] = docs_source.alazy_load()
+    if isinstance(docs_source, JobDocumentsLoader):
+        documents: AsyncIterator[Document] = _flat(docs_source._ajob_groups())
+    elif isinstance(docs_source, BaseLoader):
+        documents = docs_source.alazy_load()
     elif isinstance(docs_source, AsyncIterable):
         documents = aiter(docs_source)
     else:
@@ -172,6 +188,12 @@ async def _awhole_jobs(
             yield ready
     for batch in grouper.finish_all():
         yield batch
+
+
+async def _flat(jobs: AsyncIterator[list[Document]]) -> AsyncIterator[Document]:
+    async for documents in jobs:
+        for document in documents:
+            yield document
 
 
 async def _async(documents: Iterable[Document]) -> AsyncIterator[Document]:

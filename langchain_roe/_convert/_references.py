@@ -12,7 +12,7 @@ import json
 import mimetypes
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -94,6 +94,23 @@ def find_references(outputs: Sequence[Output]) -> list[JobReference]:
             seen.add((kind, resource_id or value))
             found.append(JobReference(kind, value, output.key, index, resource_id))
     return found
+
+
+def cited_once(references: Iterable[JobReference]) -> list[tuple[JobReference, list[str]]]:
+    """Each reference file once per job, with the keys of the outputs that cite it.
+
+    A file two outputs cite (by URL or resource id) is one reference: its first citation, in
+    output order, and every citing output's key, each once. Artifacts are left out (they are read
+    one at a time, not loaded as Documents).
+    """
+    by_resource: dict[str, tuple[JobReference, list[str]]] = {}
+    for reference in references:
+        if reference.kind != "reference" or reference.resource_id is None:
+            continue
+        first = by_resource.setdefault(reference.resource_id, (reference, []))
+        if reference.output_key not in first[1]:
+            first[1].append(reference.output_key)
+    return list(by_resource.values())
 
 
 def _cited(output: Output) -> Iterator[tuple[Literal["reference", "artifact"], str, str | None]]:
@@ -190,14 +207,17 @@ def reference_documents(
     reference: JobReference,
     shared: Metadata,
     parser: BaseBlobParser | None,
+    cited_by: Sequence[str] = (),
 ) -> list[Document] | None:
     """A fetched reference as Documents: its text as given, or what `parser` makes of it.
 
     None when it is neither text-like nor parseable (no parser): the caller skips it. Metadata is
-    flat: the citing output's job and `key`, `output_index`, `resource_id`, `data_type` (as the
-    server sent it), `source` (the reference URL) and `reference: True`; ids are stable per job and
-    resource (`"<job>/references/<resource id>"`, with `#<n>` for a parser's n-th Document past the
-    first).
+    flat: the job, the first citing output's `key` and `output_index`, and when several outputs
+    cite it `cited_by`, their keys in output order as compact JSON (`'["summary","evidence"]'`,
+    as the loaders flatten any value that is not a string), `resource_id`,
+    `data_type` (as the server sent it), `source` (the reference URL) and `reference: True`; ids
+    are stable per job and resource (`"<job>/references/<resource id>"`, with `#<n>` for a parser's
+    n-th Document past the first), so a file is one Document per job however many outputs cite it.
     """
     media_type, _ = split_content_type(str(blob.metadata.get("content_type") or "") or None)
     media_type = media_type or blob.mimetype
@@ -210,6 +230,8 @@ def reference_documents(
         "data_type": str(blob.metadata.get("content_type") or media_type or ""),
         "reference": True,
     }
+    if len(cited_by) > 1:
+        metadata["cited_by"] = json.dumps(list(cited_by), separators=(",", ":"), ensure_ascii=False)
     base = f"{shared['agent_job_id']}/references/{reference.resource_id}"
     if parser is None or is_text_like(media_type):
         if not is_text_like(media_type):

@@ -36,7 +36,7 @@ from langchain_roe._core._http import (
     request_arguments,
     transport_error,
 )
-from langchain_roe._core._listing import JobFilters, Pager, job_filters, jobs_call
+from langchain_roe._core._listing import JobFilters, ListedT, Pager, job_filters, jobs_call
 from langchain_roe._core._models import (
     Agent,
     AgentJobResult,
@@ -200,8 +200,8 @@ class RoeClient(TableMethods):
     def list_agents(self, *, page_size: int | None = None) -> Iterator[Agent]:
         """Yield the organization's agents (`GET /v1/agents/`).
 
-        `next` pages are followed on the configured host only; pages that never end, or link back,
-        stop with `InvalidResponseError`.
+        `next` pages are followed on the configured host only and each agent is yielded once;
+        pages that never end, link back or bring nothing new stop with `InvalidResponseError`.
         """
         return self._items(Pager(agents_call(page_size), self.settings))
 
@@ -240,7 +240,8 @@ class RoeClient(TableMethods):
         Raises:
             ValueError: A bad id or filter (before any request).
             InvalidResponseError: A page that does not match the spec, or pages that leave the
-                configured host, never end or come back on themselves.
+                configured host, never end, come back on themselves or bring nothing new
+                (`MAX_STALE_PAGES` in a row). A job listed twice is yielded once.
         """
         return self._items(self._jobs_pager(agent_id, filters))
 
@@ -279,20 +280,20 @@ class RoeClient(TableMethods):
         """The pager of a `list_jobs` call; every filter is checked here, before any request."""
         return Pager(jobs_call(agent_id, job_filters(**filters)), self.settings)
 
-    def _items(self, pager: Pager[T]) -> Iterator[T]:
+    def _items(self, pager: Pager[ListedT]) -> Iterator[ListedT]:
         """A listing's items, page after page, each page asked for when the last is used up."""
-        call: Call[Page[T]] | None = pager.first
+        call: Call[Page[ListedT]] | None = pager.first
         while call is not None:
             page = self._request(call)
-            yield from page.results
+            yield from pager.new(page)
             call = pager.after(call, page)
 
-    async def _aitems(self, pager: Pager[T]) -> AsyncIterator[T]:
+    async def _aitems(self, pager: Pager[ListedT]) -> AsyncIterator[ListedT]:
         """Async `_items`."""
-        call: Call[Page[T]] | None = pager.first
+        call: Call[Page[ListedT]] | None = pager.first
         while call is not None:
             page = await self._arequest(call)
-            for item in page.results:
+            for item in pager.new(page):
                 yield item
             call = pager.after(call, page)
 

@@ -161,6 +161,11 @@ IDEMPOTENCY_CONFLICT_STATUS: Final = 409
 DEFAULT_JOBS_PAGE_SIZE: Final = 100
 MAX_JOBS_PAGE_SIZE: Final = 1000
 LISTING_ORDER: Final = ("created_at", "id")
+MAX_STALE_PAGES: Final = 2
+"""How many pages in a row a listing may bring nothing new (every item on them listed before)
+before it is stopped with `InvalidResponseError`. One is a shift (jobs created while a newest-first
+listing is read); two in a row is a server repeating itself (one ignoring `page`, say), so such a
+listing ends at its third request instead of never."""
 SERVER_COUNT_CAP: Final = 100_000
 """The server counts (and, by its spec, considers) only this many recent jobs unless told `limit`."""
 

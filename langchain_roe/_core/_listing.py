@@ -3,7 +3,8 @@
 `GET /v1/agents/{agent_id}/jobs/` answers pages of job summaries (no outputs). Its filters are
 checked and written here before any request: times must say their time zone, statuses are the
 API's codes, orderings the spec's fields. `Pager` follows a listing's `next` links on the
-configured host only, and stops a listing that never ends or comes back on itself.
+configured host only, hands on each listed item once, and stops a listing that never ends, comes
+back on itself or makes no progress.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Generic, TypedDict, TypeVar, Unpack
+from typing import Generic, Protocol, TypedDict, TypeVar, Unpack
 
 from pydantic import TypeAdapter
 
@@ -24,6 +25,7 @@ from langchain_roe._core._constants import (
     JOB_ORDERING_FIELDS,
     LIMIT_PARAM,
     MAX_JOBS_PAGE_SIZE,
+    MAX_STALE_PAGES,
     METADATA_PARAM,
     ORDERING_PARAM,
     PAGE_SIZE_PARAM,
@@ -33,11 +35,25 @@ from langchain_roe._core._constants import (
     VERSION_NAME_PARAM,
 )
 from langchain_roe._core._exceptions import InvalidResponseError
-from langchain_roe._core._formats import canonical_uuid, check_whole, next_page_problem
+from langchain_roe._core._formats import (
+    canonical_job_id,
+    canonical_uuid,
+    check_whole,
+    next_page_problem,
+)
 from langchain_roe._core._http import Call, decoder
 from langchain_roe._core._models import AgentJobStatusCode, AgentJobSummary, Page
 
-T = TypeVar("T")
+
+class Listed(Protocol):
+    """What a listing lists: items with an id (agents, job summaries)."""
+
+    @property
+    def id(self) -> str: ...
+
+
+ListedT = TypeVar("ListedT", bound=Listed)
+
 
 _JOBS = decoder(TypeAdapter(Page[AgentJobSummary]))
 
@@ -208,26 +224,58 @@ def _ordering(ordering: object) -> str:
 
 
 @dataclass
-class Pager(Generic[T]):
+class Pager(Generic[ListedT]):
     """Where a listing goes next: its first call, then each page's `next` link, checked.
 
-    Used as `call = pager.first`, then `call = pager.after(call, page)` until it is None.
+    Used as `call = pager.first`, then for each page `items = pager.new(page)` (the items not
+    listed before) and `call = pager.after(call, page)`, until the call is None. The ids of the
+    items listed are kept (about a hundred bytes each), so that each is handed on once.
     """
 
-    first: Call[Page[T]]
+    first: Call[Page[ListedT]]
     settings: RoeSettings
     seen: int = 0
     visited: set[str] = field(default_factory=set)
+    listed: set[str] = field(default_factory=set)
+    """The ids listed so far (a UUID in its canonical form)."""
+    stale: int = 0
+    """How many pages in a row brought nothing new."""
+    _read: Page[ListedT] | None = None
 
-    def after(self, call: Call[Page[T]], page: Page[T]) -> Call[Page[T]] | None:
+    def new(self, page: Page[ListedT]) -> list[ListedT]:
+        """The items of `page` not listed before, in its order; each id counts once.
+
+        A job listed twice (pages shift when jobs are created or removed while a listing is read,
+        or the server repeats itself) is handed on the first time only.
+        """
+        fresh = []
+        for item in page.results:
+            key = _identity(item)
+            if key not in self.listed:
+                self.listed.add(key)
+                fresh.append(item)
+        self.seen += len(page.results)
+        self.stale = 0 if fresh else self.stale + 1
+        self._read = page
+        return fresh
+
+    def after(self, call: Call[Page[ListedT]], page: Page[ListedT]) -> Call[Page[ListedT]] | None:
         """The call for the page after `page`, or None at the listing's end.
 
         Raises:
-            InvalidResponseError: The link leaves the configured host, comes back to a page
-                already read, follows an empty page, or the pages hold more items than their
-                count.
+            InvalidResponseError: `MAX_STALE_PAGES` pages in a row brought nothing new (even
+                at the listing's end: the jobs the repeats stood in for are missing), or the link
+                leaves the configured host, comes back to a page already read, follows an empty
+                page, or the pages hold more items than their count.
         """
-        self.seen += len(page.results)
+        if self._read is not page:
+            self.new(page)
+        if self.stale >= MAX_STALE_PAGES:  # at the end too: what the repeats hid is lost
+            msg = (
+                f"the listing at {call.describe()} brought nothing new on {self.stale} pages in a "
+                "row (the server is repeating itself): it cannot be a legitimate answer"
+            )
+            raise InvalidResponseError(msg)
         if page.next is None:
             return None
         wrong = next_page_problem(self.settings.base_url, page.next)
@@ -245,3 +293,11 @@ class Pager(Generic[T]):
             raise InvalidResponseError(msg)
         self.visited.add(page.next)
         return replace(self.first, url=page.next, params=None)
+
+
+def _identity(item: Listed) -> str:
+    """What tells listed items apart: the id, a UUID in its canonical form."""
+    try:
+        return canonical_job_id(item.id)
+    except ValueError:
+        return item.id

@@ -24,6 +24,7 @@ from langchain_roe._convert._documents import (
 )
 from langchain_roe._convert._references import (
     JobReference,
+    cited_once,
     find_references,
     is_text_like,
     reference_documents,
@@ -41,6 +42,7 @@ from langchain_roe._core._exceptions import (
 )
 from langchain_roe._core._flow import Reporter
 from langchain_roe._core._formats import check_whole
+from langchain_roe._core._retry import is_retryable
 from langchain_roe._loaders._finding import JOBS_LISTED_EVENT
 from langchain_roe._loaders._units import Feed, Unit, arun_units, reference_unit, run_units
 
@@ -115,7 +117,8 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         """
         if self.load_references:
             for outcomes in self._outcomes():
-                yield from self._with_references(list(self._accept(outcomes)))
+                for _, part in self._with_references(list(self._accept(outcomes))):
+                    yield from part or ()
             return
         for job in self._finished_jobs():
             yield from self._documents(job)
@@ -127,8 +130,11 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         if self.load_references:
             async with aclosing(self._aoutcomes()) as units:
                 async for outcomes in units:
-                    async for document in self._awith_references(list(self._accept(outcomes))):
-                        yield document
+                    parts = self._awith_references(list(self._accept(outcomes)))
+                    async with aclosing(parts):
+                        async for _, part in parts:
+                            for document in part or ():
+                                yield document
             return
         async with aclosing(self._afinished_jobs()) as jobs:
             async for job in jobs:
@@ -154,9 +160,52 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
                 documents.extend(self._documents(job))
         return documents
 
-    # References: fetched per unit of jobs, `max_concurrency` at a time, in citing order.
+    # Whole jobs, for the indexing API: a job any part of which failed for now is held back.
 
-    def _with_references(self, jobs: list[FinishedJob]) -> Iterator[Document]:
+    def _job_groups(self) -> Iterator[list[Document]]:
+        """Each job's Documents together, a job with a reference failing for now held back.
+
+        A retryable error on one of its references (recorded in `failures`) holds the job back
+        whole, so that incremental cleanup never deletes what it indexed before.
+        """
+        if not self.load_references:
+            for job in self._finished_jobs():
+                yield self._documents(job)
+            return
+        for outcomes in self._outcomes():
+            whole = _WholeJobs()
+            for job, part in self._with_references(list(self._accept(outcomes))):
+                yield from whole.add(job, part)
+            yield from whole.finish()
+
+    async def _ajob_groups(self) -> AsyncIterator[list[Document]]:
+        """Async `_job_groups`."""
+        if not self.load_references:
+            async with aclosing(self._afinished_jobs()) as jobs:
+                async for job in jobs:
+                    yield self._documents(job)
+            return
+        async with aclosing(self._aoutcomes()) as units:
+            async for outcomes in units:
+                whole = _WholeJobs()
+                parts = self._awith_references(list(self._accept(outcomes)))
+                async with aclosing(parts):
+                    async for job, part in parts:
+                        for documents in whole.add(job, part):
+                            yield documents
+                for documents in whole.finish():
+                    yield documents
+
+    # References: fetched per unit of jobs, `max_concurrency` at a time, in citing order; each file
+    # once per job, however many of its outputs cite it.
+
+    def _with_references(
+        self, jobs: list[FinishedJob]
+    ) -> Iterator[tuple[FinishedJob, list[Document] | None]]:
+        """Each job's Documents as they come: an output's, then those of the files it cites.
+
+        A file that failed for now (a retryable error) is None: the job is not whole.
+        """
         plans = [self._plan(job) for job in jobs]
         fetched = run_units(
             self.client, _reference_units(jobs, plans, self.client.settings), self.max_concurrency
@@ -164,13 +213,18 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         try:
             for job, plan in zip(jobs, plans, strict=True):
                 for document, references in self._cited_by(job, plan):
-                    yield document
-                    for reference in references:
-                        yield from self._reference_documents(job, reference, next(fetched))
+                    yield job, [document]
+                    for reference, cited_by in references:
+                        yield (
+                            job,
+                            self._reference_documents(job, reference, cited_by, next(fetched)),
+                        )
         finally:
             fetched.close()
 
-    async def _awith_references(self, jobs: list[FinishedJob]) -> AsyncIterator[Document]:
+    async def _awith_references(
+        self, jobs: list[FinishedJob]
+    ) -> AsyncGenerator[tuple[FinishedJob, list[Document] | None], None]:
         """Async `_with_references`."""
         plans = [self._plan(job) for job in jobs]
         fetched = arun_units(
@@ -179,45 +233,52 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         try:
             for job, plan in zip(jobs, plans, strict=True):
                 for document, references in self._cited_by(job, plan):
-                    yield document
-                    for reference in references:
+                    yield job, [document]
+                    for reference, cited_by in references:
                         outcome = await anext(fetched)
-                        for cited in self._reference_documents(job, reference, outcome):
-                            yield cited
+                        yield job, self._reference_documents(job, reference, cited_by, outcome)
         finally:
             await fetched.aclose()
 
-    def _plan(self, job: FinishedJob) -> list[JobReference]:
-        """The references of `job`'s loaded outputs worth fetching, in order.
+    def _plan(self, job: FinishedJob) -> list[tuple[JobReference, list[str]]]:
+        """The files `job`'s loaded outputs cite worth fetching, each once, with its citers.
+
+        In order, each with the keys of the loaded outputs citing it.
 
         One whose name says it is not text (a `.png`) is skipped unasked when no
         `reference_parser` could read it.
         """
         planned = []
-        for reference in find_references(job.outputs):
-            if reference.kind != "reference" or (
-                self.output_keys is not None and reference.output_key not in self.output_keys
-            ):
-                continue
+        loaded = [
+            reference
+            for reference in find_references(job.outputs)
+            if self.output_keys is None or reference.output_key in self.output_keys
+        ]
+        for reference, cited_by in cited_once(loaded):
             guessed = reference.guessed_type
             if self.reference_parser is None and guessed is not None and not is_text_like(guessed):
                 _log_skipped(job.agent_job_id, reference, guessed)
                 continue
-            planned.append(reference)
+            planned.append((reference, cited_by))
         return planned
 
     def _cited_by(
-        self, job: FinishedJob, plan: list[JobReference]
-    ) -> Iterator[tuple[Document, list[JobReference]]]:
-        by_output: dict[int, list[JobReference]] = {}
-        for reference in plan:
-            by_output.setdefault(reference.output_index, []).append(reference)
+        self, job: FinishedJob, plan: list[tuple[JobReference, list[str]]]
+    ) -> Iterator[tuple[Document, list[tuple[JobReference, list[str]]]]]:
+        by_output: dict[int, list[tuple[JobReference, list[str]]]] = {}
+        for planned in plan:
+            by_output.setdefault(planned[0].output_index, []).append(planned)
         for document in self._documents(job):
             yield document, by_output.get(int(document.metadata["output_index"]), [])
 
     def _reference_documents(
-        self, job: FinishedJob, reference: JobReference, outcome: Blob | RoeError
-    ) -> list[Document]:
+        self,
+        job: FinishedJob,
+        reference: JobReference,
+        cited_by: list[str],
+        outcome: Blob | RoeError,
+    ) -> list[Document] | None:
+        """A fetched reference's Documents; None when it failed for now (a retryable error)."""
         if isinstance(outcome, RoeError):
             if is_setup_error(outcome):
                 raise outcome
@@ -228,11 +289,11 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
                 reference.resource_id,
                 outcome,
             )
-            return []
+            return None if is_retryable(outcome) else []
         shared: Metadata = {"agent_job_id": job.agent_job_id}
         if job.agent_id is not None:
             shared["agent_id"] = job.agent_id
-        documents = reference_documents(outcome, reference, shared, self.reference_parser)
+        documents = reference_documents(outcome, reference, shared, self.reference_parser, cited_by)
         if documents is None:
             _log_skipped(job.agent_job_id, reference, outcome.mimetype)
             return []
@@ -349,11 +410,51 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
 
 
 def _reference_units(
-    jobs: list[FinishedJob], plans: list[list[JobReference]], settings: RoeSettings
+    jobs: list[FinishedJob],
+    plans: list[list[tuple[JobReference, list[str]]]],
+    settings: RoeSettings,
 ) -> Feed[Blob | RoeError]:
     for job, plan in zip(jobs, plans, strict=True):
-        for reference in plan:
+        for reference, _ in plan:
             yield Unit(reference_unit(job.agent_job_id, reference.value, settings))
+
+
+class _WholeJobs:
+    """A job's Documents gathered as its parts come, handed on once the next job starts.
+
+    A job with a part that failed for now (None) is held back whole, and a WARNING says so.
+    """
+
+    def __init__(self) -> None:
+        self.job: FinishedJob | None = None
+        self.documents: list[Document] = []
+        self.whole = True
+
+    def add(self, job: FinishedJob, part: list[Document] | None) -> list[list[Document]]:
+        """Take one part of `job`; the job before it, if `job` starts a new one and it was whole."""
+        done = self.finish() if job is not self.job else []
+        if self.job is None:
+            self.job = job
+        if part is None:
+            self.whole = False
+        else:
+            self.documents += part
+        return done
+
+    def finish(self) -> list[list[Document]]:
+        """The job being gathered, if it was whole."""
+        job, documents, whole = self.job, self.documents, self.whole
+        self.job, self.documents, self.whole = None, [], True
+        if job is None:
+            return []
+        if not whole:
+            logger.warning(
+                "agent job %s held back from indexing: a reference failed for now (see "
+                "failures); its Documents already indexed are left as they are",
+                job.agent_job_id,
+            )
+            return []
+        return [documents]
 
 
 def _log_skipped(agent_job_id: str, reference: JobReference, media_type: str | None) -> None:

@@ -60,15 +60,15 @@ def listing_feed(
 ) -> Feed[list[Outcome]]:
     """The listed jobs as units of `chunk_size` (batch) or one job each, in listing order.
 
-    A job listed twice (pages shift when jobs are created or removed during a listing) is loaded
-    once: each page is checked against the page before it and the chunk being filled. A listing
-    whose count drops while it is read (jobs removed) may have shifted a job onto a page already
-    read: the page's report says by how much, and the loader warns.
+    A job listed twice (pages shift when jobs are created or removed during a listing, or the
+    server repeats itself) is loaded once: the pager hands on each listed id once, and stops a
+    listing that makes no progress. A listing whose count drops while it is read (jobs removed) may
+    have shifted a job onto a page already read: the page's report says by how much, and the
+    loader warns.
     """
     pager = listing.pager(options.settings)
     call: Call[Page[AgentJobSummary]] | None = pager.first
     chunk: dict[str, Metadata] = {}
-    previous: set[str] = set()
     pages = 0
     counted: int | None = None
     while call is not None:
@@ -76,16 +76,12 @@ def listing_feed(
         pages += 1
         shrank = counted - page.count if counted is not None and page.count is not None else 0
         counted = page.count if page.count is not None else counted
-        current: set[str] = set()
         skipped = 0
-        for job in page.results:
+        for job in pager.new(page):
             agent_job_id = _listed_id(job)
             if agent_job_id is None:  # that job fails alone, as a bad batch item does
                 yield Unit(_failed_unit(job.id[:80], _unreadable_id(job, call)))
                 continue
-            if agent_job_id in previous or agent_job_id in current or agent_job_id in chunk:
-                continue
-            current.add(agent_job_id)
             status = job.status_code
             if listing.only_succeeded and (status is None or not status.succeeded):
                 skipped += 1
@@ -95,7 +91,6 @@ def listing_feed(
                 yield Unit(listed_unit(chunk, options, batch=batch))
                 chunk = {}
         yield Report(_listed(pages, page, skipped, max(shrank, 0)))
-        previous = current
         call = pager.after(call, page)
     if chunk:
         yield Unit(listed_unit(chunk, options, batch=batch))
@@ -109,12 +104,15 @@ def search_flow(
 ) -> Flow[list[Outcome]]:
     """The listing's succeeded jobs in its ranking order, loaded, until they hold `wanted` outputs.
 
-    Each page's new jobs are read in one batch request; a further page is read only when the jobs
-    so far have fewer than `wanted` outputs (with the `output_keys` asked for), and at most
-    `MAX_SEARCH_PAGES` pages are. Each job's listing metadata gains its `rank` (1 = best).
+    Jobs are read in batches of at most as many as the Documents still wanted (each job gives at
+    least one, unless it has no output with the `output_keys` asked for), so a server that ignores
+    `page_size` and lists thousands of jobs on one page still has only the jobs needed read. A
+    further page is read only when the page's jobs are used up with fewer than `wanted` outputs,
+    and at most `MAX_SEARCH_PAGES` pages are. Each job's listing metadata gains its `rank`
+    (1 = best).
     """
     found: list[Outcome] = []
-    ranked: set[str] = set()
+    ranked = 0
     outputs = 0
     call: Call[Page[AgentJobSummary]] | None = pager.first
     pages = 0
@@ -122,22 +120,38 @@ def search_flow(
         page: Page[AgentJobSummary] = yield call
         pages += 1
         chosen: dict[str, Metadata] = {}
-        for job in page.results:
+        for job in pager.new(page):
+            if outputs >= wanted:
+                break
             agent_job_id = _listed_id(job)
             if agent_job_id is None:
                 found.append((job.id[:80], _unreadable_id(job, call)))
                 continue
             status = job.status_code
-            if agent_job_id in ranked or status is None or not status.succeeded:
+            if status is None or not status.succeeded:
                 continue
-            ranked.add(agent_job_id)
-            chosen[agent_job_id] = {**listing_metadata(job), "rank": len(ranked)}
+            ranked += 1
+            chosen[agent_job_id] = {**listing_metadata(job), "rank": ranked}
+            if len(chosen) >= wanted - outputs:
+                outputs += yield from _read_ranked(chosen, options, output_keys, found)
+                chosen = {}
         if chosen:
-            loaded = yield from listed_unit(chosen, options, batch=True)
-            found += loaded
-            outputs += sum(_kept(outcome, output_keys) for _, outcome in loaded)
-        call = pager.after(call, page)
+            outputs += yield from _read_ranked(chosen, options, output_keys, found)
+        if outputs < wanted:
+            call = pager.after(call, page)
     return found
+
+
+def _read_ranked(
+    chosen: dict[str, Metadata],
+    options: LoadOptions,
+    output_keys: frozenset[str] | None,
+    found: list[Outcome],
+) -> Flow[int]:
+    """Read the chosen jobs in one batch, add them to `found`; how many Documents they make."""
+    loaded = yield from listed_unit(chosen, options, batch=True)
+    found += loaded
+    return sum(_kept(outcome, output_keys) for _, outcome in loaded)
 
 
 def _kept(outcome: FinishedJob | RoeError, output_keys: frozenset[str] | None) -> int:

@@ -10,6 +10,11 @@ Undocumented, so chosen here (and said in the cassette README):
 - `search` matches a job whose id or text contains the string, case ignored.
 - `semantic_string` is a deterministic stand-in for embedding search: jobs sharing at least one
   word with the query, ranked by how many words they share (then newest first).
+
+Misbehaviours on demand (`JobTable.faults`, the names in `LISTING_FAULTS`), to test that a client
+loads each job once and stops a listing that makes no progress: a server that ignores `page` (every
+page is the first, its `next` still moving on), one that sends no `count`, one whose `next` never
+ends (past the last page it answers empty pages that link on), and one that ignores `page_size`.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ LISTED_AGENT_ID = "7ad3c4e5-f6a7-4182-8c9d-0e1f2a3b4c5d"
 EPOCH = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+#: The listing's misbehaviours a `JobTable` can be told to show (`JobTable.faults`).
+LISTING_FAULTS = frozenset({"ignores_page", "uncounted", "endless", "ignores_page_size"})
 _ORDER_FIELDS = {
     "created_at": lambda job: job.created_at,
     "last_updated_at": lambda job: job.updated_at,
@@ -89,11 +96,15 @@ class ListedJob:
 
 @dataclass
 class JobTable:
-    """One agent's jobs; `requests` counts the listing requests answered."""
+    """One agent's jobs; `requests` counts the listing requests answered, `pages` the page each
+    asked for."""
 
     agent_id: str
     jobs: dict[str, ListedJob] = field(default_factory=dict)
     requests: int = 0
+    pages: list[int] = field(default_factory=list)
+    faults: set[str] = field(default_factory=set)
+    """How the listing misbehaves: names from `LISTING_FAULTS` (none by default)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     by_time: list[ListedJob] | None = None
     """The jobs oldest first, once `index()` made it: time windows are then answered by bisection
@@ -118,27 +129,40 @@ class JobTable:
             self.requests += 1
             indexed = self.by_time if set(params) <= _INDEXED_PARAMS else None
             jobs = [] if indexed is not None else list(self.jobs.values())
+        unknown = self.faults - LISTING_FAULTS
+        if unknown:
+            raise ValueError(f"no such listing fault: {', '.join(sorted(unknown))}")
         try:
             selected = _window(indexed, params) if indexed is not None else _select(jobs, params)
             page = int(params.get("page", "1"))
             size = min(int(params.get("page_size", DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE)
         except ValueError as error:
             return 400, {"detail": [str(error)]}
-        if page < 1 or size < 1 or (page - 1) * size > max(len(selected) - 1, 0):
+        if "ignores_page_size" in self.faults:
+            size = max(len(selected), 1)
+        with self.lock:
+            self.pages.append(page)
+        endless = "endless" in self.faults
+        past_the_end = (page - 1) * size > max(len(selected) - 1, 0)
+        if page < 1 or size < 1 or (past_the_end and not endless):
             return 404, {"detail": "Invalid page."}
-        results = selected[(page - 1) * size : page * size]
+        shown = 1 if "ignores_page" in self.faults else page
+        results = selected[(shown - 1) * size : shown * size]
 
         def link(number: int) -> str | None:
-            if number < 1 or (number - 1) * size >= len(selected):
+            if number < 1 or ((number - 1) * size >= len(selected) and not endless):
                 return None
             return f"{base_url}{path}?{urlencode({**params, 'page': str(number)})}"
 
-        return 200, {
+        answer = {
             "count": len(selected),
             "next": link(page + 1),
             "previous": link(page - 1),
             "results": [job.summary() for job in results],
         }
+        if "uncounted" in self.faults:
+            del answer["count"]
+        return 200, answer
 
 
 #: The questions the index answers: a time window, oldest or newest first, a page of it.

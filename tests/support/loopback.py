@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from tests.support.agents import Runs
 from tests.support.listing import LISTED_AGENT_ID, JobTable, synthetic_job
@@ -73,6 +74,9 @@ class ServerConfig:
     never does: a rate limiter turns requests away unprocessed."""
     listed_jobs: int = 0
     """Jobs of `LISTED_AGENT_ID` its job listing serves (`job_ids(listed_jobs)`, a minute apart)."""
+    listing_faults: list[str] = field(default_factory=list)
+    """How the job listing misbehaves (`tests.support.listing.LISTING_FAULTS`: a server ignoring
+    `page` or `page_size`, sending no `count`, or whose `next` never ends)."""
     indexed_listing: bool = False
     """Answer the listing's time windows from a sorted index (`JobTable.index`): for a listing of
     a million jobs. The listing then changes only through `JobTable.add`."""
@@ -80,6 +84,9 @@ class ServerConfig:
     """Jobs whose batch item carries a reviewer's corrected outputs."""
     references: int = 0
     """Reference URLs each synthetic job's first output cites (markdown, HTML, PNG, JSON in turn)."""
+    citing_outputs: int = 1
+    """How many of a job's outputs cite its references (the first by URL, the others by
+    resource id): a file two outputs cite is still one file."""
     reference_bytes: int = 300
     """Size of each reference file."""
     large_reference_ids: list[str] = field(default_factory=list)
@@ -190,18 +197,26 @@ class LoopbackServer:
         self.requests = 0
         self.log: list[str] = []
         """Each request answered without a fault, as `METHOD /path?query`."""
-        self.runs = Runs(
-            job_seconds=self.config.job_seconds, conflicts=self.config.idempotency_conflicts
-        )
+        self.failing_references: dict[str, int] = {}
+        """References (`<job id>/<resource id>`) whose requests answer with an error status: 503
+        (failing for now), 404 (gone); tests may change it between loads."""
+        self.references_read: list[str] = []
+        """Every reference request answered, as `<job id>/<resource id>`, in order."""
+        self.results_read: list[str] = []
+        """The id of every job whose outputs were asked for (batch or single), in order."""
         self.received: list[Received] = []
         """Every request read, faulted or not, in order, as it came over the socket: method, path
         with query, headers (names in lower case) and body (`tests/support/wire.py` reads them)."""
+        self.runs = Runs(
+            job_seconds=self.config.job_seconds, conflicts=self.config.idempotency_conflicts
+        )
         """The agent's started jobs; `runs.created` counts the jobs really created."""
         self.listing = JobTable(LISTED_AGENT_ID)
         """The jobs `LISTED_AGENT_ID`'s listing serves; tests may add to it between loads."""
         for position, agent_job_id in enumerate(job_ids(self.config.listed_jobs)):
             status = job_status(agent_job_id, self.config)
             self.listing.add(synthetic_job(agent_job_id, position, 3 if status is None else status))
+        self.listing.faults = set(self.config.listing_faults)
         if self.config.indexed_listing:
             self.listing.index()
         self.tables = Tables()
@@ -320,6 +335,11 @@ class LoopbackServer:
             return answer
         if method == "GET" and parts[:3] == ["v1", "agents", "jobs"] and len(parts) == 6:
             if parts[4] == "references":
+                asked = f"{parts[3]}/{unquote(parts[5])}"
+                self.references_read.append(asked)
+                failing = self.failing_references.get(asked)
+                if failing is not None:
+                    return failing, {"detail": f"Failing on purpose ({failing})."}
                 return reference_answer(parts[3], parts[5], self.config, headers or {})
             if parts[4:] == ["artifacts", "result"]:
                 return artifact_answer(parts[3], path.partition("?")[2])
@@ -330,6 +350,8 @@ class LoopbackServer:
             return self.listing.answer(self.base_url, route, query)
         if method == "GET" and len(parts) == 5 and parts[4] in (_RESULT, _STATUS):
             agent_job_id = parts[3]
+            if parts[4] == _RESULT:
+                self.results_read.append(agent_job_id)
             if not _is_uuid(agent_job_id) or agent_job_id in self.config.unknown_ids:
                 return 404, {"detail": "Not found."}
             status = self._status(agent_job_id, advance=True)  # a started job moves on each read
@@ -350,6 +372,7 @@ class LoopbackServer:
             ids = json.loads(body)[JOB_IDS_FIELD]
             config = self.config
             if path.startswith("/v1/agents/jobs/results/"):
+                self.results_read += ids
                 encoded = (
                     _item_bytes(
                         i, self._status(i), config.outputs, config.value_bytes, i in self.corrected

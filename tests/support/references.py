@@ -1,7 +1,8 @@
 """What the test servers know of the files and artifacts jobs cite.
 
 A synthetic job cites `config.references` reference files in its first output's JSON value
-(`references`, as the web-extraction payload does): markdown, HTML, PNG and JSON in turn, each a
+(`references`, as the web-extraction payload does; the next `config.citing_outputs - 1` outputs
+cite the same files as `{"resource_id": ...}` objects in `evidence`): markdown, HTML, PNG and JSON in turn, each a
 pure function of the job and resource id, so a client's copy can be checked byte for byte. Range
 requests are honoured (206, or 416 past the end), as the spec says. Artifacts answer
 `{"result": ...}` for keys of the form `agent-job-<job id>/<name>`.
@@ -30,6 +31,7 @@ _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 
 class ReferenceConfig(Protocol):
     references: int
+    citing_outputs: int
     reference_bytes: int
     large_reference_ids: list[str]
     large_reference_bytes: int
@@ -71,7 +73,15 @@ def cited(item: dict[str, Any], base_url: str, config: ReferenceConfig) -> dict[
         **result[0],
         "value": json.dumps({**json.loads(result[0]["value"]), "references": urls}),
     }
-    return {**item, "result": [first, *result[1:]]}
+    # The outputs after the first that cite the same files name them by resource id instead.
+    evidence = [{"resource_id": r} for r in resource_ids(agent_job_id, config)]
+    later = [
+        {**output, "value": json.dumps({**json.loads(output["value"]), "evidence": evidence})}
+        if index < config.citing_outputs
+        else output
+        for index, output in enumerate(result[1:], start=1)
+    ]
+    return {**item, "result": [first, *later]}
 
 
 def content(agent_job_id: str, resource_id: str, size: int) -> bytes:
