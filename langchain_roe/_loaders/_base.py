@@ -42,7 +42,14 @@ from langchain_roe._core._exceptions import (
 from langchain_roe._core._flow import Reporter
 from langchain_roe._core._formats import check_whole
 from langchain_roe._loaders._finding import JOBS_LISTED_EVENT
-from langchain_roe._loaders._units import Feed, Unit, arun_units, reference_unit, run_units
+from langchain_roe._loaders._units import (
+    Feed,
+    Unit,
+    arun_units,
+    outcomes_size,
+    reference_unit,
+    run_units,
+)
 
 # The loaders' defaults: units in flight, and how long a load waits for unfinished jobs.
 DEFAULT_MAX_CONCURRENCY: Final = 4
@@ -246,6 +253,7 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         """Each loadable job in order; the others raise or are recorded in `failures`."""
         for outcomes in self._outcomes():
             yield from self._accept(outcomes)
+            del outcomes  # not held while the next unit is read (_outcomes says why)
 
     async def _afinished_jobs(self) -> AsyncGenerator[FinishedJob, None]:
         """Async `_finished_jobs`."""
@@ -253,28 +261,36 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
             async for outcomes in units:
                 for job in self._accept(outcomes):
                     yield job
+                del outcomes  # not held while the next unit is read
 
     def _outcomes(self) -> Generator[list[tuple[K, FinishedJob | RoeError]], None, None]:
         """Each unit's jobs, loaded or failed, in order; `failures` is reset first."""
         self.failures = {}
         with self._progress() as progress:
             report = self._reporter(progress)
-            for outcomes in run_units(self.client, self._feed(), self.max_concurrency, report):
+            feed, most = self._feed(), self.max_concurrency
+            for outcomes in run_units(self.client, feed, most, report, outcomes_size):
                 yield outcomes
                 if progress is not None:
                     progress.update(len(outcomes))
+                # A loop variable lives until the next value replaces it, so the unit handed over
+                # (its decoded answer) would stay in memory while the next one is read.
+                del outcomes
 
     async def _aoutcomes(self) -> AsyncGenerator[list[tuple[K, FinishedJob | RoeError]], None]:
         """Async `_outcomes`."""
         self.failures = {}
         with self._progress() as progress:
             report = self._reporter(progress)
-            units = arun_units(self.client, self._feed(), self.max_concurrency, report)
+            units = arun_units(
+                self.client, self._feed(), self.max_concurrency, report, outcomes_size
+            )
             async with aclosing(units):
                 async for outcomes in units:
                     yield outcomes
                     if progress is not None:
                         progress.update(len(outcomes))
+                    del outcomes  # not held while the next unit is read
 
     def _reporter(self, progress: Any) -> Reporter:
         """What the load does with its units' reports: a listing's pages move the progress bar.
