@@ -5,8 +5,6 @@ async pool, closed when that loop shuts down (`asyncio.run` closes the async gen
 on a loop before closing it) or by `aclose()`. Pools given by the caller are used as they are and
 left for the caller to close.
 
-Every pool opened here shares the process's one TLS context (`tls_context`).
-
 Pickled, the pools travel as nothing: the copy opens its own on first use, in its own process. Pools
 given by the caller cannot travel (a socket stays in its process), so pickling them is refused.
 """
@@ -14,28 +12,10 @@ given by the caller cannot travel (a socket stays in its process), so pickling t
 from __future__ import annotations
 
 import asyncio
-import ssl
 import threading
 from collections.abc import AsyncGenerator
 
 import httpx
-
-_TLS_LOCK = threading.Lock()
-_TLS: list[ssl.SSLContext] = []
-
-
-def tls_context() -> ssl.SSLContext:
-    """The process's one TLS context for the pools opened here, made on first use.
-
-    It is httpx's default (`httpx.create_ssl_context()`: certifi's roots, or `SSL_CERT_FILE` /
-    `SSL_CERT_DIR` when set), built once instead of once per pool (about 20 ms each: loading the
-    root certificates). A context is safe to share between connections and threads.
-    """
-    if not _TLS:
-        with _TLS_LOCK:
-            if not _TLS:
-                _TLS.append(httpx.create_ssl_context())
-    return _TLS[0]
 
 
 class Pools:
@@ -68,7 +48,7 @@ class Pools:
         if http is None:
             with self._lock:  # threads racing to the first request open one pool, not several
                 if self._http is None:
-                    self._http = httpx.Client(verify=tls_context())
+                    self._http = httpx.Client()
                 http = self._http
         return http
 
@@ -82,9 +62,7 @@ class Pools:
             with self._lock:
                 for old in [old for old in self._async_pools if old.is_closed()]:
                     del self._async_pools[old]  # closed without shutting its generators down
-                pool = self._async_pools.setdefault(
-                    loop, _LoopPool(httpx.AsyncClient(verify=tls_context()))
-                )
+                pool = self._async_pools.setdefault(loop, _LoopPool(httpx.AsyncClient()))
             await pool.start()
         return pool.http
 
