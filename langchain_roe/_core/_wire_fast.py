@@ -5,10 +5,11 @@ The public models (`_models.py`, pydantic) describe the wire; these structs mirr
 public models'. A well-formed answer decodes here in one C pass (a tenth of pydantic's time), into
 objects the cyclic garbage collector does not track (structs with `gc=False`, outputs in tuples of
 them), so a large answer adds nothing to the collections that run while Documents are made.
-Anything these strict types refuse (a wrong type, a missing field, a body too deep) goes through the public models instead, item by item, and the
-items they accept are carried over: so what the loader accepts, and what it makes of it, is what
-the public models decide. `tests/unit_tests/test_wire_fast.py` reads every fixture, cassette and
-generated answer both ways and checks the Documents are the same.
+Anything these strict types refuse (a wrong type, a missing field, a body too deep) goes through
+the public models instead, item by item, and the items they accept are carried over: so what the
+loader accepts, and what it makes of it, is what the public models decide.
+`tests/unit_tests/test_wire_fast.py` reads every fixture, cassette and generated answer both ways
+and checks the Documents are the same.
 """
 
 from __future__ import annotations

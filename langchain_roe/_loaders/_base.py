@@ -8,7 +8,15 @@ sync or async, turns each finished job into Documents and records or raises the 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import AbstractContextManager, aclosing, nullcontext
 from typing import Any, Final, Generic, TypeVar
 
@@ -74,6 +82,9 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
     failures: dict[K, RoeError]
     _what = "agent job"
     _progress_unit = "job"
+    _read_ahead: bool = True
+    """Whether units are read ahead within `READ_AHEAD_BYTES` (`ReadAhead`); else always
+    `max_concurrency` in flight."""
 
     def _configure(
         self,
@@ -268,8 +279,8 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         self.failures = {}
         with self._progress() as progress:
             report = self._reporter(progress)
-            feed, most = self._feed(), self.max_concurrency
-            for outcomes in run_units(self.client, feed, most, report, outcomes_size):
+            feed, most, weigh = self._feed(), self.max_concurrency, self._weigh()
+            for outcomes in run_units(self.client, feed, most, report, weigh):
                 yield outcomes
                 if progress is not None:
                     progress.update(len(outcomes))
@@ -283,7 +294,7 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         with self._progress() as progress:
             report = self._reporter(progress)
             units = arun_units(
-                self.client, self._feed(), self.max_concurrency, report, outcomes_size
+                self.client, self._feed(), self.max_concurrency, report, self._weigh()
             )
             async with aclosing(units):
                 async for outcomes in units:
@@ -291,6 +302,9 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
                     if progress is not None:
                         progress.update(len(outcomes))
                     del outcomes  # not held while the next unit is read
+
+    def _weigh(self) -> Callable[[list[tuple[K, FinishedJob | RoeError]]], int] | None:
+        return outcomes_size if self._read_ahead else None
 
     def _reporter(self, progress: Any) -> Reporter:
         """What the load does with its units' reports: a listing's pages move the progress bar.
