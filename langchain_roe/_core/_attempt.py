@@ -189,7 +189,16 @@ class BodyCollector:
     costs at most the cap and one piece in memory however far it would inflate.
     """
 
-    __slots__ = ("_call", "_inflater", "_limit", "_response", "_setting", "body")
+    __slots__ = (
+        "_call",
+        "_inflater",
+        "_joined",
+        "_limit",
+        "_pieces",
+        "_response",
+        "_setting",
+        "_size",
+    )
 
     def __init__(
         self,
@@ -200,9 +209,11 @@ class BodyCollector:
     ) -> None:
         self._response, self._call, self._setting = response, call, setting
         self._limit = limit if response.is_success else MAX_ERROR_BODY_BYTES
-        # One growing buffer, handed over as it is: no second copy of a large body to join it.
-        self.body = bytearray()
-        """The body read so far (handed over as it is, not copied)."""
+        # The pieces as they come, joined once at the end: a growing buffer would copy a large
+        # body each time it outgrew its allocation.
+        self._pieces: list[bytes] = []
+        self._size = 0
+        self._joined: bytes | None = None
         encoding = response.headers.get(CONTENT_ENCODING_HEADER, "").strip().lower()
         self._inflater = _Inflater.for_encoding(encoding) if encoding else None
         if self._inflater is None and encoding not in ("", "identity"):
@@ -211,6 +222,14 @@ class BodyCollector:
         plain = self._inflater is None
         if response.is_success and plain and announced.isdigit() and int(announced) > limit:
             raise self._too_large(f"announces {int(announced):,} bytes")
+
+    @property
+    def body(self) -> bytes:
+        """The body read, joined (once) from its pieces."""
+        if self._joined is None:
+            self._joined = b"".join(self._pieces)
+            self._pieces = []
+        return self._joined
 
     def took_content(self) -> bool:
         """Keep the body if the response was read when made (a transport answering from memory).
@@ -241,12 +260,14 @@ class BodyCollector:
         return True
 
     def _keep(self, piece: bytes) -> bool:
-        room = self._limit - len(self.body)
+        room = self._limit - self._size
         if len(piece) <= room:
-            self.body += piece
+            self._pieces.append(piece)
+            self._size += len(piece)
             return True
         if not self._response.is_success:
-            self.body += piece[:room]
+            self._pieces.append(piece[:room])
+            self._size = self._limit
             return False
         raise self._too_large(f"grew past {self._limit:,} bytes")
 

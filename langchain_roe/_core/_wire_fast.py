@@ -2,12 +2,14 @@
 
 The public models (`_models.py`, pydantic) describe the wire; these structs mirror the fields of
 `AgentJobResultItem` and `AgentDatum` that Documents are made from, with types no looser than the
-public models'. A well-formed answer decodes here in one C pass (a tenth of pydantic's time, and one
-tracked object a job instead of a dozen). Anything these strict types refuse (a wrong type, a
-missing field, a body too deep) goes through the public models instead, item by item, and the
-items they accept are carried over: so what the loader accepts, and what it makes of it, is what
-the public models decide. `tests/unit_tests/test_wire_fast.py` reads every fixture, cassette and
-generated answer both ways and checks the Documents are the same.
+public models'. A well-formed answer decodes here in one C pass (a tenth of pydantic's time), into
+objects the cyclic garbage collector does not track (structs with `gc=False`, outputs in tuples of
+them), so a large answer adds nothing to the collections that run while Documents are made.
+Anything these strict types refuse (a wrong type, a missing field, a body too deep) goes through
+the public models instead, item by item, and the items they accept are carried over: so what the
+loader accepts, and what it makes of it, is what the public models decide.
+`tests/unit_tests/test_wire_fast.py` reads every fixture, cassette and generated answer both ways
+and checks the Documents are the same.
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ class WireResultItem(msgspec.Struct, frozen=True, gc=False):
 
     id: str
     status: Int64 | None = None
-    result: list[WireDatum] | str | int | float | dict[str, Any] | None = None
-    corrected_outputs: list[WireDatum] | None = None
+    result: tuple[WireDatum, ...] | str | int | float | dict[str, Any] | None = None
+    corrected_outputs: tuple[WireDatum, ...] | None = None
     agent_id: str | None = None
     agent_version_id: str | None = None
     input_tokens: Int64 | None = None

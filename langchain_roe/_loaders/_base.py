@@ -8,7 +8,15 @@ sync or async, turns each finished job into Documents and records or raises the 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import AbstractContextManager, aclosing, nullcontext
 from typing import Any, Final, Generic, TypeVar
 
@@ -44,7 +52,14 @@ from langchain_roe._core._flow import Reporter
 from langchain_roe._core._formats import check_whole
 from langchain_roe._core._retry import is_retryable
 from langchain_roe._loaders._finding import JOBS_LISTED_EVENT
-from langchain_roe._loaders._units import Feed, Unit, arun_units, reference_unit, run_units
+from langchain_roe._loaders._units import (
+    Feed,
+    Unit,
+    arun_units,
+    outcomes_size,
+    reference_unit,
+    run_units,
+)
 
 # The loaders' defaults: units in flight, and how long a load waits for unfinished jobs.
 DEFAULT_MAX_CONCURRENCY: Final = 4
@@ -69,6 +84,9 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
     failures: dict[K, RoeError]
     _what = "agent job"
     _progress_unit = "job"
+    _read_ahead: bool = True
+    """Whether units are read ahead within `READ_AHEAD_BYTES` (`ReadAhead`); else always
+    `max_concurrency` in flight."""
 
     def _configure(
         self,
@@ -307,6 +325,7 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         """Each loadable job in order; the others raise or are recorded in `failures`."""
         for outcomes in self._outcomes():
             yield from self._accept(outcomes)
+            del outcomes  # not held while the next unit is read (_outcomes says why)
 
     async def _afinished_jobs(self) -> AsyncGenerator[FinishedJob, None]:
         """Async `_finished_jobs`."""
@@ -314,28 +333,39 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
             async for outcomes in units:
                 for job in self._accept(outcomes):
                     yield job
+                del outcomes  # not held while the next unit is read
 
     def _outcomes(self) -> Generator[list[tuple[K, FinishedJob | RoeError]], None, None]:
         """Each unit's jobs, loaded or failed, in order; `failures` is reset first."""
         self.failures = {}
         with self._progress() as progress:
             report = self._reporter(progress)
-            for outcomes in run_units(self.client, self._feed(), self.max_concurrency, report):
+            feed, most, weigh = self._feed(), self.max_concurrency, self._weigh()
+            for outcomes in run_units(self.client, feed, most, report, weigh):
                 yield outcomes
                 if progress is not None:
                     progress.update(len(outcomes))
+                # A loop variable lives until the next value replaces it, so the unit handed over
+                # (its decoded answer) would stay in memory while the next one is read.
+                del outcomes
 
     async def _aoutcomes(self) -> AsyncGenerator[list[tuple[K, FinishedJob | RoeError]], None]:
         """Async `_outcomes`."""
         self.failures = {}
         with self._progress() as progress:
             report = self._reporter(progress)
-            units = arun_units(self.client, self._feed(), self.max_concurrency, report)
+            units = arun_units(
+                self.client, self._feed(), self.max_concurrency, report, self._weigh()
+            )
             async with aclosing(units):
                 async for outcomes in units:
                     yield outcomes
                     if progress is not None:
                         progress.update(len(outcomes))
+                    del outcomes  # not held while the next unit is read
+
+    def _weigh(self) -> Callable[[list[tuple[K, FinishedJob | RoeError]]], int] | None:
+        return outcomes_size if self._read_ahead else None
 
     def _reporter(self, progress: Any) -> Reporter:
         """What the load does with its units' reports: a listing's pages move the progress bar.

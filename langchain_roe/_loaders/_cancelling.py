@@ -90,6 +90,9 @@ class StartedJobs:
 class JobStartingLoader(JobDocumentsLoader[int]):
     """A loader of jobs its own units start, keyed by input position (`RoeAgentRunLoader`)."""
 
+    # Its units start jobs: `max_concurrency` of them in flight, whatever their answers weigh.
+    _read_ahead = False
+
     cancel_on_exit: bool = False
     cancelled: dict[int, str]
     _started: StartedJobs | None = None

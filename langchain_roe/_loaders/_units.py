@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
+    Callable,
     Generator,
     Iterator,
     Mapping,
@@ -22,7 +23,7 @@ from collections.abc import (
 )
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from langchain_core.documents.base import Blob
 
@@ -278,6 +279,51 @@ def _failures_explained(ids: list[str], settings: RoeSettings) -> Flow[dict[str,
 
 # Running units: sync through a thread pool, async as tasks; outcomes come back in unit order.
 
+#: How many bytes of answers a load reads ahead of the one being handed over (see `ReadAhead`).
+READ_AHEAD_BYTES: Final = 8 * 2**20
+
+
+class ReadAhead:
+    """How many units a runner keeps in flight: `max_concurrency`, fewer when results are large.
+
+    The units in flight and waiting hold their answers, decoded; in a thread pool each thread's
+    allocator arena also keeps its largest unit's memory. So the window holds at most
+    `READ_AHEAD_BYTES` of results, by the largest result handed over so far (`weigh`): small
+    answers keep every thread busy, answers of megabytes are read one at a time. The first unit
+    is read alone, to weigh it; without `weigh` the window is `max_concurrency`.
+    """
+
+    __slots__ = ("_largest", "_most", "_weigh")
+
+    def __init__(self, max_concurrency: int, weigh: Callable[[Any], int] | None) -> None:
+        self._most, self._weigh = max_concurrency, weigh
+        self._largest: int | None = None
+
+    def units(self) -> int:
+        """The units to keep in flight now."""
+        if self._weigh is None:
+            return self._most
+        if self._largest is None:
+            return 1
+        return max(1, min(self._most, READ_AHEAD_BYTES // max(self._largest, 1)))
+
+    def handed(self, result: T) -> T:
+        """Weigh a result handed over; return it."""
+        if self._weigh is not None:
+            size = self._weigh(result)
+            self._largest = size if self._largest is None else max(self._largest, size)
+        return result
+
+
+def outcomes_size(outcomes: Sequence[tuple[Any, FinishedJob | RoeError]]) -> int:
+    """A unit's loaded outputs' size in bytes (their values' characters): what it holds."""
+    return sum(
+        len(output.value)
+        for _, job in outcomes
+        if isinstance(job, FinishedJob)
+        for output in job.outputs
+    )
+
 
 def _drive_until(
     stop: threading.Event, unit: Flow[T], client: RoeClient, report: Reporter | None
@@ -335,11 +381,13 @@ def run_units(
     feed: Feed[T],
     max_concurrency: int,
     report: Reporter | None = None,
+    weigh: Callable[[T], int] | None = None,
 ) -> Generator[T, None, None]:
     """Drive units with at most `max_concurrency` in flight; yield their results in order.
 
-    A unit is started when the oldest is handed over, so no more than `max_concurrency` units'
-    answers are held at once: memory follows the units in flight, not the number of jobs. The
+    A unit is started when the oldest is handed over, so no more units' answers are held at once
+    than are in flight: memory follows the units in flight, not the number of jobs. With `weigh`
+    (a result's size in bytes), fewer are in flight when results are large (`ReadAhead`). The
     feed's own steps (listing pages) run on this thread as units are wanted.
 
     Leaving early (a `break`, an error, Ctrl-C) returns at once: units not started are dropped,
@@ -347,18 +395,28 @@ def run_units(
     let finish (within its timeout) in its thread.
     """
     stop = threading.Event()
-    pool = ThreadPoolExecutor(max_concurrency, thread_name_prefix="langchain-roe")
+    pools: list[ThreadPoolExecutor] = []  # the last one is in use; as many threads as the window
     window: deque[Any] = deque()
+    ahead = ReadAhead(max_concurrency, weigh)
     try:
         for unit in _units_of(feed, client, report):
-            window.append(pool.submit(_drive_until, stop, unit, client, report))
-            if len(window) >= max_concurrency:
-                yield window.popleft().result()
+            wanted = ahead.units()
+            if not pools or pools[-1]._max_workers < wanted:
+                # A larger window: a larger pool. Not one pool of the largest size from the start:
+                # a thread pool may start a thread when an idle one has not yet said so, and each
+                # thread's allocator arena keeps the largest unit it read.
+                if pools:
+                    pools[-1].shutdown(wait=False)  # its units run on; its threads end after them
+                pools.append(ThreadPoolExecutor(wanted, thread_name_prefix="langchain-roe"))
+            window.append(pools[-1].submit(_drive_until, stop, unit, client, report))
+            while len(window) >= ahead.units():
+                yield ahead.handed(window.popleft().result())
         while window:
             yield window.popleft().result()
     finally:
         stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 async def arun_units(
@@ -366,14 +424,16 @@ async def arun_units(
     feed: Feed[T],
     max_concurrency: int,
     report: Reporter | None = None,
+    weigh: Callable[[T], int] | None = None,
 ) -> AsyncGenerator[T, None]:
     """Async `run_units`: the units run as tasks on the running loop."""
     window: deque[asyncio.Task[T]] = deque()
+    ahead = ReadAhead(max_concurrency, weigh)
     try:
         async for unit in _aunits_of(feed, client, report):
             window.append(asyncio.ensure_future(client._adrive(unit, report)))
-            if len(window) >= max_concurrency:
-                yield await window.popleft()
+            while len(window) >= ahead.units():
+                yield ahead.handed(await window.popleft())
         while window:
             yield await window.popleft()
     finally:
