@@ -24,7 +24,7 @@ from langchain_roe._cli_output import (
 from langchain_roe._convert._agent_text import DEFAULT_MAX_OUTPUT_CHARS
 from langchain_roe._convert._documents import FinishedJob
 from langchain_roe._core._calls import result_url
-from langchain_roe._core._client import RoeClient, build_client
+from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import SETTING_ENV_VARS, RoeSettings
 from langchain_roe._core._constants import (
     ENV_API_KEY,
@@ -37,6 +37,7 @@ from langchain_roe._core._exceptions import (
     is_setup_error,
 )
 from langchain_roe._core._formats import unique_job_ids
+from langchain_roe._core._surfaces import build_client
 from langchain_roe._loaders._base import DEFAULT_WAIT_TIMEOUT
 from langchain_roe._version import __version__
 from langchain_roe.document_loaders import RoeAgentJobResultLoader, RoeAgentRunLoader

@@ -15,7 +15,6 @@ from langchain_core.retrievers import BaseRetriever
 
 from langchain_roe._convert._documents import FinishedJob, check_output_keys, job_documents
 from langchain_roe._core._calls import result_url
-from langchain_roe._core._client import RoeSettingsFields
 from langchain_roe._core._constants import (
     LOGGER_NAME,
 )
@@ -26,6 +25,7 @@ from langchain_roe._core._exceptions import (
 from langchain_roe._core._flow import Flow
 from langchain_roe._core._formats import canonical_uuid, check_whole
 from langchain_roe._core._listing import Pager, job_filters, jobs_call
+from langchain_roe._core._surfaces import RoeSettingsFields
 from langchain_roe._loaders._finding import search_flow
 from langchain_roe._loaders._units import LoadOptions, Outcome
 

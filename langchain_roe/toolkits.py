@@ -11,8 +11,9 @@ from typing import Any
 from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import ConfigDict
 
-from langchain_roe._core._client import RoeClient, client_from
+from langchain_roe._core._client import RoeClient
 from langchain_roe._core._formats import canonical_uuid
+from langchain_roe._core._surfaces import client_from
 from langchain_roe._tools._tables import RoeTablesToolkit
 from langchain_roe.tools import (
     RoeAgentJobResultTool,

@@ -38,7 +38,7 @@ from langchain_roe._convert._references import (
     reference_documents,
 )
 from langchain_roe._core._calls import result_url
-from langchain_roe._core._client import RoeClient, build_client
+from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._constants import (
     LOGGER_NAME,
@@ -51,6 +51,7 @@ from langchain_roe._core._exceptions import (
 from langchain_roe._core._flow import Reporter
 from langchain_roe._core._formats import check_whole
 from langchain_roe._core._retry import is_retryable
+from langchain_roe._core._surfaces import build_client
 from langchain_roe._loaders._finding import JOBS_LISTED_EVENT
 from langchain_roe._loaders._units import (
     Feed,

@@ -10,7 +10,7 @@ from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
 from langchain_roe._convert._table_documents import ROW_METADATA_KEYS, table_documents
-from langchain_roe._core._client import RoeClient, build_client
+from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import ClientSettings
 from langchain_roe._core._constants import (
     DEFAULT_QUERY_WAIT_TIMEOUT,
@@ -21,6 +21,7 @@ from langchain_roe._core._constants import (
 from langchain_roe._core._exceptions import TruncatedResultError
 from langchain_roe._core._formats import check_seconds, check_text, check_whole
 from langchain_roe._core._models import TableQueryResult
+from langchain_roe._core._surfaces import build_client
 
 
 class RoeTableLoader(BaseLoader):

@@ -21,7 +21,6 @@ from pydantic import ConfigDict
 
 from langchain_roe._convert._agent_text import DEFAULT_MAX_OUTPUT_CHARS, MIN_MAX_OUTPUT_CHARS
 from langchain_roe._convert._documents import check_output_keys
-from langchain_roe._core._client import RoeSettingsFields
 from langchain_roe._core._exceptions import (
     ConfigurationError,
     RoeError,
@@ -29,6 +28,7 @@ from langchain_roe._core._exceptions import (
 )
 from langchain_roe._core._flow import Flow, Reporter
 from langchain_roe._core._formats import check_whole
+from langchain_roe._core._surfaces import RoeSettingsFields
 
 #: What a tool answers: what the model reads (text, or content blocks such as an image), and the
 #: data kept as the message's artifact.

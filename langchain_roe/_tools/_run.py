@@ -28,7 +28,7 @@ from langchain_roe._convert._agent_text import TOOL_NAME, error_text, result_art
 from langchain_roe._convert._documents import FinishedJob
 from langchain_roe._core import _clock
 from langchain_roe._core._calls import result_flow
-from langchain_roe._core._client import RoeClient, client_from
+from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import SETTING_ENV_VARS, RoeSettings
 from langchain_roe._core._constants import (
     IDEMPOTENCY_CONFLICT_STATUS,
@@ -47,6 +47,7 @@ from langchain_roe._core._flow import Flow, Report, Reporter
 from langchain_roe._core._formats import canonical_uuid, is_uuid
 from langchain_roe._core._models import AgentInputDefinition, AgentJobResult, AgentVersion
 from langchain_roe._core._runs import run_call, run_flow
+from langchain_roe._core._surfaces import client_from
 from langchain_roe._core._waiting import wait_flow
 from langchain_roe._tools._base import Answer, RoeTool, stream_writer
 

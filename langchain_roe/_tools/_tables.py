@@ -25,12 +25,12 @@ from langchain_roe._convert._table_text import (
     table_error_text,
     tables_text,
 )
-from langchain_roe._core._client import RoeSettingsFields
 from langchain_roe._core._constants import DEFAULT_PREVIEW_ROWS, MAX_PREVIEW_ROWS, MAX_QUERY_ROWS
 from langchain_roe._core._exceptions import ConfigurationError, RoeError, is_for_the_model
 from langchain_roe._core._flow import Flow, Reporter
 from langchain_roe._core._formats import check_seconds, check_whole
 from langchain_roe._core._models import Table, TableQueryResult
+from langchain_roe._core._surfaces import RoeSettingsFields
 from langchain_roe._core._tables import list_flow, overview_flow, query_call, query_flow
 from langchain_roe._tools._base import Answer, RoeTool, stream_writer
 

@@ -13,8 +13,9 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Unpack
 
-from langchain_roe._core._client import RoeClient, client_from
+from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import SETTING_ENV_VARS
+from langchain_roe._core._surfaces import client_from
 from langchain_roe.ray._partitions import (
     MIN_AUTO_PARTITION_JOBS,
     Partition,

@@ -28,12 +28,13 @@ from langchain_core.document_loaders import BaseBlobParser
 from langchain_core.documents import Document
 from pydantic import SecretStr
 
-from langchain_roe._core._client import RoeClient, build_client
+from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import SETTING_ENV_VARS, ClientSettings, RoeSettings
 from langchain_roe._core._constants import LOGGER_NAME, MAX_JOBS_PAGE_SIZE, SERVER_COUNT_CAP
 from langchain_roe._core._exceptions import ConfigurationError
 from langchain_roe._core._formats import canonical_uuid, check_whole, unique_job_ids
 from langchain_roe._core._listing import JobSelection, aware_time
+from langchain_roe._core._surfaces import build_client
 from langchain_roe.document_loaders import RoeAgentJobResultLoader
 
 logger = logging.getLogger(LOGGER_NAME)

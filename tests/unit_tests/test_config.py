@@ -117,8 +117,8 @@ def test_every_surface_takes_the_settings_of_the_one_definition() -> None:
     import typing
 
     from langchain_roe import RoeAgentJobResultLoader, RoeAgentRunLoader, RoeClient
-    from langchain_roe._core._client import RoeSettingsFields
     from langchain_roe._core._config import SETTING_ENV_VARS, ClientSettings
+    from langchain_roe._core._surfaces import RoeSettingsFields
 
     names = set(RoeSettings.model_fields)
     assert set(SETTING_ENV_VARS) == names

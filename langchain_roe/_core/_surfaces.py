@@ -1,0 +1,87 @@
+"""How every surface gets its client: built from settings given, or given ready, never both.
+
+`build_client` and `client_from` serve the loaders, the Ray reader and the command line;
+`RoeSettingsFields` gives the pydantic surfaces (the tools, the retriever) the settings as fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from langchain_roe._core._client import RoeClient
+from langchain_roe._core._config import SETTING_ENV_VARS
+from langchain_roe._core._exceptions import ConfigurationError
+
+
+def build_client(client: RoeClient | None = None, **settings: Any) -> RoeClient:
+    """The one place the tool, the loader and the command line get their client.
+
+    Raises:
+        ConfigurationError: Both a ready client and settings for a new one were given.
+    """
+    if client is None:
+        return RoeClient(**settings)
+    given = (
+        sorted(name for name, value in settings.items() if value is not None) if settings else []
+    )
+    if given:
+        msg = f"pass either client=... or client settings ({', '.join(given)}), not both"
+        raise ConfigurationError(msg)
+    return client
+
+
+def client_from(client: RoeClient | None, options: dict[str, Any]) -> RoeClient:
+    """`build_client` from a surface's options: the client settings among them are taken out."""
+    settings = {name: options.pop(name) for name in list(options) if name in SETTING_ENV_VARS}
+    return build_client(client, **settings)
+
+
+# Client settings as pydantic fields, for the pydantic surfaces (the tools, the retriever). Each
+# setting is checked when the surface is made, before pydantic sees it: pydantic's errors would
+# quote the key. The client is built through `build_client`, as every surface builds it.
+
+
+class RoeSettingsFields(BaseModel):
+    """Client settings as fields, and the client built from them (or given ready)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    api_key: SecretStr | None = None
+    """Organization API key; from `ROE_API_KEY` when not given."""
+    organization_id: str | None = None
+    """Organization UUID; from `ROE_ORGANIZATION_ID` when not given."""
+    base_url: str | None = None
+    """API root; from `ROE_BASE_URL`, else `https://api.roe-ai.com`."""
+    timeout: float | None = None
+    """Seconds one attempt may take in all; from `ROE_TIMEOUT`, else 60."""
+    max_retries: int | None = None
+    """Retries per request; from `ROE_MAX_RETRIES`, else 3."""
+    max_response_bytes: int | None = None
+    """Largest answer body read; from `ROE_MAX_RESPONSE_BYTES`, else 256 MiB."""
+    allow_insecure_http: bool | None = None
+    """Allow `http://` off loopback; from `ROE_ALLOW_INSECURE_HTTP`, else False."""
+    max_reference_bytes: int | None = None
+    """Largest reference file read; from `ROE_MAX_REFERENCE_BYTES`, else 32 MiB."""
+    max_upload_bytes: int | None = None
+    """Largest file uploaded as a run's input; from `ROE_MAX_UPLOAD_BYTES`, else 100 MiB."""
+    client: RoeClient = Field(default_factory=RoeClient, exclude=True)
+    """A ready client, instead of the settings above."""
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**with_client(values))
+
+
+def with_client(values: dict[str, Any]) -> dict[str, Any]:
+    """Constructor arguments with the client built and the settings it resolved filled in.
+
+    Raises:
+        ConfigurationError: A setting is invalid, or both a client and settings were given;
+            nothing quotes the key.
+    """
+    settings = {name: values.get(name) for name in SETTING_ENV_VARS}
+    if isinstance(settings["api_key"], SecretStr):
+        settings["api_key"] = settings["api_key"].get_secret_value()
+    client = build_client(values.get("client"), **settings)
+    return {**values, **dict(client.settings), "client": client}
