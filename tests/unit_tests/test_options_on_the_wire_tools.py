@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from langchain_core.messages import ToolMessage
 
@@ -25,6 +26,7 @@ from langchain_roe import (
 from tests.support.agents import AGENT_ID
 from tests.support.example_jobs import RUNNING
 from tests.support.loopback import LoopbackServer, ServerConfig, job_ids
+from tests.support.mock_api import mock_client
 from tests.support.references import content
 from tests.support.wire import Recorder, loopback_client, sent, tool_call
 
@@ -353,3 +355,29 @@ def test_reference_tool_refuses_a_url_off_the_api(server: LoopbackServer, mode: 
     )
     assert message.status == "error"
     assert sent(server) == []
+
+
+@pytest.mark.parametrize(("max_image_bytes", "shown"), [(600, True), (599, False)])
+def test_reference_tool_image_its_name_does_not_say(
+    mode: str, max_image_bytes: int, shown: bool
+) -> None:
+    """A reference named without an extension is read whole at once; what it turns out to be (an
+    image of 600 bytes) then decides, by the same max_image_bytes."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            200, content=b"\x89PNG" + b"\0" * 596, headers={"Content-Type": "image/png"}
+        )
+
+    tool = RoeReadJobReferenceTool(
+        client=mock_client(handler), image_blocks=True, max_image_bytes=max_image_bytes
+    )
+    message = tool_call(tool, mode, agent_job_id=JOB, reference="screenshot")
+    (request,) = seen
+    assert "range" not in request.headers
+    if shown:
+        assert isinstance(message.content, list)
+    else:
+        assert f"larger than max_image_bytes={max_image_bytes:,}" in text_of(message)
