@@ -8,6 +8,10 @@ the tests of that mutation's surface there (`pytest -x -q`, in a subprocess whos
 directory and `PYTHONPATH` are the copy, so the copy's package is the one imported); the real
 tree is never touched. A mutation is *caught* when that run fails, *survived* when it passes.
 
+`MUTATIONS` are the bugs the options-on-the-wire tests were written against; `HELD_OUT` were
+written after those tests and given none of their own (a check that the tests catch more than the
+bugs they were aimed at). Both run unless `--only` picks some.
+
 Slow (a few minutes per surface, tens of minutes in all), so `make test` does not run it:
 
     .venv/bin/python -m scripts.mutation_audit                 # the working tree's tests
@@ -415,6 +419,126 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
 )
 
+#: Written after the tests above, and given no test of their own: a check that the tests catch
+#: more than the bugs they were written against (`--only "held out"` runs these alone).
+HELD_OUT: tuple[Mutation, ...] = tuple(
+    Mutation(f"(held out) {name}", surface, path, original, mutated)
+    for name, surface, path, original, mutated in (
+        (
+            "reference tool drops the max_image_bytes note after a full read",
+            "reference_tool",
+            _T + "_reference.py",
+            "if self.image_blocks and blob.mimetype in IMAGE_BLOCK_TYPES:",
+            "if False:",
+        ),
+        (
+            "reference tool takes max_image_bytes=0",
+            "reference_tool",
+            _T + "_reference.py",
+            'check_whole("max_image_bytes", most, 1,',
+            'check_whole("max_image_bytes", most, 0,',
+        ),
+        (
+            "describe tool refuses sample_rows=0",
+            "table_tools",
+            _T + "_tables.py",
+            'check_whole("sample_rows", rows, 0,',
+            'check_whole("sample_rows", rows, 1,',
+        ),
+        (
+            "tables toolkit drops max_output_chars",
+            "table_tools",
+            _T + "_tables.py",
+            'budget = {"client": self.client, "max_output_chars": self.max_output_chars}',
+            'budget = {"client": self.client}',
+        ),
+        (
+            "table loader drops metadata_columns",
+            "table_loader",
+            _L + "_tables.py",
+            "metadata_columns=self.metadata_columns,\n",
+            "metadata_columns=(),\n",
+        ),
+        (
+            "result loader refuses batch_size=1000",
+            "result_loader",
+            _D,
+            'check_whole("batch_size", batch_size, 1, MAX_IDS_PER_REQUEST)',
+            'check_whole("batch_size", batch_size, 1, MAX_IDS_PER_REQUEST - 1)',
+        ),
+        (
+            "result loader ignores use_batch_endpoint",
+            "result_loader",
+            _D,
+            "self.use_batch_endpoint = use_batch_endpoint",
+            "self.use_batch_endpoint = True",
+        ),
+        (
+            "from_agent drops created_from",
+            "result_loader",
+            _D,
+            "            created_from=created_from,\n",
+            "            created_from=None,\n",
+        ),
+        (
+            "from_agent drops metadata",
+            "result_loader",
+            _D,
+            "            metadata=metadata,\n            search=search,",
+            "            metadata=None,\n            search=search,",
+        ),
+        (
+            "from_agent drops status",
+            "result_loader",
+            _D,
+            "            status=status,\n            ordering",
+            "            status=None,\n            ordering",
+        ),
+        (
+            "Accept-Encoding header dropped",
+            "client",
+            _C + "_http.py",
+            "        ACCEPT_ENCODING_HEADER: ACCEPT_ENCODING,\n",
+            "",
+        ),
+        (
+            "organization_id sent as given, not canonical",
+            "client",
+            _C + "_config.py",
+            "return str(uuid.UUID(value))",
+            "return str(uuid.UUID(value)) and value",
+        ),
+        (
+            "base_url keeps its trailing slash",
+            "client",
+            _C + "_config.py",
+            'value = value.strip().rstrip("/")',
+            "value = value.strip()",
+        ),
+        (
+            "load_partition ignores the window's only_succeeded",
+            "ray",
+            _R,
+            "only_succeeded=finding.only_succeeded,",
+            "only_succeeded=True,",
+        ),
+        (
+            "the window's filters drop version_name",
+            "ray",
+            _R,
+            '            "version_name": self.version_name,\n',
+            "",
+        ),
+        (
+            "read_roe_jobs drops concurrency",
+            "ray",
+            "langchain_roe/ray/_datasource.py",
+            'ray_args["concurrency"] = concurrency',
+            "pass",
+        ),
+    )
+)
+
 
 def copy_tree(into: Path, rev: str | None) -> None:
     """The repository's files (tracked and new, not ignored) or those of `rev`, into `into`."""
@@ -505,7 +629,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="copies, and pytest runs at a time")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per pytest run")
     args = parser.parse_args()
-    chosen = [m for m in MUTATIONS if args.only.lower() in m.name.lower()]
+    chosen = [m for m in MUTATIONS + HELD_OUT if args.only.lower() in m.name.lower()]
     if args.list:
         for mutation in chosen:
             print(f"{mutation.surface:15} {mutation.name}")
@@ -552,7 +676,7 @@ def main() -> None:
     judged = len(caught) + len(survived)
     rate = 100 * len(caught) / judged if judged else 0.0
     print(f"\n{len(caught)} of {judged} mutations caught ({rate:.0f}%), {len(survived)} survived")
-    for mutation, _ in sorted(survived, key=lambda pair: MUTATIONS.index(pair[0])):
+    for mutation, _ in sorted(survived, key=lambda pair: (MUTATIONS + HELD_OUT).index(pair[0])):
         print(f"  survived: [{mutation.surface}] {mutation.name}")
     for mutation, why in verdicts["error"]:
         print(f"  error:    [{mutation.surface}] {mutation.name}: {why}")

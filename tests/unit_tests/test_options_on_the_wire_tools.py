@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from langchain_core.messages import ToolMessage
 
@@ -25,6 +26,7 @@ from langchain_roe import (
 from tests.support.agents import AGENT_ID
 from tests.support.example_jobs import RUNNING
 from tests.support.loopback import LoopbackServer, ServerConfig, job_ids
+from tests.support.mock_api import mock_client
 from tests.support.references import content
 from tests.support.wire import Recorder, loopback_client, sent, tool_call
 
@@ -138,6 +140,12 @@ def reference_path(resource_id: str) -> str:
     return f"/v1/agents/jobs/{JOB}/references/{resource_id}/"
 
 
+def read_reference(server: LoopbackServer, mode: str, reference: str) -> ToolMessage:
+    """The reference tool, with its defaults, reading one of JOB's references."""
+    tool = RoeReadJobReferenceTool(client=loopback_client(server))
+    return tool_call(tool, mode, agent_job_id=JOB, reference=reference)
+
+
 @pytest.mark.parametrize(
     "reference",
     [MARKDOWN, f"{{base_url}}/v1/agents/jobs/{JOB}/references/{MARKDOWN}/"],
@@ -159,12 +167,7 @@ def test_reference_tool_reads_what_it_is_given(
 
 def test_reference_tool_artifact_key_is_the_query(server: LoopbackServer, mode: str) -> None:
     key = f"agent-job-{JOB}/extraction_1.json"
-    message = tool_call(
-        RoeReadJobReferenceTool(client=loopback_client(server)),
-        mode,
-        agent_job_id=JOB,
-        reference=f" {key} ",
-    )
+    message = read_reference(server, mode, f" {key} ")
     assert message.artifact["kind"] == "artifact"
     (request,) = sent(server)
     assert request.path == f"/v1/agents/jobs/{JOB}/artifacts/result/"
@@ -172,12 +175,7 @@ def test_reference_tool_artifact_key_is_the_query(server: LoopbackServer, mode: 
 
 
 def test_reference_tool_probes_a_file_that_is_not_text(server: LoopbackServer, mode: str) -> None:
-    message = tool_call(
-        RoeReadJobReferenceTool(client=loopback_client(server)),
-        mode,
-        agent_job_id=JOB,
-        reference=PNG,
-    )
+    message = read_reference(server, mode, PNG)
     (probe,) = sent(server)  # image_blocks off: the first byte says enough
     assert probe.path == reference_path(PNG)
     assert probe.headers["range"] == "bytes=0-0"
@@ -230,14 +228,7 @@ def test_reference_tool_max_image_bytes_below_one_is_refused(most: int) -> None:
 
 
 def test_reference_tool_max_output_chars(server: LoopbackServer, mode: str) -> None:
-    whole = text_of(
-        tool_call(
-            RoeReadJobReferenceTool(client=loopback_client(server)),
-            mode,
-            agent_job_id=JOB,
-            reference=MARKDOWN,
-        )
-    )
+    whole = text_of(read_reference(server, mode, MARKDOWN))
     assert len(whole) > 2500
     tool = RoeReadJobReferenceTool(client=loopback_client(server), max_output_chars=800)
     text = text_of(tool_call(tool, mode, agent_job_id=JOB, reference=MARKDOWN))
@@ -345,11 +336,32 @@ def test_toolkit_refuses_a_client_and_settings_together(server: LoopbackServer, 
 
 def test_reference_tool_refuses_a_url_off_the_api(server: LoopbackServer, mode: str) -> None:
     off = f"https://elsewhere.example.com/v1/agents/jobs/{JOB}/references/{MARKDOWN}/"
-    message = tool_call(
-        RoeReadJobReferenceTool(client=loopback_client(server)),
-        mode,
-        agent_job_id=JOB,
-        reference=off,
-    )
+    message = read_reference(server, mode, off)
     assert message.status == "error"
     assert sent(server) == []
+
+
+@pytest.mark.parametrize(("max_image_bytes", "shown"), [(600, True), (599, False)])
+def test_reference_tool_image_its_name_does_not_say(
+    mode: str, max_image_bytes: int, shown: bool
+) -> None:
+    """A reference named without an extension is read whole at once; what it turns out to be (an
+    image of 600 bytes) then decides, by the same max_image_bytes."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            200, content=b"\x89PNG" + b"\0" * 596, headers={"Content-Type": "image/png"}
+        )
+
+    tool = RoeReadJobReferenceTool(
+        client=mock_client(handler), image_blocks=True, max_image_bytes=max_image_bytes
+    )
+    message = tool_call(tool, mode, agent_job_id=JOB, reference="screenshot")
+    (request,) = seen
+    assert "range" not in request.headers
+    if shown:
+        assert isinstance(message.content, list)
+    else:
+        assert f"larger than max_image_bytes={max_image_bytes:,}" in text_of(message)
