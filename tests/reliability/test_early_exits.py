@@ -14,7 +14,7 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import AsyncGenerator, Callable, Generator, Iterator
+from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any, cast
 
 import httpx
@@ -22,29 +22,16 @@ import pytest
 from langchain_core.documents import Document
 
 from langchain_roe import RoeAgentJobResultLoader, RoeClient
-from langchain_roe._core import _clock
+from tests.reliability.test_prompt_exits import (  # the same real clock and release, shared
+    real_clock,  # noqa: F401 - an autouse fixture, in force here too
+    release,  # noqa: F401 - a fixture
+)
 from tests.support.listing import LISTED_AGENT_ID, synthetic_job
 from tests.support.loopback import job_ids
 
 DONE, RUNNING = job_ids(2)
 PROMPT = 5.0  # seconds: far above what leaving takes, far below what waiting would
 HOLD = 60.0  # how long a held request would take to answer
-
-
-@pytest.fixture(autouse=True)
-def real_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_clock, "sleep", time.sleep)
-    monkeypatch.setattr(_clock, "async_sleep", asyncio.sleep)
-    monkeypatch.setattr(_clock, "monotonic", time.monotonic)
-    monkeypatch.setattr(_clock, "wait", threading.Event.wait)
-
-
-@pytest.fixture
-def release() -> Iterator[threading.Event]:
-    """Set at the end of a test: frees any request the sync server is holding."""
-    event = threading.Event()
-    yield event
-    event.set()
 
 
 Answer = Callable[[httpx.Request], httpx.Response | None]
@@ -54,8 +41,8 @@ Answer = Callable[[httpx.Request], httpx.Response | None]
 class Server:
     """One scenario's answers behind a sync and an async transport; `sent` counts requests."""
 
-    def __init__(self, answer: Answer, release: threading.Event) -> None:
-        self.answer, self.release, self.sent = answer, release, 0
+    def __init__(self, answer: Answer, held: threading.Event) -> None:
+        self.answer, self.release, self.sent = answer, held, 0
 
     def sync(self, request: httpx.Request) -> httpx.Response:
         self.sent += 1
@@ -165,7 +152,9 @@ def worker_threads() -> list[threading.Thread]:
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_leaving_a_load_early_returns_at_once_and_leaves_nothing_running(
-    release: threading.Event, mode: str, scenario: str
+    release: threading.Event,  # noqa: F811 - the fixture imported above
+    mode: str,
+    scenario: str,
 ) -> None:
     answer, make, take = SCENARIOS[scenario]
     server = Server(answer, release)
