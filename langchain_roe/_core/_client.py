@@ -35,7 +35,14 @@ from langchain_roe._core._http import (
     request_arguments,
     transport_error,
 )
-from langchain_roe._core._listing import JobFilters, ListedT, Pager, job_filters, jobs_call
+from langchain_roe._core._listing import (
+    JobFilters,
+    ListedT,
+    Pager,
+    job_filters,
+    jobs_call,
+    whole_entry,
+)
 from langchain_roe._core._models import (
     Agent,
     AgentJobResult,
@@ -202,11 +209,11 @@ class RoeClient(TableMethods):
         `next` pages are followed on the configured host only and each agent is yielded once;
         pages that never end, link back or bring nothing new stop with `InvalidResponseError`.
         """
-        return self._items(Pager(agents_call(page_size), self.settings))
+        return self._items(Pager(agents_call(page_size), self.settings, whole_entry))
 
     def alist_agents(self, *, page_size: int | None = None) -> AsyncIterator[Agent]:
         """Async `list_agents`."""
-        return self._aitems(Pager(agents_call(page_size), self.settings))
+        return self._aitems(Pager(agents_call(page_size), self.settings, whole_entry))
 
     # An agent's jobs ---------------------------------------------------------------------------
 

@@ -15,8 +15,10 @@ import orjson
 
 from langchain_roe._core._constants import MAX_JSON_DEPTH
 
-#: A JSON string (with escapes) or a bracket: what depth depends on.
-_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+#: A JSON string (with escapes) or a bracket: what depth depends on. Possessive, and a string with
+#: no closing quote runs to the end of the text: each byte is read once (a lazier pattern tried
+#: every later quote as the start of a string, quadratic in a run of escaped quotes).
+_TOKEN = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"?|[\[\]{}]', re.DOTALL)
 
 
 def loads(content: bytes | bytearray | str) -> Any:

@@ -10,12 +10,12 @@ back on itself or makes no progress.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Generic, Protocol, TypedDict, TypeVar, Unpack
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._constants import (
@@ -234,10 +234,13 @@ class Pager(Generic[ListedT]):
 
     first: Call[Page[ListedT]]
     settings: RoeSettings
+    identity: Callable[[ListedT], Hashable] = field(default=lambda item: _identity(item))
+    """What tells two listed items apart: the id by default (a job's); `whole_entry` for
+    listings whose entries are few and whose ids a server may reuse."""
     seen: int = 0
     visited: set[str] = field(default_factory=set)
-    listed: set[str] = field(default_factory=set)
-    """The ids listed so far (a UUID in its canonical form)."""
+    listed: set[Hashable] = field(default_factory=set)
+    """The identities listed so far (an id: a UUID in its canonical form)."""
     stale: int = 0
     """How many pages in a row brought nothing new."""
     _read: Page[ListedT] | None = None
@@ -250,7 +253,7 @@ class Pager(Generic[ListedT]):
         """
         fresh = []
         for item in page.results:
-            key = _identity(item)
+            key = self.identity(item)
             if key not in self.listed:
                 self.listed.add(key)
                 fresh.append(item)
@@ -293,6 +296,11 @@ class Pager(Generic[ListedT]):
             raise InvalidResponseError(msg)
         self.visited.add(page.next)
         return replace(self.first, url=page.next, params=None)
+
+
+def whole_entry(item: BaseModel) -> Hashable:
+    """An entry's identity as all it says (the agents listing: an organization's few agents)."""
+    return item.model_dump_json()
 
 
 def _identity(item: Listed) -> str:

@@ -333,3 +333,34 @@ def test_list_jobs_items_are_summaries(mode: str) -> None:
 
         first = asyncio.run(one())
     assert isinstance(first, AgentJobSummary)
+
+
+def test_list_agents_stops_a_server_repeating_its_first_page(mode: str) -> None:
+    agents = [{"id": job_ids(2)[n], "name": f"agent {n}"} for n in range(2)]
+    script = Script(
+        [
+            lambda request: json_response(
+                200,
+                {
+                    "next": f"{BASE}/v1/agents/?page={len(script.requests) + 1}",
+                    "results": agents,
+                },
+            )
+        ]
+    )
+    client = mock_client(script)
+    seen: list[str] = []
+
+    def collect() -> None:
+        if mode == "sync":
+            seen.extend(a.id for a in client.list_agents())
+            return
+
+        async def gather() -> None:
+            seen.extend([a.id async for a in client.alist_agents()])
+
+        asyncio.run(gather())
+
+    with pytest.raises(InvalidResponseError, match="nothing new"):
+        collect()
+    assert len(script.requests) == BOUND
