@@ -8,15 +8,7 @@ sync or async, turns each finished job into Documents and records or raises the 
 from __future__ import annotations
 
 import logging
-from collections.abc import (
-    AsyncGenerator,
-    AsyncIterator,
-    Callable,
-    Generator,
-    Iterator,
-    Mapping,
-    Sequence,
-)
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, aclosing, nullcontext
 from typing import Any, Final, Generic, TypeVar
 
@@ -56,6 +48,7 @@ from langchain_roe._loaders._finding import JOBS_LISTED_EVENT
 from langchain_roe._loaders._units import (
     Feed,
     Unit,
+    Weigh,
     arun_units,
     outcomes_size,
     reference_unit,
@@ -365,7 +358,7 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
                         progress.update(len(outcomes))
                     del outcomes  # not held while the next unit is read
 
-    def _weigh(self) -> Callable[[list[tuple[K, FinishedJob | RoeError]]], int] | None:
+    def _weigh(self) -> Weigh | None:
         return outcomes_size if self._read_ahead else None
 
     def _reporter(self, progress: Any) -> Reporter:

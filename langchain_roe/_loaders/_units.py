@@ -279,6 +279,9 @@ def _failures_explained(ids: list[str], settings: RoeSettings) -> Flow[dict[str,
 
 # Running units: sync through a thread pool, async as tasks; outcomes come back in unit order.
 
+#: A unit's result's size in bytes, as `ReadAhead` counts it.
+Weigh = Callable[[Any], int]
+
 #: How many bytes of answers a load reads ahead of the one being handed over (see `ReadAhead`).
 READ_AHEAD_BYTES: Final = 8 * 2**20
 
@@ -295,7 +298,7 @@ class ReadAhead:
 
     __slots__ = ("_largest", "_most", "_weigh")
 
-    def __init__(self, max_concurrency: int, weigh: Callable[[Any], int] | None) -> None:
+    def __init__(self, max_concurrency: int, weigh: Weigh | None) -> None:
         self._most, self._weigh = max_concurrency, weigh
         self._largest: int | None = None
 
@@ -381,7 +384,7 @@ def run_units(
     feed: Feed[T],
     max_concurrency: int,
     report: Reporter | None = None,
-    weigh: Callable[[T], int] | None = None,
+    weigh: Weigh | None = None,
 ) -> Generator[T, None, None]:
     """Drive units with at most `max_concurrency` in flight; yield their results in order.
 
@@ -424,7 +427,7 @@ async def arun_units(
     feed: Feed[T],
     max_concurrency: int,
     report: Reporter | None = None,
-    weigh: Callable[[T], int] | None = None,
+    weigh: Weigh | None = None,
 ) -> AsyncGenerator[T, None]:
     """Async `run_units`: the units run as tasks on the running loop."""
     window: deque[asyncio.Task[T]] = deque()
