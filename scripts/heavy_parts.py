@@ -56,6 +56,10 @@ def _show(title: str, times: dict[str, list[float]], per: int, unit: str) -> Non
         )
 
 
+def _show_calls(what: str, variants: dict[str, Callable[[], None]]) -> None:
+    _show(f"{what} over loopback ({CALLS} calls a round):", _rounds(variants), CALLS, "call")
+
+
 @contextmanager
 def _no_watchdog() -> Iterator[None]:
     """Sync attempts with no deadline guard: nothing armed, no socket learnt."""
@@ -80,12 +84,7 @@ def watchdog() -> None:
             with _no_watchdog():
                 guarded()
 
-        _show(
-            f"sync get_status over loopback ({CALLS} calls a round):",
-            _rounds({"with the watchdog": guarded, "without it": unguarded}),
-            CALLS,
-            "call",
-        )
+        _show_calls("sync get_status", {"with the watchdog": guarded, "without it": unguarded})
         client.close()
 
 
@@ -138,11 +137,9 @@ def tool_annotations() -> None:
             finally:
                 method.__annotations__ = kept
 
-        _show(
-            f"result tool invoke over loopback ({CALLS} calls a round):",
-            _rounds({"annotations resolved once": resolved, "evaluated per call": as_strings}),
-            CALLS,
-            "call",
+        _show_calls(
+            "result tool invoke",
+            {"annotations resolved once": resolved, "evaluated per call": as_strings},
         )
         client.close()
 

@@ -17,6 +17,13 @@ from collections.abc import Callable, Iterator
 #: No behaviour runs longer than this, whatever the client does.
 MAX_BEHAVIOUR_SECONDS = 30.0
 
+# What the tests against these servers share: a job, a key, the deadline, and the bound that
+# catches a hang (ten times the deadline per attempt: it never measures speed).
+JOB = "0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10"
+KEY = "hostile-test-key-0123456789"
+TIMEOUT = 0.5
+HANG = 10 * TIMEOUT
+
 Behaviour = Callable[[socket.socket, str], None]
 
 

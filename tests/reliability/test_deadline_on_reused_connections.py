@@ -15,6 +15,10 @@ import pytest
 
 from langchain_roe import APITimeoutError, RoeClient
 from tests.reliability.hostile import (
+    HANG,
+    JOB,
+    KEY,
+    TIMEOUT,
     Behaviour,
     answer,
     hold,
@@ -26,11 +30,7 @@ from tests.reliability.hostile import (
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
 
-JOB = "0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10"
 AGENT = "5d2c0a4e-8b1f-4c3d-9e7a-6f8b0c2d4e1a"
-KEY = "hostile-test-key-0123456789"
-TIMEOUT = 0.5
-HANG = 10 * TIMEOUT
 STATUS = answer(200, b'{"status": 3, "timestamp": 1719556664.5}')
 UPLOAD = b"\0" * (32 * 1024 * 1024)  # far more than the socket buffers hold
 

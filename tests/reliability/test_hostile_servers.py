@@ -22,6 +22,10 @@ from tests.conftest import Invoke
 from tests.reliability.hostile import (
     CHUNKED_200,
     CHUNKED_500,
+    HANG,
+    JOB,
+    KEY,
+    TIMEOUT,
     Behaviour,
     answer,
     chunk,
@@ -33,10 +37,6 @@ from tests.reliability.hostile import (
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
 
-JOB = "0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10"
-KEY = "hostile-test-key-0123456789"
-TIMEOUT = 0.5
-HANG = 10 * TIMEOUT  # per attempt: ten times the deadline, to catch a hang only
 CAP = 1024 * 1024
 
 TRICKLES: dict[str, Behaviour] = {
