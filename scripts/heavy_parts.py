@@ -6,15 +6,20 @@ rounds are printed), against the loopback server in its own process where a requ
 - the sync deadline's watchdog (a `SocketGuard` armed per attempt, one daemon thread): the cost
   per `get_status` call, against the same calls with arming and socket learning switched off;
 - the hand-made uuid5 of Document ids, against `uuid.uuid5` (the same ids, checked);
-- tool annotations resolved once at import, against LangChain evaluating them on every call.
+- tool annotations resolved once at import, against the source's strings that LangChain's
+  `get_type_hints` would evaluate on every call without it (checked to evaluate to the same).
 
     PYTHONPATH=. .venv/bin/python -m scripts.heavy_parts
 """
 
 from __future__ import annotations
 
+import ast
+import inspect
 import statistics
+import textwrap
 import time
+import types
 import typing
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,7 +27,9 @@ from contextlib import contextmanager
 from typing import Any
 from unittest import mock
 
-from langchain_roe import RoeAgentJobResultTool, RoeClient
+from langchain_core.tools.base import _get_runnable_config_param
+
+from langchain_roe import RoeClient
 from langchain_roe._convert import _documents
 from langchain_roe._core import _attempt
 from langchain_roe._tools._result import RoeAgentJobResultTool as ResultTool
@@ -114,34 +121,50 @@ def uuid5() -> None:
 
 
 def tool_annotations() -> None:
-    with subprocess_server(ServerConfig()) as base_url:
-        client = RoeClient(api_key="loopback-key", base_url=base_url)
-        tool = RoeAgentJobResultTool(client=client)
-        job = job_ids(1)[0]
-        tool.invoke({"agent_job_id": job})
-        strings = {
-            name: {k: str(v) for k, v in typing.get_type_hints(getattr(ResultTool, name)).items()}
-            for name in ("_run",)
-        }
+    """What LangChain pays on each tool call to find a `RunnableConfig` parameter of `_run`."""
+    source = _source_annotations(ResultTool._run)
+    as_written = _with(ResultTool._run, source)
+    resolved = typing.get_type_hints(ResultTool._run)
+    assert typing.get_type_hints(as_written) == resolved  # the same annotations, as strings
+    looks = 20_000
 
-        def resolved() -> None:
-            for _ in range(CALLS):
-                tool.invoke({"agent_job_id": job})
+    def look(function: Any) -> Callable[[], None]:
+        def run() -> None:
+            for _ in range(looks):
+                _get_runnable_config_param(function)
 
-        def as_strings() -> None:
-            method: Any = ResultTool._run
-            kept = method.__annotations__
-            method.__annotations__ = dict(strings["_run"])
-            try:
-                resolved()
-            finally:
-                method.__annotations__ = kept
+        return run
 
-        _show_calls(
-            "result tool invoke",
-            {"annotations resolved once": resolved, "evaluated per call": as_strings},
-        )
-        client.close()
+    _show(
+        f"LangChain's per-call look at _run's annotations ({looks:,} a round):",
+        _rounds({"resolved once": look(ResultTool._run), "as written": look(as_written)}),
+        looks,
+        "call",
+    )
+
+
+def _source_annotations(function: Any) -> dict[str, str]:
+    """`function`'s annotations as its source writes them (strings, under `from __future__`)."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    definition = tree.body[0]
+    assert isinstance(definition, ast.FunctionDef)
+    arguments = definition.args
+    named = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    named += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+    found = {a.arg: ast.unparse(a.annotation) for a in named if a.annotation is not None}
+    if definition.returns is not None:
+        found["return"] = ast.unparse(definition.returns)
+    return found
+
+
+def _with(function: Any, annotations: dict[str, str]) -> Any:
+    """A copy of `function` bearing `annotations`."""
+    copy = types.FunctionType(
+        function.__code__, function.__globals__, function.__name__, function.__defaults__
+    )
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__annotations__ = dict(annotations)
+    return copy
 
 
 def main() -> None:
