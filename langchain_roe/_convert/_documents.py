@@ -251,19 +251,31 @@ def job_documents(
     return documents
 
 
-#: A validated Document the others are copied from: what `Document(...)` would make of checked
-#: values, without validating them again (`new_document`).
+#: A validated Document: what the others are built like (`new_document`), and its `type`.
 _TEMPLATE: Final = Document(id="", page_content="", metadata={})
+_TYPE: Final = _TEMPLATE.type
+_new = object.__new__
+_set = object.__setattr__
 
 
 def new_document(document_id: str, page_content: str, metadata: Metadata) -> Document:
     """`Document(id=document_id, page_content=page_content, metadata=metadata)`, unvalidated.
 
     The values are already what validation would keep (strings, and a fresh dict of flat JSON
-    primitives), so the Document is a copy of a validated template with them in place: pydantic's
-    public `model_copy`, about 40% cheaper than validating. `tests/unit_tests/test_new_document.py`
-    compares it with `Document(...)` on every fixture and fails if `Document` gains a validator.
+    primitives), so the Document is set up as pydantic sets up a validated one: its `__dict__` in
+    the order validation gives, the fields set, no extra and no private values. That costs about
+    1.1 us against 2.7 us for `Document(...)` or a `model_copy` of a template, a tenth of the bulk
+    path's time. `tests/unit_tests/test_new_document.py` compares it with `Document(...)` on
+    every fixture (attribute by attribute, dumped and pickled) and fails if `Document` gains a
+    validator, a field or a post-init step.
     """
-    return _TEMPLATE.model_copy(
-        update={"id": document_id, "page_content": page_content, "metadata": metadata}
+    document = _new(Document)
+    _set(
+        document,
+        "__dict__",
+        {"id": document_id, "metadata": metadata, "page_content": page_content, "type": _TYPE},
     )
+    _set(document, "__pydantic_fields_set__", {"id", "metadata", "page_content"})
+    _set(document, "__pydantic_extra__", None)
+    _set(document, "__pydantic_private__", None)
+    return document

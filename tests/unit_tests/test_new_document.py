@@ -1,9 +1,9 @@
 """Documents the loaders build without validating them again are exactly what `Document(...)` makes.
 
-`new_document` copies a validated template (`model_copy`) instead of validating each Document: right
-only while validation would keep the values as given. Every fixture's Documents are compared with
+`new_document` sets each Document up as pydantic sets up a validated one instead of validating it:
+right only while validation would keep the values as given. Every fixture's Documents are compared with
 `Document(...)` of the same values, attribute by attribute, and the test fails the day
-langchain-core's `Document` gains a validator (or a post-init step) that copying would skip.
+langchain-core's `Document` gains a validator (or a post-init step) that building it so would skip.
 """
 
 from __future__ import annotations
