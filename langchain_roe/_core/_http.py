@@ -168,8 +168,9 @@ def request_arguments(settings: RoeSettings, call: Call[Any]) -> dict[str, Any]:
     params = dict(call.params or {})
     if settings.organization_id:
         params[ORGANIZATION_ID_PARAM] = settings.organization_id
-    # Merged into the URL: httpx's `params=` would replace a link's own query (a page number).
-    url = httpx.URL(call.url or settings.base_url + call.path).copy_merge_params(params)
+    url: str | httpx.URL = call.url or settings.base_url + call.path
+    if params:  # merged into the URL: httpx's `params=` would replace a link's own query (a page)
+        url = httpx.URL(url).copy_merge_params(params)
     arguments: dict[str, Any] = {
         "method": call.method,
         "url": url,
