@@ -110,7 +110,7 @@ _RUNNING = _Running()
 
 
 def _report_use(stream: Any) -> None:
-    """Make `stream` tell the thread's running attempt, on each read and write, that it is in use.
+    """Make `stream` tell the thread's running attempt, on its first read or write, it is in use.
 
     Only this stream object changes (its `read` and `write` gain a first step); a stream used
     outside an attempt behaves as before.
@@ -118,14 +118,17 @@ def _report_use(stream: Any) -> None:
     if getattr(stream, "_roe_reports_use", False):
         return
     read, write = stream.read, stream.write
+    told: list[SocketGuard | None] = [None]  # the attempt told last: each is told once
 
     def reporting_read(max_bytes: int, timeout: float | None = None) -> bytes:
-        if (guard := _RUNNING.guard) is not None:
+        if (guard := _RUNNING.guard) is not told[0] and guard is not None:
+            told[0] = guard
             guard.watch(stream)
         return read(max_bytes, timeout)  # type: ignore[no-any-return]
 
     def reporting_write(buffer: bytes, timeout: float | None = None) -> None:
-        if (guard := _RUNNING.guard) is not None:
+        if (guard := _RUNNING.guard) is not told[0] and guard is not None:
+            told[0] = guard
             guard.watch(stream)
         write(buffer, timeout)
 
