@@ -334,9 +334,9 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "listing filter status sent under the wrong name",
         "result_loader",
-        _C + "_constants.py",
-        'STATUS_CODE_PARAM: Final = "status_code"',
-        'STATUS_CODE_PARAM: Final = "status"',
+        _C + "_listing.py",
+        'params["status_code"] = str(_status(status))',
+        'params["status"] = str(_status(status))',
     ),
     # RoeClient's settings, on every request.
     Mutation(

@@ -24,7 +24,7 @@ from langchain_roe._core._exceptions import (
     explain_result_error,
 )
 from langchain_roe._core._formats import canonical_job_id, next_page_problem
-from langchain_roe._core._http import Call, Decode, decoder, job_path, summarise
+from langchain_roe._core._http import Call, Decode, adapter_decoder, decoder, job_path, summarise
 from langchain_roe._core._models import (
     AgentJobResult,
     AgentJobResultItem,
@@ -42,9 +42,7 @@ ItemT = TypeVar("ItemT", AgentJobResultItem, AgentJobStatusItem, WireResultItem)
 #: item fails its own job, not the whole chunk.
 BatchAnswer = list[Any] | Page[Any]
 
-_RESULT = decoder(TypeAdapter(AgentJobResult))
-_STATUS = decoder(TypeAdapter(AgentJobStatus))
-_BATCH: Decode[BatchAnswer] = decoder(
+_BATCH: Decode[BatchAnswer] = adapter_decoder(
     TypeAdapter(Annotated[BatchAnswer, Field(union_mode="left_to_right")])
 )
 #: How each item of a batch answer is read on the public path: by the public model.
@@ -54,12 +52,17 @@ read_status_item = TypeAdapter(AgentJobStatusItem).validate_python
 
 def result_call(agent_job_id: str) -> Call[AgentJobResult]:
     """`GET /v1/agents/jobs/{agent_job_id}/result/` for a canonical id."""
-    return Call("GET", job_path(RESULT_PATH, agent_job_id), _RESULT, agent_job_id=agent_job_id)
+    return _job_get(RESULT_PATH, agent_job_id, AgentJobResult)
 
 
 def status_call(agent_job_id: str) -> Call[AgentJobStatus]:
     """`GET /v1/agents/jobs/{agent_job_id}/status/` for a canonical id."""
-    return Call("GET", job_path(STATUS_PATH, agent_job_id), _STATUS, agent_job_id=agent_job_id)
+    return _job_get(STATUS_PATH, agent_job_id, AgentJobStatus)
+
+
+def _job_get(template: str, agent_job_id: str, kind: type[T]) -> Call[T]:
+    path = job_path(template, agent_job_id)
+    return Call("GET", path, decoder(kind), agent_job_id=agent_job_id)
 
 
 def results_call(agent_job_ids: Sequence[str], url: str | None = None) -> Call[BatchAnswer]:

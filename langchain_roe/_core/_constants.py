@@ -1,6 +1,7 @@
 """The client core's literals: URLs, paths, headers, environment variables, defaults and bounds.
 
-What belongs to a surface lives with it: the tools' names and text budget in `_convert/_agent_text`, the
+The tables' paths and bounds live with their calls in `_core/_tables`. What belongs to a surface
+lives with it: the tools' names and text budget in `_convert/_agent_text`, the
 run tool's in `_tools/_run`, Document ids' namespace in `_convert/_documents`, the retriever's `k` in
 `retrievers`, the loaders' defaults in `_loaders/_base`.
 """
@@ -30,39 +31,8 @@ CANCEL_PATH: Final = "/v1/agents/jobs/{agent_job_id}/cancel/"
 CANCEL_ALL_PATH: Final = "/v1/agents/{agent_id}/jobs/cancel-all/"
 DELETE_DATA_PATH: Final = "/v1/agents/jobs/{agent_job_id}/delete-data/"
 CURRENT_VERSION: Final = "current"
-#: Roe tables (`openapi-tables-control.yml`): list, describe, preview, query and its result,
-#: CSV upload, delete.
-TABLES_PATH: Final = "/v1/tables/"
-TABLE_PATH: Final = "/v1/tables/{table_name}/"
-TABLE_DESCRIBE_PATH: Final = "/v1/tables/{table_name}/describe/"
-TABLE_PREVIEW_PATH: Final = "/v1/tables/{table_name}/preview/"
-TABLE_QUERY_PATH: Final = "/v1/tables/query/"
-TABLE_QUERY_RESULT_PATH: Final = "/v1/tables/query/{table_query_id}/result/"
-TABLE_UPLOAD_PATH: Final = "/v1/tables/upload/"
-SQL_FIELD: Final = "sql"
-TABLE_NAME_FIELD: Final = "table_name"
-WITH_HEADERS_FIELD: Final = "with_headers"
-FILE_FIELD: Final = "file"
-CSV_MEDIA_TYPE: Final = "text/csv"
-MAX_TABLE_NAME_CHARS: Final = 128
-MAX_SQL_CHARS: Final = 65_536
-MAX_QUERY_ROWS: Final = 1000
-"""The most rows a query answers (its `limit`, 1 to 1000; the server's default is 1000)."""
-MAX_PREVIEW_ROWS: Final = 50
-DEFAULT_PREVIEW_ROWS: Final = 3
-DEFAULT_QUERY_WAIT_TIMEOUT: Final = 300.0
-"""Seconds `query_table` waits for a result by default before `TableQueryNotFinishedError`."""
 INPUTS_FIELD: Final = "inputs"
 PAGE_SIZE_PARAM: Final = "page_size"
-#: The job listing's query parameters, as the spec names them.
-CREATED_FROM_PARAM: Final = "created_from"
-CREATED_TO_PARAM: Final = "created_to"
-STATUS_CODE_PARAM: Final = "status_code"
-VERSION_NAME_PARAM: Final = "version_name"
-METADATA_PARAM: Final = "metadata"
-SEARCH_PARAM: Final = "search"
-SEMANTIC_STRING_PARAM: Final = "semantic_string"
-ORDERING_PARAM: Final = "ordering"
 LIMIT_PARAM: Final = "limit"
 #: The orderings the job listing accepts (a leading "-" for descending).
 JOB_ORDERING_FIELDS: Final = frozenset(
@@ -106,6 +76,7 @@ CONTENT_ENCODING_HEADER: Final = "Content-Encoding"
 CONTENT_LENGTH_HEADER: Final = "Content-Length"
 CONTENT_TYPE_HEADER: Final = "Content-Type"
 CONTENT_RANGE_HEADER: Final = "Content-Range"
+"""A ranged answer's part and whole size, `bytes 0-0/SIZE`: how a reference's size is learnt."""
 RANGE_HEADER: Final = "Range"
 FIRST_BYTE_RANGE: Final = "bytes=0-0"
 """What a reference probe asks for: its first byte, the answer's `Content-Range` telling its size."""
@@ -178,9 +149,6 @@ JOB_STARTED_EVENT: Final = "roe_job_started"
 
 #: Reported for each job a run load or the run tool cancelled.
 JOB_CANCELLED_EVENT: Final = "roe_job_cancelled"
-
-#: Reported for each change of a table query's state while `query_table` waits for it.
-TABLE_QUERY_STATUS_EVENT: Final = "roe_table_query_status"
 
 # Untrusted JSON: a body too deep to parse has its values past this depth replaced by null.
 MAX_JSON_DEPTH: Final = 200

@@ -27,8 +27,6 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from pydantic import TypeAdapter
-
 from langchain_roe._core._calls import single_flow, status_call
 from langchain_roe._core._constants import CANCEL_ALL_PATH, CANCEL_PATH, DELETE_DATA_PATH
 from langchain_roe._core._exceptions import (
@@ -48,9 +46,6 @@ from langchain_roe._core._models import (
 )
 from langchain_roe._core._retry import is_retryable
 
-_CANCEL_ALL = decoder(TypeAdapter(AgentJobCancelAll))
-_DELETION = decoder(TypeAdapter(JobDataDeletion))
-
 
 def cancel_call(agent_job_id: str) -> Call[None]:
     """`POST /v1/agents/jobs/{agent_job_id}/cancel/` for a canonical id: retried as a read."""
@@ -65,7 +60,7 @@ def cancel_all_call(agent_id: str) -> Call[AgentJobCancelAll]:
         ValueError: `agent_id` is not a UUID (before any request).
     """
     path = CANCEL_ALL_PATH.format(agent_id=canonical_uuid(agent_id, "agent_id"))
-    return Call("POST", path, _CANCEL_ALL, retry=Retry.READ)
+    return Call("POST", path, decoder(AgentJobCancelAll), retry=Retry.READ)
 
 
 def delete_data_call(agent_job_id: str) -> Call[JobDataDeletion]:
@@ -74,7 +69,9 @@ def delete_data_call(agent_job_id: str) -> Call[JobDataDeletion]:
     Sent again only where the server provably did not act.
     """
     path = job_path(DELETE_DATA_PATH, agent_job_id)
-    return Call("POST", path, _DELETION, agent_job_id=agent_job_id, retry=Retry.UNSENT)
+    return Call(
+        "POST", path, decoder(JobDataDeletion), agent_job_id=agent_job_id, retry=Retry.UNSENT
+    )
 
 
 def cancel_flow(agent_job_id: str) -> Generator[Call[Any], Any, None]:

@@ -89,11 +89,30 @@ Decode = Callable[[bytes | bytearray, httpx.Headers], T]
 one) if it cannot. JSON decoders ignore the headers; a file's decoder reads its type from them."""
 
 
-def decoder(adapter: TypeAdapter[T]) -> Decode[T]:
-    """Decode with a pydantic model: JSON read as `_json` reads untrusted JSON, then validated."""
+_DECODERS: dict[object, Decode[Any]] = {}
+
+
+def decoder(kind: type[T]) -> Decode[T]:
+    """How a JSON answer becomes a `kind` (a pydantic model, or a type pydantic validates).
+
+    One decoder per type, made on first use and kept, so a call names its answer's type where it
+    is made: `Call("GET", path, decoder(TableList))`.
+    """
+    decode = _DECODERS.get(kind)
+    if decode is None:  # two threads may both make one; either serves
+        decode = _DECODERS[kind] = adapter_decoder(TypeAdapter(kind))
+    return decode
+
+
+def adapter_decoder(adapter: TypeAdapter[T]) -> Decode[T]:
+    """Decode with a pydantic adapter: JSON read as `_json` reads untrusted JSON, then validated.
+
+    For an answer no plain type describes (a union validated left to right); `decoder` otherwise.
+    """
+    validate = adapter.validate_python
 
     def decode(content: bytes | bytearray, headers: object = None) -> T:
-        return adapter.validate_python(_json.loads(content))
+        return validate(_json.loads(content))
 
     return decode
 

@@ -15,24 +15,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Generic, Protocol, TypedDict, TypeVar, Unpack
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
 from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._constants import (
     AGENT_JOBS_PATH,
-    CREATED_FROM_PARAM,
-    CREATED_TO_PARAM,
     JOB_ORDERING_FIELDS,
     LIMIT_PARAM,
     MAX_JOBS_PAGE_SIZE,
     MAX_STALE_PAGES,
-    METADATA_PARAM,
-    ORDERING_PARAM,
     PAGE_SIZE_PARAM,
-    SEARCH_PARAM,
-    SEMANTIC_STRING_PARAM,
-    STATUS_CODE_PARAM,
-    VERSION_NAME_PARAM,
 )
 from langchain_roe._core._exceptions import InvalidResponseError
 from langchain_roe._core._formats import (
@@ -55,8 +47,6 @@ class Listed(Protocol):
 ListedT = TypeVar("ListedT", bound=Listed)
 
 
-_JOBS = decoder(TypeAdapter(Page[AgentJobSummary]))
-
 #: A time a filter takes: an aware `datetime`, or an ISO 8601 string with its offset.
 When = datetime | str
 
@@ -64,7 +54,7 @@ When = datetime | str
 def jobs_call(agent_id: str, params: Mapping[str, str]) -> Call[Page[AgentJobSummary]]:
     """`GET /v1/agents/{agent_id}/jobs/` with filters `job_filters` checked."""
     path = AGENT_JOBS_PATH.format(agent_id=canonical_uuid(agent_id, "agent_id"))
-    return Call("GET", path, _JOBS, params=dict(params))
+    return Call("GET", path, decoder(Page[AgentJobSummary]), params=dict(params))
 
 
 class JobSelection(TypedDict, total=False):
@@ -90,7 +80,8 @@ class JobSelection(TypedDict, total=False):
 class JobFilters(JobSelection, total=False):
     """The job listing's filters, as `list_jobs`, `alist_jobs` and `job_filters` take them.
 
-    None means not given. What each filter means: `RoeClient.list_jobs`.
+    None means not given. What each filter means: `RoeClient.list_jobs`. Each is sent as the query
+    parameter of its name, as the spec names them; `status` alone goes as `status_code`.
     """
 
     semantic_string: str | None
@@ -122,28 +113,25 @@ def job_filters(**filters: Unpack[JobFilters]) -> dict[str, str]:
         filters.get("limit"),
     )
     params: dict[str, str] = {}
-    start = _when(filters.get("created_from"), CREATED_FROM_PARAM)
-    end = _when(filters.get("created_to"), CREATED_TO_PARAM)
+    start = _when(filters.get("created_from"), "created_from")
+    end = _when(filters.get("created_to"), "created_to")
     if start is not None and end is not None and start > end:
         msg = f"created_from ({start.isoformat()}) is after created_to ({end.isoformat()})"
         raise ValueError(msg)
     if start is not None:
-        params[CREATED_FROM_PARAM] = start.isoformat()
+        params["created_from"] = start.isoformat()
     if end is not None:
-        params[CREATED_TO_PARAM] = end.isoformat()
+        params["created_to"] = end.isoformat()
     if status is not None:
-        params[STATUS_CODE_PARAM] = str(_status(status))
-    for name, text in (
-        (VERSION_NAME_PARAM, filters.get("version_name")),
-        (SEARCH_PARAM, filters.get("search")),
-        (SEMANTIC_STRING_PARAM, filters.get("semantic_string")),
-    ):
+        params["status_code"] = str(_status(status))  # the one filter named apart
+    for name in ("version_name", "search", "semantic_string"):
+        text = filters.get(name)
         if text is not None:
             params[name] = _text(text, name)
     if metadata is not None:
-        params[METADATA_PARAM] = _metadata(metadata)
+        params["metadata"] = _metadata(metadata)
     if ordering is not None:
-        params[ORDERING_PARAM] = _ordering(ordering)
+        params["ordering"] = _ordering(ordering)
     if page_size is not None:
         params[PAGE_SIZE_PARAM] = str(
             check_whole(PAGE_SIZE_PARAM, page_size, 1, MAX_JOBS_PAGE_SIZE)
@@ -200,7 +188,7 @@ def _text(value: object, name: str) -> str:
 
 def _metadata(metadata: object) -> str:
     if isinstance(metadata, str):
-        return _text(metadata, METADATA_PARAM)
+        return _text(metadata, "metadata")
     if not isinstance(metadata, Mapping) or not metadata:
         msg = f"metadata must be a non-empty mapping of strings, got {metadata!r}"
         raise ValueError(msg)

@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 from langchain_core.documents.base import Blob
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict
 
 from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._constants import (
@@ -47,9 +47,6 @@ class _ArtifactResult(BaseModel):
 
     result: Any
     """The artifact's content (required: an answer without it is an `InvalidResponseError`)."""
-
-
-_ARTIFACT = decoder(TypeAdapter(_ArtifactResult))
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +140,7 @@ def artifact_call(agent_job_id: str, artifact_key: str) -> Call[_ArtifactResult]
     return Call(
         "GET",
         job_path(ARTIFACT_PATH, agent_job_id),
-        _ARTIFACT,
+        decoder(_ArtifactResult),
         agent_job_id=agent_job_id,
         params={ARTIFACT_KEY_PARAM: artifact_key},
     )

@@ -15,8 +15,6 @@ import uuid
 from collections.abc import Generator, Mapping, Sequence
 from typing import Any, TypedDict, Unpack
 
-from pydantic import TypeAdapter
-
 from langchain_roe._core._constants import (
     AGENT_VERSION_PATH,
     AGENTS_PATH,
@@ -44,23 +42,19 @@ from langchain_roe._core._inputs import encode_inputs, text_inputs
 from langchain_roe._core._models import Agent, AgentVersion, Page
 from langchain_roe._core._retry import is_retryable
 
-_VERSION = decoder(TypeAdapter(AgentVersion))
-_AGENTS = decoder(TypeAdapter(Page[Agent]))
-_JOB_ID = decoder(TypeAdapter(str))
-_JOB_IDS = decoder(TypeAdapter(list[str]))
-
 
 def version_call(agent_id: str, version_id: str | None) -> Call[AgentVersion]:
     """`GET /v1/agents/{agent_id}/versions/current/` (or `.../{version_id}/`)."""
     agent_id = canonical_uuid(agent_id, "agent_id")
     version = CURRENT_VERSION if version_id is None else canonical_uuid(version_id, "version_id")
-    return Call("GET", AGENT_VERSION_PATH.format(agent_id=agent_id, version=version), _VERSION)
+    path = AGENT_VERSION_PATH.format(agent_id=agent_id, version=version)
+    return Call("GET", path, decoder(AgentVersion))
 
 
 def agents_call(page_size: int | None) -> Call[Page[Agent]]:
     """`GET /v1/agents/` (its first page: a `Pager` follows the rest)."""
     params = {PAGE_SIZE_PARAM: str(page_size)} if page_size else None
-    return Call("GET", AGENTS_PATH, _AGENTS, params=params)
+    return Call("GET", AGENTS_PATH, decoder(Page[Agent]), params=params)
 
 
 class RunArguments(TypedDict, total=False):
@@ -109,7 +103,7 @@ def run_call(
     return Call(
         "POST",
         path,
-        _JOB_ID,
+        decoder(str),
         body=body,
         form=form,
         files=files,
@@ -149,7 +143,12 @@ def run_many_calls(
         first, last = first_position + positions.start, first_position + positions.stop - 1
         key = {IDEMPOTENCY_KEY_HEADER: f"{run_key}-{first}-{last}"}
         call = Call(
-            "POST", path, _JOB_IDS, body=body, headers=_headers(skip_cache, key), retry=Retry.UNSENT
+            "POST",
+            path,
+            decoder(list[str]),
+            body=body,
+            headers=_headers(skip_cache, key),
+            retry=Retry.UNSENT,
         )
         calls.append((positions, call))
     return calls

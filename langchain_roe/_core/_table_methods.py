@@ -9,11 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from langchain_roe._core._calls import single_flow
-from langchain_roe._core._constants import (
-    DEFAULT_PREVIEW_ROWS,
-    DEFAULT_QUERY_WAIT_TIMEOUT,
-    MAX_QUERY_ROWS,
-)
 from langchain_roe._core._models import (
     Table,
     TableDescription,
@@ -22,6 +17,9 @@ from langchain_roe._core._models import (
     TableUpload,
 )
 from langchain_roe._core._tables import (
+    DEFAULT_PREVIEW_ROWS,
+    DEFAULT_QUERY_WAIT_TIMEOUT,
+    MAX_QUERY_ROWS,
     delete_call,
     describe_call,
     list_flow,

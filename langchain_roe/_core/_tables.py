@@ -25,33 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
-
-from pydantic import TypeAdapter
 
 from langchain_roe._core import _clock
 from langchain_roe._core._constants import (
-    CSV_MEDIA_TYPE,
-    DEFAULT_PREVIEW_ROWS,
-    DEFAULT_QUERY_WAIT_TIMEOUT,
-    FILE_FIELD,
     LIMIT_PARAM,
-    MAX_PREVIEW_ROWS,
-    MAX_QUERY_ROWS,
-    MAX_SQL_CHARS,
-    MAX_TABLE_NAME_CHARS,
-    SQL_FIELD,
-    TABLE_DESCRIBE_PATH,
-    TABLE_NAME_FIELD,
-    TABLE_PATH,
-    TABLE_PREVIEW_PATH,
-    TABLE_QUERY_PATH,
-    TABLE_QUERY_RESULT_PATH,
-    TABLE_QUERY_STATUS_EVENT,
-    TABLE_UPLOAD_PATH,
-    TABLES_PATH,
-    WITH_HEADERS_FIELD,
 )
 from langchain_roe._core._exceptions import (
     InvalidResponseError,
@@ -75,12 +54,47 @@ from langchain_roe._core._models import (
 )
 from langchain_roe._core._waiting import poll_delay
 
-_LIST = decoder(TypeAdapter(TableList))
-_DESCRIPTION = decoder(TypeAdapter(TableDescription))
-_PREVIEW = decoder(TypeAdapter(TablePreview))
-_SUBMISSION = decoder(TypeAdapter(TableQuerySubmission))
-_RESULT = decoder(TypeAdapter(TableQueryResult))
-_UPLOAD = decoder(TypeAdapter(TableUpload))
+#: The tables endpoints (`openapi-tables-control.yml`).
+TABLES_PATH: Final = "/v1/tables/"
+"""`GET`: the organization's tables."""
+TABLE_PATH: Final = TABLES_PATH + "{table_name}/"
+"""`DELETE`: drop one table."""
+TABLE_DESCRIBE_PATH: Final = TABLE_PATH + "describe/"
+"""`GET`: a table's columns and row count."""
+TABLE_PREVIEW_PATH: Final = TABLE_PATH + "preview/"
+"""`GET`: a table's first rows (`limit`, 0 to 50)."""
+TABLE_QUERY_PATH: Final = TABLES_PATH + "query/"
+"""`POST` SQL (`202`): the query runs on the server, its id comes back."""
+TABLE_QUERY_RESULT_PATH: Final = TABLE_QUERY_PATH + "{table_query_id}/result/"
+"""`GET`: a query's state, and its rows once it is done."""
+TABLE_UPLOAD_PATH: Final = TABLES_PATH + "upload/"
+"""`POST` a CSV file (multipart) as a new table."""
+
+#: The bodies' field names, as the spec spells them.
+SQL_FIELD: Final = "sql"
+"""The query a submission runs (one `SELECT`, or `WITH ... SELECT`)."""
+TABLE_NAME_FIELD: Final = "table_name"
+"""An upload's name for the new table."""
+WITH_HEADERS_FIELD: Final = "with_headers"
+"""Whether the uploaded CSV's first line names its columns."""
+FILE_FIELD: Final = "file"
+"""The multipart part that carries an upload's CSV, sent as `CSV_MEDIA_TYPE`."""
+CSV_MEDIA_TYPE: Final = "text/csv"
+
+MAX_TABLE_NAME_CHARS: Final = 128
+"""The longest table name sent; a longer one is refused before any request."""
+MAX_SQL_CHARS: Final = 65_536
+"""The longest SQL sent; longer is refused before any request."""
+MAX_QUERY_ROWS: Final = 1000
+"""The most rows a query answers (its `limit`, 1 to 1000; the server's default is 1000)."""
+MAX_PREVIEW_ROWS: Final = 50
+"""The most rows a preview shows (the spec's bound on its `limit`)."""
+DEFAULT_PREVIEW_ROWS: Final = 3
+"""Sample rows a description shows by default."""
+DEFAULT_QUERY_WAIT_TIMEOUT: Final = 300.0
+"""Seconds `query_table` waits for a result by default before `TableQueryNotFinishedError`."""
+TABLE_QUERY_STATUS_EVENT: Final = "roe_table_query_status"
+"""Reported for each change of a table query's state while `query_table` waits for it."""
 
 
 def table_path(template: str, table_name: object) -> str:
@@ -102,19 +116,19 @@ def table_path(template: str, table_name: object) -> str:
 
 def list_call() -> Call[TableList]:
     """`GET /v1/tables/`."""
-    return Call("GET", TABLES_PATH, _LIST)
+    return Call("GET", TABLES_PATH, decoder(TableList))
 
 
 def describe_call(table_name: str) -> Call[TableDescription]:
     """`GET /v1/tables/{table_name}/describe/`."""
-    return Call("GET", table_path(TABLE_DESCRIBE_PATH, table_name), _DESCRIPTION)
+    return Call("GET", table_path(TABLE_DESCRIBE_PATH, table_name), decoder(TableDescription))
 
 
 def preview_call(table_name: str, limit: int = DEFAULT_PREVIEW_ROWS) -> Call[TablePreview]:
     """`GET /v1/tables/{table_name}/preview/?limit=N` (0 to 50 rows; 0 for the columns alone)."""
     path = table_path(TABLE_PREVIEW_PATH, table_name)
     rows = check_whole("limit", limit, 0, MAX_PREVIEW_ROWS)
-    return Call("GET", path, _PREVIEW, params={LIMIT_PARAM: str(rows)})
+    return Call("GET", path, decoder(TablePreview), params={LIMIT_PARAM: str(rows)})
 
 
 def query_call(sql: str, limit: int = MAX_QUERY_ROWS) -> Call[TableQuerySubmission]:
@@ -123,7 +137,9 @@ def query_call(sql: str, limit: int = MAX_QUERY_ROWS) -> Call[TableQuerySubmissi
         SQL_FIELD: check_text("sql", sql, MAX_SQL_CHARS),
         LIMIT_PARAM: check_whole("limit", limit, 1, MAX_QUERY_ROWS),
     }
-    return Call("POST", TABLE_QUERY_PATH, _SUBMISSION, body=body, retry=Retry.READ)
+    return Call(
+        "POST", TABLE_QUERY_PATH, decoder(TableQuerySubmission), body=body, retry=Retry.READ
+    )
 
 
 def query_result_call(table_query_id: str) -> Call[TableQueryResult]:
@@ -134,7 +150,7 @@ def query_result_call(table_query_id: str) -> Call[TableQueryResult]:
     """
     query_id = canonical_uuid(table_query_id, "table_query_id")
     path = TABLE_QUERY_RESULT_PATH.format(table_query_id=query_id)
-    return Call("GET", path, _RESULT)
+    return Call("GET", path, decoder(TableQueryResult))
 
 
 def upload_call(table_name: str, csv: Any, *, with_headers: bool = True) -> Call[TableUpload]:
@@ -151,7 +167,9 @@ def upload_call(table_name: str, csv: Any, *, with_headers: bool = True) -> Call
     file_name, content = _csv_file(csv, name)
     form = {TABLE_NAME_FIELD: name, WITH_HEADERS_FIELD: "true" if with_headers else "false"}
     files = [(FILE_FIELD, (file_name, content, CSV_MEDIA_TYPE))]
-    return Call("POST", TABLE_UPLOAD_PATH, _UPLOAD, form=form, files=files, retry=Retry.UNSENT)
+    return Call(
+        "POST", TABLE_UPLOAD_PATH, decoder(TableUpload), form=form, files=files, retry=Retry.UNSENT
+    )
 
 
 def delete_call(table_name: str) -> Call[None]:

@@ -12,16 +12,16 @@ from langchain_core.documents import Document
 from langchain_roe._convert._table_documents import ROW_METADATA_KEYS, table_documents
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import ClientSettings
-from langchain_roe._core._constants import (
+from langchain_roe._core._exceptions import TruncatedResultError
+from langchain_roe._core._formats import check_seconds, check_text, check_whole
+from langchain_roe._core._models import TableQueryResult
+from langchain_roe._core._surfaces import build_client
+from langchain_roe._core._tables import (
     DEFAULT_QUERY_WAIT_TIMEOUT,
     MAX_QUERY_ROWS,
     MAX_SQL_CHARS,
     TABLE_QUERY_RESULT_PATH,
 )
-from langchain_roe._core._exceptions import TruncatedResultError
-from langchain_roe._core._formats import check_seconds, check_text, check_whole
-from langchain_roe._core._models import TableQueryResult
-from langchain_roe._core._surfaces import build_client
 
 
 class RoeTableLoader(BaseLoader):
