@@ -33,7 +33,6 @@ REFERENCE_TOOL_NAME: Final = "roe_read_agent_job_reference"
 CANCEL_TOOL_NAME: Final = "roe_cancel_agent_job"
 EXAMPLE_AGENT_JOB_ID: Final = "0b7e3f52-9c1a-4d8e-b6f3-2a4c5e7d9f10"
 DEFAULT_MAX_OUTPUT_CHARS: Final = 20_000
-MIN_MAX_OUTPUT_CHARS: Final = 500
 
 
 def result_text(

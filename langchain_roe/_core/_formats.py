@@ -130,11 +130,11 @@ def check_text(name: str, value: object, max_chars: int) -> str:
     return value
 
 
-def check_seconds(name: str, value: object) -> float:
-    """`value` as float seconds if it is a positive, finite number; else a `ValueError`."""
+def check_seconds(name: str, value: object, *, error: type[ValueError] = ValueError) -> float:
+    """`value` as float seconds if it is a positive, finite number; else `error` naming `name`."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
         msg = f"{name} must be a positive number of seconds, got {value!r}"
-        raise ValueError(msg)
+        raise error(msg)
     return float(value)
 
 

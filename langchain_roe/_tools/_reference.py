@@ -11,7 +11,7 @@ any request, and the model is told why.
 from __future__ import annotations
 
 import mimetypes
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 from langchain_core.documents.base import Blob
 from pydantic import BaseModel, Field
@@ -28,11 +28,10 @@ from langchain_roe._convert._agent_text import (
 )
 from langchain_roe._convert._references import is_text_like
 from langchain_roe._core import _references as ask
-from langchain_roe._core._exceptions import ConfigurationError
 from langchain_roe._core._flow import Flow
-from langchain_roe._core._formats import canonical_job_id, check_whole, is_artifact_key
+from langchain_roe._core._formats import canonical_job_id, is_artifact_key
 from langchain_roe._core._references import ReferenceInfo
-from langchain_roe._tools._base import Answer, RoeTool, errors_for_the_model
+from langchain_roe._tools._base import Answer, RoeTool, Whole, errors_for_the_model
 
 #: The most bytes of an image shown to a model as a block, by default (Anthropic's per-image limit).
 DEFAULT_MAX_IMAGE_BYTES: Final = 5 * 1024 * 1024
@@ -91,14 +90,9 @@ class RoeReadJobReferenceTool(RoeTool):
     """Show an image reference (PNG, JPEG, GIF or WebP, such as a web agent's screenshot) to the
     model: the answer is then a text block saying what it is plus an image content block, for a
     model that takes images in tool results. Off, an image is described by its type and size."""
-    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
+    max_image_bytes: Annotated[int, Whole(1)] = DEFAULT_MAX_IMAGE_BYTES
     """Largest image shown as a block (5 MiB by default, Anthropic's limit per image); a larger one
     is described instead, and the text says why."""
-
-    def __init__(self, **values: Any) -> None:
-        most = values.get("max_image_bytes", DEFAULT_MAX_IMAGE_BYTES)
-        check_whole("max_image_bytes", most, 1, error=ConfigurationError)
-        super().__init__(**values)
 
     def _flow(self, agent_job_id: str, reference: str) -> Flow[Answer]:
         settings = self.client.settings

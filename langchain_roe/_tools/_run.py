@@ -19,7 +19,7 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 from langchain_core.tools import BaseTool, ToolException
 from pydantic import BaseModel, Field, create_model
@@ -49,7 +49,7 @@ from langchain_roe._core._models import AgentInputDefinition, AgentJobResult, Ag
 from langchain_roe._core._runs import run_call, run_flow
 from langchain_roe._core._surfaces import client_from
 from langchain_roe._core._waiting import wait_flow
-from langchain_roe._tools._base import Answer, RoeTool, stream_writer
+from langchain_roe._tools._base import Answer, RoeTool, Seconds, stream_writer
 
 # How long the run tool waits for its job before answering with the job's id, what its name is
 # made of.
@@ -116,7 +116,7 @@ class RoeRunAgentTool(RoeTool):
     """The agent's name, used in the tool's name and description."""
     agent_description: str | None = None
     """What the agent does, used in the tool's description."""
-    wait_timeout: float = DEFAULT_RUN_WAIT_TIMEOUT
+    wait_timeout: Annotated[float, Seconds()] = DEFAULT_RUN_WAIT_TIMEOUT
     """Seconds to wait for the job before answering with its id instead of its outputs."""
     skip_cache: bool = False
     """Ask the server not to answer from its cache of earlier runs on the same inputs."""
@@ -131,10 +131,6 @@ class RoeRunAgentTool(RoeTool):
         ]
         if not definitions:
             msg = "input_definitions must list at least one input (from_agent reads them)"
-            raise ValueError(msg)
-        wait_timeout = values.get("wait_timeout", DEFAULT_RUN_WAIT_TIMEOUT)
-        if not isinstance(wait_timeout, int | float) or not 0 < wait_timeout < float("inf"):
-            msg = f"wait_timeout must be a positive number of seconds, got {wait_timeout!r}"
             raise ValueError(msg)
         agent_id = canonical_uuid(values.get("agent_id"), "agent_id")
         values = {

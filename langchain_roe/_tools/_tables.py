@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 from langchain_core.tools import BaseTool, BaseToolkit, ToolException
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -25,20 +25,37 @@ from langchain_roe._convert._table_text import (
     table_error_text,
     tables_text,
 )
-from langchain_roe._core._constants import DEFAULT_PREVIEW_ROWS, MAX_PREVIEW_ROWS, MAX_QUERY_ROWS
-from langchain_roe._core._exceptions import ConfigurationError, RoeError, is_for_the_model
+from langchain_roe._core._exceptions import RoeError, is_for_the_model
 from langchain_roe._core._flow import Flow, Reporter
-from langchain_roe._core._formats import check_seconds, check_whole
 from langchain_roe._core._models import Table, TableQueryResult
 from langchain_roe._core._surfaces import RoeSettingsFields
-from langchain_roe._core._tables import list_flow, overview_flow, query_call, query_flow
-from langchain_roe._tools._base import Answer, RoeTool, stream_writer
+from langchain_roe._core._tables import (
+    DEFAULT_PREVIEW_ROWS,
+    MAX_PREVIEW_ROWS,
+    MAX_QUERY_ROWS,
+    list_flow,
+    overview_flow,
+    query_call,
+    query_flow,
+)
+from langchain_roe._tools._base import (
+    Answer,
+    OutputBudget,
+    RoeTool,
+    Seconds,
+    Whole,
+    check_bounded_fields,
+    stream_writer,
+)
 
 #: How many tables one `roe_describe_table` call reads at most.
 MAX_DESCRIBED_TABLES: Final = 20
 #: The rows a query returns when the model does not say (it may ask up to 1000).
 DEFAULT_QUERY_ROWS: Final = 100
 DEFAULT_TABLE_WAIT_TIMEOUT: Final = 120.0
+
+SampleRows = Annotated[int, Whole(0, MAX_PREVIEW_ROWS)]
+"""`roe_describe_table`'s sample rows per table (a preview's bound)."""
 
 LIST_TABLES_DESCRIPTION = (
     "List the Roe tables of the organization, each with its columns and their ClickHouse types. "
@@ -143,13 +160,8 @@ class RoeDescribeTableTool(RoeTool):
     description: str = DESCRIBE_TABLE_DESCRIPTION
     args_schema: type[BaseModel] = RoeDescribeTableInput
 
-    sample_rows: int = DEFAULT_PREVIEW_ROWS
+    sample_rows: SampleRows = DEFAULT_PREVIEW_ROWS
     """Sample rows shown per table, 0 to 50."""
-
-    def __init__(self, **values: Any) -> None:
-        rows = values.get("sample_rows", DEFAULT_PREVIEW_ROWS)
-        check_whole("sample_rows", rows, 0, MAX_PREVIEW_ROWS, error=ConfigurationError)
-        super().__init__(**values)
 
     def _flow(self, table_names: list[str]) -> Flow[Answer]:
         with _table_errors("the table description"):
@@ -183,8 +195,8 @@ class RoeQueryTableTool(RoeTool):
         ```python
         from langchain_roe import RoeQueryTableTool
 
-        tool = RoeQueryTableTool()  # reads ROE_API_KEY
-        print(tool.invoke({"sql": "SELECT count() FROM companies"}))
+        tool = RoeQueryTableTool(wait_timeout=30)  # reads ROE_API_KEY; 120 s by default
+        print(tool.invoke({"sql": "SELECT count() FROM companies", "limit": 10}))
         ```
     """
 
@@ -192,15 +204,8 @@ class RoeQueryTableTool(RoeTool):
     description: str = QUERY_TABLE_DESCRIPTION
     args_schema: type[BaseModel] = RoeQueryTableInput
 
-    wait_timeout: float = DEFAULT_TABLE_WAIT_TIMEOUT
+    wait_timeout: Annotated[float, Seconds()] = DEFAULT_TABLE_WAIT_TIMEOUT
     """Seconds to wait for a query's result before telling the model it is still running."""
-
-    def __init__(self, **values: Any) -> None:
-        try:
-            check_seconds("wait_timeout", values.get("wait_timeout", DEFAULT_TABLE_WAIT_TIMEOUT))
-        except ValueError as error:
-            raise ConfigurationError(str(error)) from None
-        super().__init__(**values)
 
     def _reporter(self) -> Reporter | None:
         return stream_writer()  # a query's changes of state go to a LangGraph custom stream
@@ -239,12 +244,16 @@ class RoeTablesToolkit(RoeSettingsFields, BaseToolkit):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS
+    max_output_chars: OutputBudget = DEFAULT_MAX_OUTPUT_CHARS
     """The most characters of text each tool gives the model."""
-    sample_rows: int = DEFAULT_PREVIEW_ROWS
+    sample_rows: SampleRows = DEFAULT_PREVIEW_ROWS
     """Sample rows `roe_describe_table` shows per table, 0 to 50."""
-    wait_timeout: float = DEFAULT_TABLE_WAIT_TIMEOUT
+    wait_timeout: Annotated[float, Seconds()] = DEFAULT_TABLE_WAIT_TIMEOUT
     """Seconds `roe_query_table` waits for a result."""
+
+    def __init__(self, **values: Any) -> None:
+        check_bounded_fields(type(self), values)
+        super().__init__(**values)
 
     def get_tools(self) -> list[BaseTool]:
         """The three tools, in the order an agent uses them."""

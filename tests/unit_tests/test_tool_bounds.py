@@ -1,0 +1,109 @@
+"""Every bounded option of the tools and toolkits is checked at construction, the same way.
+
+Each option's bound is declared once, in its field's annotation (`Whole`, `Seconds`); the check
+raises `ConfigurationError` naming the option before any request and before pydantic sees the
+values (pydantic's errors would quote them, the key among them).
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from langchain_roe import (
+    ConfigurationError,
+    RoeAgentJobResultTool,
+    RoeCancelAgentJobTool,
+    RoeDescribeTableTool,
+    RoeListTablesTool,
+    RoeQueryTableTool,
+    RoeReadJobReferenceTool,
+    RoeRunAgentTool,
+    RoeTablesToolkit,
+)
+
+KEY = "sk-roe-test-9d4c2b7a1e6f3a5b"
+AGENT_ID = "3f1e2d4c-5b6a-4789-9abc-def012345678"
+
+
+def run_tool(**options: Any) -> RoeRunAgentTool:
+    definitions = [{"key": "text", "data_type": "text/plain"}]
+    return RoeRunAgentTool(agent_id=AGENT_ID, input_definitions=definitions, **options)
+
+
+#: Each class with bounded options, and how it is made with some options.
+MAKERS: dict[str, Callable[..., Any]] = {
+    "result tool": RoeAgentJobResultTool,
+    "reference tool": RoeReadJobReferenceTool,
+    "cancel tool": RoeCancelAgentJobTool,
+    "run tool": run_tool,
+    "list tables tool": RoeListTablesTool,
+    "describe table tool": RoeDescribeTableTool,
+    "query table tool": RoeQueryTableTool,
+    "tables toolkit": RoeTablesToolkit,
+}
+
+BUDGET_HOLDERS = list(MAKERS)
+BAD_BUDGETS = [0, 499, -1, "many", 1.5, True, None]
+BAD_SECONDS = [0, -1.0, float("inf"), float("nan"), "60", True, None]
+
+
+@pytest.mark.parametrize("maker", BUDGET_HOLDERS)
+@pytest.mark.parametrize("budget", BAD_BUDGETS, ids=repr)
+def test_a_bad_text_budget_is_refused_by_every_tool_and_toolkit(maker: str, budget: object) -> None:
+    with pytest.raises(ConfigurationError, match=r"^max_output_chars must be a whole number") as e:
+        MAKERS[maker](api_key=KEY, max_output_chars=budget)
+    assert KEY not in str(e.value) + "".join(traceback.format_exception(e.value))
+
+
+@pytest.mark.parametrize("maker", BUDGET_HOLDERS)
+def test_the_least_text_budget_is_taken(maker: str) -> None:
+    assert MAKERS[maker](api_key=KEY, max_output_chars=500).max_output_chars == 500
+
+
+@pytest.mark.parametrize("maker", ["run tool", "query table tool", "tables toolkit"])
+@pytest.mark.parametrize("seconds", BAD_SECONDS, ids=repr)
+def test_a_bad_wait_timeout_is_refused_as_a_configuration_error(
+    maker: str, seconds: object
+) -> None:
+    with pytest.raises(ConfigurationError, match=r"^wait_timeout must be a positive number"):
+        MAKERS[maker](api_key=KEY, wait_timeout=seconds)
+
+
+@pytest.mark.parametrize("maker", ["run tool", "query table tool", "tables toolkit"])
+def test_a_whole_number_of_seconds_is_a_wait_timeout(maker: str) -> None:
+    assert MAKERS[maker](api_key=KEY, wait_timeout=1).wait_timeout == 1.0
+
+
+@pytest.mark.parametrize("maker", ["describe table tool", "tables toolkit"])
+@pytest.mark.parametrize("rows", [-1, 51, 2.0, "3", None], ids=repr)
+def test_sample_rows_out_of_the_previews_bound_are_refused(maker: str, rows: object) -> None:
+    with pytest.raises(ConfigurationError, match=r"^sample_rows must be a whole number between 0"):
+        MAKERS[maker](api_key=KEY, sample_rows=rows)
+
+
+@pytest.mark.parametrize("maker", ["describe table tool", "tables toolkit"])
+@pytest.mark.parametrize("rows", [0, 50])
+def test_sample_rows_at_either_bound_are_taken(maker: str, rows: int) -> None:
+    assert MAKERS[maker](api_key=KEY, sample_rows=rows).sample_rows == rows
+
+
+@pytest.mark.parametrize("most", [0, -5, 1.5, "big"], ids=repr)
+def test_the_reference_tools_image_cap_is_a_positive_whole_number(most: object) -> None:
+    with pytest.raises(ConfigurationError, match=r"^max_image_bytes must be a whole number"):
+        RoeReadJobReferenceTool(api_key=KEY, max_image_bytes=most)
+    assert RoeReadJobReferenceTool(api_key=KEY, max_image_bytes=1).max_image_bytes == 1
+
+
+def test_the_toolkit_hands_its_checked_options_to_its_tools() -> None:
+    tools = RoeTablesToolkit(api_key=KEY, max_output_chars=600, sample_rows=0, wait_timeout=5)
+    describe, query = tools.get_tools()[1:]
+    assert isinstance(describe, RoeDescribeTableTool)
+    assert describe.sample_rows == 0
+    assert isinstance(query, RoeQueryTableTool)
+    assert query.wait_timeout == 5.0
+    budgets = {getattr(tool, "max_output_chars", None) for tool in tools.get_tools()}
+    assert budgets == {600}
