@@ -9,7 +9,7 @@ from urllib.parse import quote
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
-from langchain_roe._convert._table_documents import ROW_METADATA_KEYS, table_documents
+from langchain_roe._convert._table_documents import row_layout, table_documents
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import ClientSettings
 from langchain_roe._core._exceptions import TruncatedResultError
@@ -85,29 +85,26 @@ class RoeTableLoader(BaseLoader):
         **settings: Unpack[ClientSettings],
     ) -> None:
         self.sql = check_text("sql", sql, MAX_SQL_CHARS)
-        self.page_content_columns = (
-            None
-            if page_content_columns is None
-            else _columns("page_content_columns", page_content_columns, empty=False)
-        )
-        self.metadata_columns = _columns("metadata_columns", metadata_columns, empty=True)
-        taken = [c for c in self.metadata_columns if c in ROW_METADATA_KEYS]
-        if taken:
-            # Its value would overwrite the loader's own key: a column `truncated` (false) would
-            # mark a truncated result's rows complete. Alias it in the SQL instead.
-            msg = (
-                f"metadata_columns cannot name {', '.join(map(repr, taken))}: the loader sets "
-                f"{', '.join(ROW_METADATA_KEYS)} itself; alias the column in the SQL "
-                "(SELECT source AS source_url ...)"
-            )
-            raise ValueError(msg)
-        if id_column is not None:
-            check_text("id_column", id_column, MAX_SQL_CHARS)
-        self.id_column = id_column
+        self.layout = row_layout(page_content_columns, metadata_columns, id_column)
         self.allow_truncated = bool(allow_truncated)
         self.limit = check_whole("limit", limit, 1, MAX_QUERY_ROWS)
         self.wait_timeout = check_seconds("wait_timeout", wait_timeout)
         self.client = build_client(client, **settings)
+
+    @property
+    def page_content_columns(self) -> list[str] | None:
+        """The content columns given (None: every column not in `metadata_columns`)."""
+        return self.layout.page_content_columns
+
+    @property
+    def metadata_columns(self) -> list[str]:
+        """The metadata columns given."""
+        return self.layout.metadata_columns
+
+    @property
+    def id_column(self) -> str | None:
+        """The column the Documents' ids derive from, if given."""
+        return self.layout.id_column
 
     def lazy_load(self) -> Iterator[Document]:
         """Run the query, wait for its rows, and yield one Document per row, in order."""
@@ -139,24 +136,5 @@ class RoeTableLoader(BaseLoader):
         )
         # Made whole before the first is handed over: a null or repeated key in a later row
         # raises before any Document reaches a vector store (the rows are in memory already).
-        documents = table_documents(
-            result,
-            source=source,
-            page_content_columns=self.page_content_columns,
-            metadata_columns=self.metadata_columns,
-            id_column=self.id_column,
-        )
+        documents = table_documents(result, self.layout, source=source)
         return iter(list(documents))
-
-
-def _columns(name: str, columns: Sequence[str], *, empty: bool) -> list[str]:
-    """Column names checked: a sequence (not one string) of non-empty strings."""
-    if isinstance(columns, str) or not isinstance(columns, Sequence):
-        msg = f"{name} must be a list of column names, got {columns!r}"
-        raise ValueError(msg)
-    if not columns and not empty:
-        msg = f"{name} is empty: give at least one column, or None for all of them"
-        raise ValueError(msg)
-    for column in columns:
-        check_text(name, column, MAX_SQL_CHARS)
-    return list(columns)
