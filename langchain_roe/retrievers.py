@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForRetrieverRun,
@@ -25,7 +25,7 @@ from langchain_roe._core._exceptions import (
 from langchain_roe._core._flow import Flow
 from langchain_roe._core._formats import canonical_uuid, check_whole
 from langchain_roe._core._listing import Pager, job_filters, jobs_call
-from langchain_roe._core._surfaces import RoeSettingsFields
+from langchain_roe._core._surfaces import RoeSettingsFields, Whole
 from langchain_roe._loaders._finding import search_flow
 from langchain_roe._loaders._units import LoadOptions, Outcome
 
@@ -66,7 +66,7 @@ class RoeJobResultRetriever(RoeSettingsFields, BaseRetriever):
 
     agent_id: str
     """The agent whose jobs are searched."""
-    k: int = DEFAULT_RETRIEVER_K
+    k: Annotated[int, Whole(1, MAX_RETRIEVER_K)] = DEFAULT_RETRIEVER_K
     """The most Documents a query returns (1 to 100); `invoke(query, k=...)` overrides it."""
     search_type: Literal["semantic", "text"] = "semantic"
     """`semantic`: the server ranks jobs by meaning (`semantic_string`); `text`: by its text
@@ -88,7 +88,6 @@ class RoeJobResultRetriever(RoeSettingsFields, BaseRetriever):
         values["agent_id"] = canonical_uuid(values.get("agent_id"), "agent_id")
         if isinstance(values.get("output_keys"), str):
             values["output_keys"] = [values["output_keys"]]
-        check_whole("k", values.get("k", DEFAULT_RETRIEVER_K), 1, MAX_RETRIEVER_K)
         check_output_keys(values.get("output_keys"))
         if values.get("search_type", "semantic") not in ("semantic", "text"):
             msg = f"search_type must be 'semantic' or 'text', got {values['search_type']!r}"

@@ -6,14 +6,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Unpack
 
 from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import ConfigDict
 
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._formats import canonical_uuid
-from langchain_roe._core._surfaces import client_from
+from langchain_roe._core._surfaces import check_options, client_from
+from langchain_roe._tools._run import RunToolOptions
 from langchain_roe._tools._tables import RoeTablesToolkit
 from langchain_roe.tools import (
     RoeAgentJobResultTool,
@@ -43,6 +44,10 @@ class RoeToolkit(BaseToolkit):
     """One `RoeRunAgentTool` per agent, then the result tool, the reference tool and, when asked
     for, the cancel tool."""
 
+    def __init__(self, **values: Any) -> None:
+        check_options(type(self), values)
+        super().__init__(**values)
+
     def get_tools(self) -> list[BaseTool]:
         """The toolkit's tools."""
         return list(self.tools)
@@ -54,7 +59,7 @@ class RoeToolkit(BaseToolkit):
         *,
         client: RoeClient | None = None,
         include_cancel: bool = False,
-        **options: Any,
+        **options: Unpack[RunToolOptions],
     ) -> RoeToolkit:
         """A run tool per agent (each reads its version once), then the result and reference tools.
 
@@ -63,9 +68,10 @@ class RoeToolkit(BaseToolkit):
         the run tools' options (`wait_timeout`, `cancel_on_timeout`, `max_output_chars`,
         `skip_cache`). All tools share one client.
         """
-        client = client_from(client, options)
-        runs = [RoeRunAgentTool.from_agent(i, client=client, **options) for i in _ids(agent_ids)]
-        return cls(tools=[*runs, *_other_tools(client, options, include_cancel=include_cancel)])
+        given: dict[str, Any] = dict(options)
+        client = client_from(client, given)
+        runs = [RoeRunAgentTool.from_agent(i, client=client, **given) for i in _ids(agent_ids)]
+        return cls(tools=[*runs, *_other_tools(client, given, include_cancel=include_cancel)])
 
     @classmethod
     async def afrom_agents(
@@ -74,14 +80,15 @@ class RoeToolkit(BaseToolkit):
         *,
         client: RoeClient | None = None,
         include_cancel: bool = False,
-        **options: Any,
+        **options: Unpack[RunToolOptions],
     ) -> RoeToolkit:
         """Async `from_agents`."""
-        client = client_from(client, options)
+        given: dict[str, Any] = dict(options)
+        client = client_from(client, given)
         runs = [
-            await RoeRunAgentTool.afrom_agent(i, client=client, **options) for i in _ids(agent_ids)
+            await RoeRunAgentTool.afrom_agent(i, client=client, **given) for i in _ids(agent_ids)
         ]
-        return cls(tools=[*runs, *_other_tools(client, options, include_cancel=include_cancel)])
+        return cls(tools=[*runs, *_other_tools(client, given, include_cancel=include_cancel)])
 
 
 def _ids(agent_ids: Iterable[str] | str) -> list[str]:

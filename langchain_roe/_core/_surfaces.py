@@ -1,11 +1,15 @@
 """How every surface gets its client: built from settings given, or given ready, never both.
 
 `build_client` and `client_from` serve the loaders, the Ray reader and the command line;
-`RoeSettingsFields` gives the pydantic surfaces (the tools, the retriever) the settings as fields.
+`RoeSettingsFields` gives the pydantic surfaces (the tools, the toolkits, the retriever) the
+settings as fields, and checks every option they are made with (`check_options`).
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -13,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import SETTING_ENV_VARS
 from langchain_roe._core._exceptions import ConfigurationError
+from langchain_roe._core._formats import check_seconds, check_whole
 
 
 def build_client(client: RoeClient | None = None, **settings: Any) -> RoeClient:
@@ -70,7 +75,53 @@ class RoeSettingsFields(BaseModel):
     """A ready client, instead of the settings above."""
 
     def __init__(self, **values: Any) -> None:
+        check_options(type(self), values)
         super().__init__(**with_client(values))
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A field's bound, in its annotation: a whole number from `low` to `high` (None: no top)."""
+
+    low: int
+    high: int | None = None
+
+    def check(self, name: str, value: object) -> None:
+        check_whole(name, value, self.low, self.high, error=ConfigurationError)
+
+
+@dataclass(frozen=True)
+class Seconds:
+    """A field's bound, in its annotation: a positive, finite number of seconds."""
+
+    def check(self, name: str, value: object) -> None:
+        check_seconds(name, value, error=ConfigurationError)
+
+
+def check_options(model: type[BaseModel], values: Mapping[str, Any]) -> None:
+    """Check the options a pydantic surface is made with, before pydantic sees them.
+
+    An option the surface does not have is refused (pydantic, told to ignore extras, would drop a
+    misspelt `wait_timout` without a word), and each field that carries a bound (`Whole`,
+    `Seconds`) in its annotation is checked, its default too when not given. Nothing quotes a
+    value: pydantic's own errors would, the key among them.
+
+    Raises:
+        ConfigurationError: An unknown option, or a value out of its field's bound; the message
+            names the option.
+    """
+    fields = model.model_fields
+    unknown = [name for name in values if name not in fields]
+    if unknown:
+        name = unknown[0]
+        close = difflib.get_close_matches(name, fields, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        msg = f"{model.__name__} has no option {name!r}{hint}"
+        raise ConfigurationError(msg)
+    for name, field in fields.items():
+        for bound in field.metadata:
+            if isinstance(bound, Whole | Seconds):
+                bound.check(name, values.get(name, field.default))
 
 
 def with_client(values: dict[str, Any]) -> dict[str, Any]:

@@ -12,24 +12,21 @@ from __future__ import annotations
 
 import contextlib
 import typing
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Final, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import BaseTool, ToolException
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from langchain_roe._convert._agent_text import DEFAULT_MAX_OUTPUT_CHARS
 from langchain_roe._convert._documents import check_output_keys
 from langchain_roe._core._exceptions import (
-    ConfigurationError,
     RoeError,
     is_for_the_model,
 )
 from langchain_roe._core._flow import Flow, Reporter
-from langchain_roe._core._formats import check_seconds, check_whole
-from langchain_roe._core._surfaces import RoeSettingsFields
+from langchain_roe._core._surfaces import RoeSettingsFields, Whole
 
 #: What a tool answers: what the model reads (text, or content blocks such as an image), and the
 #: data kept as the message's artifact.
@@ -39,39 +36,8 @@ MIN_MAX_OUTPUT_CHARS: Final = 500
 """The least text budget a tool takes: under it, a job's outputs barely begin."""
 
 
-@dataclass(frozen=True, slots=True)
-class Whole:
-    """A field's bound, in its annotation: a whole number from `low` to `high` (None: no top)."""
-
-    low: int
-    high: int | None = None
-
-    def check(self, name: str, value: object) -> None:
-        check_whole(name, value, self.low, self.high, error=ConfigurationError)
-
-
-@dataclass(frozen=True, slots=True)
-class Seconds:
-    """A field's bound, in its annotation: a positive, finite number of seconds."""
-
-    def check(self, name: str, value: object) -> None:
-        check_seconds(name, value, error=ConfigurationError)
-
-
 OutputBudget = Annotated[int, Whole(MIN_MAX_OUTPUT_CHARS)]
 """A tool's `max_output_chars`."""
-
-
-def check_bounded_fields(model: type[BaseModel], values: Mapping[str, Any]) -> None:
-    """Check each of `model`'s fields that carries a bound (`Whole`, `Seconds`) in `values`.
-
-    Before pydantic sees them: its errors would quote the values, the key among them. A value not
-    given is its field's default, checked too. Raises `ConfigurationError` naming the field.
-    """
-    for name, field in model.model_fields.items():
-        for bound in field.metadata:
-            if isinstance(bound, Whole | Seconds):
-                bound.check(name, values.get(name, field.default))
 
 
 class RoeTool(RoeSettingsFields, BaseTool):
@@ -86,10 +52,6 @@ class RoeTool(RoeSettingsFields, BaseTool):
     max_output_chars: OutputBudget = DEFAULT_MAX_OUTPUT_CHARS
     """The most characters of text the model is given (at least 500); the rest is cut with a
     marker that says how much was left out."""
-
-    def __init__(self, **values: Any) -> None:
-        check_bounded_fields(type(self), values)
-        super().__init__(**values)
 
     def _flow(self, *args: Any, **kwargs: Any) -> Flow[Answer]:
         """The tool's work for one call, as a flow of the client's calls: written once per tool."""

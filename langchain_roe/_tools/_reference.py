@@ -31,7 +31,8 @@ from langchain_roe._core import _references as ask
 from langchain_roe._core._flow import Flow
 from langchain_roe._core._formats import canonical_job_id, is_artifact_key
 from langchain_roe._core._references import ReferenceInfo
-from langchain_roe._tools._base import Answer, RoeTool, Whole, errors_for_the_model
+from langchain_roe._core._surfaces import Whole
+from langchain_roe._tools._base import Answer, RoeTool, errors_for_the_model
 
 #: The most bytes of an image shown to a model as a block, by default (Anthropic's per-image limit).
 DEFAULT_MAX_IMAGE_BYTES: Final = 5 * 1024 * 1024

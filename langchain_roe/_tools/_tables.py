@@ -28,7 +28,7 @@ from langchain_roe._convert._table_text import (
 from langchain_roe._core._exceptions import RoeError, is_for_the_model
 from langchain_roe._core._flow import Flow, Reporter
 from langchain_roe._core._models import Table, TableQueryResult
-from langchain_roe._core._surfaces import RoeSettingsFields
+from langchain_roe._core._surfaces import RoeSettingsFields, Seconds, Whole
 from langchain_roe._core._tables import (
     DEFAULT_PREVIEW_ROWS,
     MAX_PREVIEW_ROWS,
@@ -42,9 +42,6 @@ from langchain_roe._tools._base import (
     Answer,
     OutputBudget,
     RoeTool,
-    Seconds,
-    Whole,
-    check_bounded_fields,
     stream_writer,
 )
 
@@ -250,10 +247,6 @@ class RoeTablesToolkit(RoeSettingsFields, BaseToolkit):
     """Sample rows `roe_describe_table` shows per table, 0 to 50."""
     wait_timeout: Annotated[float, Seconds()] = DEFAULT_TABLE_WAIT_TIMEOUT
     """Seconds `roe_query_table` waits for a result."""
-
-    def __init__(self, **values: Any) -> None:
-        check_bounded_fields(type(self), values)
-        super().__init__(**values)
 
     def get_tools(self) -> list[BaseTool]:
         """The three tools, in the order an agent uses them."""

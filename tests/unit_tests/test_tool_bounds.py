@@ -107,3 +107,42 @@ def test_the_toolkit_hands_its_checked_options_to_its_tools() -> None:
     assert query.wait_timeout == 5.0
     budgets = {getattr(tool, "max_output_chars", None) for tool in tools.get_tools()}
     assert budgets == {600}
+
+
+def retriever(**options: Any) -> Any:
+    from langchain_roe import RoeJobResultRetriever
+
+    return RoeJobResultRetriever(agent_id=AGENT_ID, **options)
+
+
+def toolkit(**options: Any) -> Any:
+    from langchain_roe import RoeToolkit
+
+    return RoeToolkit(tools=[], **options)
+
+
+#: Every pydantic surface: a misspelt option must not vanish without a word.
+SURFACES: dict[str, Callable[..., Any]] = {**MAKERS, "retriever": retriever, "toolkit": toolkit}
+
+
+@pytest.mark.parametrize("maker", SURFACES)
+def test_a_misspelt_option_is_refused_with_the_name_it_meant(maker: str) -> None:
+    settings = {} if maker == "toolkit" else {"api_key": KEY}  # RoeToolkit takes ready tools
+    with pytest.raises(ConfigurationError, match=r"has no option 'max_output_char'") as caught:
+        SURFACES[maker](**settings, max_output_char=KEY)
+    shown = str(caught.value) + "".join(traceback.format_exception(caught.value))
+    assert KEY not in shown
+    if maker not in ("retriever", "toolkit"):  # the ones with a text budget suggest it
+        assert "did you mean 'max_output_chars'?" in str(caught.value)
+
+
+def test_the_run_tool_names_the_wait_timeout_a_typo_meant() -> None:
+    with pytest.raises(ConfigurationError, match=r"did you mean 'wait_timeout'\?"):
+        run_tool(api_key=KEY, wait_timout=3)
+
+
+@pytest.mark.parametrize("k", [0, 101, 2.5, "4"], ids=repr)
+def test_the_retrievers_k_is_bounded_as_the_other_options(k: object) -> None:
+    with pytest.raises(ConfigurationError, match=r"^k must be a whole number between 1 and 100"):
+        retriever(api_key=KEY, k=k)
+    assert retriever(api_key=KEY, k=100).k == 100
