@@ -111,7 +111,7 @@ def check_options(model: type[BaseModel], values: Mapping[str, Any]) -> None:
             names the option.
     """
     fields = model.model_fields
-    unknown = [name for name in values if name not in fields]
+    unknown = sorted(values.keys() - fields.keys())
     if unknown:
         name = unknown[0]
         close = difflib.get_close_matches(name, fields, n=1)
