@@ -6,6 +6,7 @@ request: ids are checked and written one way before they reach a URL or a reques
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import uuid
@@ -83,11 +84,27 @@ def unique_job_ids(agent_job_ids: Iterable[object]) -> list[str]:
     ):
         msg = f"agent_job_ids must be a sequence of UUIDs, got {agent_job_ids!r}"
         raise ValueError(msg)
-    unique = list(dict.fromkeys(map(canonical_job_id, agent_job_ids)))
+    unique = list(map(canonical_job_id, agent_job_ids))
     if not unique:
         msg = "agent_job_ids is empty: give at least one agent job id"
         raise ValueError(msg)
+    # Repeats found by sorting (a list of references, with timsort's half-size buffer), not by a
+    # dict or set of every id (several times the list's size); only repeated ids are then tracked.
+    ordered = sorted(unique)
+    repeated = {a for a, b in itertools.pairwise(ordered) if a == b}
+    del ordered
+    if repeated:
+        kept: set[str] = set()
+        unique = [i for i in unique if i not in repeated or _first_time(i, kept)]
     return unique
+
+
+def _first_time(item: str, seen: set[str]) -> bool:
+    """Whether `item` is not in `seen` yet; it is afterwards."""
+    if item in seen:
+        return False
+    seen.add(item)
+    return True
 
 
 def is_artifact_key(value: object) -> bool:

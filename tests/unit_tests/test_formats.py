@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import math
+import random
+import sys
+import tracemalloc
 import uuid
 
 import pytest
 
-from langchain_roe import AgentDatum, ConfigurationError, InvalidAgentJobIdError, find_references
+from langchain_roe import (
+    AgentDatum,
+    ConfigurationError,
+    InvalidAgentJobIdError,
+    RoeAgentJobResultLoader,
+    find_references,
+)
 from langchain_roe._core._formats import (
     canonical_job_id,
     canonical_uuid,
@@ -120,3 +129,42 @@ def test_the_reference_tool_accepts_every_key_the_finder_finds() -> None:
     keys = [r.value for r in found if r.kind == "artifact"]
     assert keys == [f"agent-job-{JOB}/a.json", f"agent-job-{JOB}/b/c.csv"]
     assert all(is_artifact_key(k) for k in keys)
+
+
+def _ids(count: int) -> list[str]:
+    return [str(uuid.UUID(int=n + 1)) for n in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ([JOB], [JOB]),
+        ([JOB, JOB.upper(), uuid.UUID(JOB)], [JOB]),
+        (["3", "1", "3", "2", "1", "3"], ["3", "1", "2"]),
+        (["2", "1"], ["2", "1"]),
+    ],
+)
+def test_repeats_are_dropped_in_first_seen_order(
+    given: list[str | uuid.UUID], kept: list[str]
+) -> None:
+    names = {str(n): str(uuid.UUID(int=n)) for n in range(1, 4)}
+    ids = [names.get(i, i) if isinstance(i, str) else i for i in given]
+    loader = RoeAgentJobResultLoader(ids, api_key="k")
+    assert loader.agent_job_ids == [names.get(i, i) for i in kept]
+
+
+def test_checking_the_ids_holds_no_copy_of_them_past_a_few_lists() -> None:
+    """Checking 100,000 ids (repeats dropped, every id checked before any request) peaks at a
+    few lists of references to them: no dict or set of every id beside the list kept."""
+    ids = _ids(100_000)
+    random.Random(0).shuffle(ids)
+    ids += ids[:10]  # with repeats: the slow path is bounded too
+    RoeAgentJobResultLoader(ids[:3], api_key="k")  # the client's first-use allocations
+    tracemalloc.start()
+    try:
+        loader = RoeAgentJobResultLoader(ids, api_key="k")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert loader.agent_job_ids == ids[:-10]
+    assert peak <= 3.5 * sys.getsizeof(loader.agent_job_ids)  # a dict of them alone: about 5
