@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Unpack
+from typing import Any
 
 from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import ConfigDict
@@ -14,7 +14,6 @@ from pydantic import ConfigDict
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._formats import canonical_uuid
 from langchain_roe._core._surfaces import check_options, client_from
-from langchain_roe._tools._run import RunToolOptions
 from langchain_roe._tools._tables import RoeTablesToolkit
 from langchain_roe.tools import (
     RoeAgentJobResultTool,
@@ -59,7 +58,7 @@ class RoeToolkit(BaseToolkit):
         *,
         client: RoeClient | None = None,
         include_cancel: bool = False,
-        **options: Unpack[RunToolOptions],
+        **options: Any,
     ) -> RoeToolkit:
         """A run tool per agent (each reads its version once), then the result and reference tools.
 
@@ -68,10 +67,9 @@ class RoeToolkit(BaseToolkit):
         the run tools' options (`wait_timeout`, `cancel_on_timeout`, `max_output_chars`,
         `skip_cache`). All tools share one client.
         """
-        given: dict[str, Any] = dict(options)
-        client = client_from(client, given)
-        runs = [RoeRunAgentTool.from_agent(i, client=client, **given) for i in _ids(agent_ids)]
-        return cls(tools=[*runs, *_other_tools(client, given, include_cancel=include_cancel)])
+        client = client_from(client, options)
+        runs = [RoeRunAgentTool.from_agent(i, client=client, **options) for i in _ids(agent_ids)]
+        return cls(tools=[*runs, *_other_tools(client, options, include_cancel=include_cancel)])
 
     @classmethod
     async def afrom_agents(
@@ -80,15 +78,14 @@ class RoeToolkit(BaseToolkit):
         *,
         client: RoeClient | None = None,
         include_cancel: bool = False,
-        **options: Unpack[RunToolOptions],
+        **options: Any,
     ) -> RoeToolkit:
         """Async `from_agents`."""
-        given: dict[str, Any] = dict(options)
-        client = client_from(client, given)
+        client = client_from(client, options)
         runs = [
-            await RoeRunAgentTool.afrom_agent(i, client=client, **given) for i in _ids(agent_ids)
+            await RoeRunAgentTool.afrom_agent(i, client=client, **options) for i in _ids(agent_ids)
         ]
-        return cls(tools=[*runs, *_other_tools(client, given, include_cancel=include_cancel)])
+        return cls(tools=[*runs, *_other_tools(client, options, include_cancel=include_cancel)])
 
 
 def _ids(agent_ids: Iterable[str] | str) -> list[str]:

@@ -36,10 +36,10 @@ def row_id(id_column: str, key: Any) -> str:
 class RowLayout:
     """Which columns of a row make what of its Document; made by `row_layout`, which checks it."""
 
-    page_content_columns: list[str] | None
+    page_content_columns: tuple[str, ...] | None
     """The columns whose `column: value` lines make `page_content`, in order; None: every column
     not in `metadata_columns`."""
-    metadata_columns: list[str]
+    metadata_columns: tuple[str, ...]
     """The columns whose values go into the metadata, beside `ROW_METADATA_KEYS`."""
     id_column: str | None
     """The column each row's stable id derives from; None: the Documents have no id."""
@@ -78,7 +78,7 @@ def row_layout(
     return RowLayout(content, metadata, id_column)
 
 
-def _columns(name: str, columns: Sequence[str], *, empty: bool) -> list[str]:
+def _columns(name: str, columns: Sequence[str], *, empty: bool) -> tuple[str, ...]:
     """Column names checked: a sequence (not one string) of non-empty strings."""
     if isinstance(columns, str) or not isinstance(columns, Sequence):
         msg = f"{name} must be a list of column names, got {columns!r}"
@@ -88,7 +88,7 @@ def _columns(name: str, columns: Sequence[str], *, empty: bool) -> list[str]:
         raise ValueError(msg)
     for column in columns:
         check_text(name, column, MAX_SQL_CHARS)
-    return list(columns)
+    return tuple(columns)
 
 
 def table_documents(

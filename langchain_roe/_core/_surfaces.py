@@ -8,9 +8,11 @@ settings as fields, and checks every option they are made with (`check_options`)
 from __future__ import annotations
 
 import difflib
+import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -78,6 +80,26 @@ class RoeSettingsFields(BaseModel):
         check_options(type(self), values)
         super().__init__(**with_client(values))
 
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        """Validate a mapping of options as construction does.
+
+        Pydantic would run `__init__` too, but wrap its `ConfigurationError` in a
+        `ValidationError` that quotes the input, the key among it.
+        """
+        if isinstance(obj, Mapping) and not args and not kwargs:
+            return cls(**obj)
+        return super().model_validate(obj, *args, **kwargs)
+
+    @classmethod
+    def model_validate_json(
+        cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any
+    ) -> Self:
+        """`model_validate` of a JSON object, for the same reason."""
+        if not args and not kwargs:
+            return cls.model_validate(json.loads(json_data))
+        return super().model_validate_json(json_data, *args, **kwargs)
+
 
 @dataclass(frozen=True)
 class Whole:
@@ -118,10 +140,27 @@ def check_options(model: type[BaseModel], values: Mapping[str, Any]) -> None:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         msg = f"{model.__name__} has no option {name!r}{hint}"
         raise ConfigurationError(msg)
-    for name, field in fields.items():
-        for bound in field.metadata:
-            if isinstance(bound, Whole | Seconds):
-                bound.check(name, values.get(name, field.default))
+    for name, bounds in _bounds(model).items():
+        for bound in bounds:
+            bound.check(name, values.get(name, fields[name].default))
+
+
+@functools.cache
+def _bounds(model: type[BaseModel]) -> dict[str, tuple[Whole | Seconds, ...]]:
+    """Each bounded field's bounds, from every class that declares it.
+
+    A subclass that gives a field a new default (`wait_timeout: float = 60.0`) keeps the bound its
+    base declared.
+    """
+    found: dict[str, dict[Whole | Seconds, None]] = {}
+    for klass in model.__mro__:
+        if not (isinstance(klass, type) and issubclass(klass, BaseModel)):
+            continue
+        for name, field in klass.model_fields.items():
+            for bound in field.metadata:
+                if isinstance(bound, Whole | Seconds):
+                    found.setdefault(name, {})[bound] = None
+    return {name: tuple(bounds) for name, bounds in found.items()}
 
 
 def with_client(values: dict[str, Any]) -> dict[str, Any]:

@@ -91,20 +91,34 @@ class RoeTableLoader(BaseLoader):
         self.wait_timeout = check_seconds("wait_timeout", wait_timeout)
         self.client = build_client(client, **settings)
 
-    @property
-    def page_content_columns(self) -> list[str] | None:
-        """The content columns given (None: every column not in `metadata_columns`)."""
-        return self.layout.page_content_columns
+    # The layout's parts, each checked again when set.
 
     @property
-    def metadata_columns(self) -> list[str]:
-        """The metadata columns given."""
+    def page_content_columns(self) -> tuple[str, ...] | None:
+        """The content columns (None: every column not in `metadata_columns`)."""
+        return self.layout.page_content_columns
+
+    @page_content_columns.setter
+    def page_content_columns(self, columns: Sequence[str] | None) -> None:
+        self.layout = row_layout(columns, self.metadata_columns, self.id_column)
+
+    @property
+    def metadata_columns(self) -> tuple[str, ...]:
+        """The metadata columns."""
         return self.layout.metadata_columns
+
+    @metadata_columns.setter
+    def metadata_columns(self, columns: Sequence[str]) -> None:
+        self.layout = row_layout(self.page_content_columns, columns, self.id_column)
 
     @property
     def id_column(self) -> str | None:
-        """The column the Documents' ids derive from, if given."""
+        """The column the Documents' ids derive from, if any."""
         return self.layout.id_column
+
+    @id_column.setter
+    def id_column(self, column: str | None) -> None:
+        self.layout = row_layout(self.page_content_columns, self.metadata_columns, column)
 
     def lazy_load(self) -> Iterator[Document]:
         """Run the query, wait for its rows, and yield one Document per row, in order."""

@@ -19,7 +19,7 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
-from typing import Annotated, Any, Final, Unpack
+from typing import Annotated, Any, Final
 
 from langchain_core.tools import BaseTool, ToolException
 from pydantic import BaseModel, Field, create_model
@@ -29,7 +29,7 @@ from langchain_roe._convert._documents import FinishedJob
 from langchain_roe._core import _clock
 from langchain_roe._core._calls import result_flow
 from langchain_roe._core._client import RoeClient
-from langchain_roe._core._config import SETTING_ENV_VARS, ClientSettings, RoeSettings
+from langchain_roe._core._config import SETTING_ENV_VARS, RoeSettings
 from langchain_roe._core._constants import (
     IDEMPOTENCY_CONFLICT_STATUS,
     IDEMPOTENCY_KEY_PREFIX,
@@ -78,26 +78,6 @@ _RESERVED_NAMES: Final = frozenset(
 Cancelling = bool | RoeError
 #: What a run and read comes to: the job, its outputs (or why there are none), and `Cancelling`.
 RunAnswer = tuple[str, AgentJobResult | RoeError, Cancelling]
-
-
-class RunToolOptions(ClientSettings, total=False):
-    """A run tool's options, as `from_agent` and `RoeToolkit.from_agents` take them.
-
-    Each is the run tool's field of that name (its type and default there); the client settings
-    apply when no `client` is given.
-    """
-
-    wait_timeout: float
-    cancel_on_timeout: bool
-    max_output_chars: int
-    skip_cache: bool
-
-
-class OneRunToolOptions(RunToolOptions, total=False):
-    """`RunToolOptions`, with the tool's own name and description (by default from the agent)."""
-
-    name: str
-    description: str
 
 
 class RoeRunAgentTool(RoeTool):
@@ -179,18 +159,16 @@ class RoeRunAgentTool(RoeTool):
         *,
         version_id: str | None = None,
         client: RoeClient | None = None,
-        **options: Unpack[OneRunToolOptions],
+        **options: Any,
     ) -> RoeRunAgentTool:
         """Make the tool from the agent's version (the current one by default), read once.
 
-        `options` are the tool's other fields (`OneRunToolOptions`): `wait_timeout`,
-        `cancel_on_timeout`, `max_output_chars`, `skip_cache`, `name`, `description`, and client
-        settings when no `client` is given.
+        `options` are the tool's other fields: `wait_timeout`, `max_output_chars`, `skip_cache`,
+        `name`, `description`, and client settings when no `client` is given.
         """
-        given: dict[str, Any] = dict(options)
-        client = client_from(client, given)
+        client = client_from(client, options)
         return cls._from_version(
-            client.get_agent_version(agent_id, version_id), agent_id, version_id, client, given
+            client.get_agent_version(agent_id, version_id), agent_id, version_id, client, options
         )
 
     @classmethod
@@ -200,13 +178,12 @@ class RoeRunAgentTool(RoeTool):
         *,
         version_id: str | None = None,
         client: RoeClient | None = None,
-        **options: Unpack[OneRunToolOptions],
+        **options: Any,
     ) -> RoeRunAgentTool:
         """Async `from_agent`."""
-        given: dict[str, Any] = dict(options)
-        client = client_from(client, given)
+        client = client_from(client, options)
         version = await client.aget_agent_version(agent_id, version_id)
-        return cls._from_version(version, agent_id, version_id, client, given)
+        return cls._from_version(version, agent_id, version_id, client, options)
 
     @classmethod
     def _from_version(

@@ -7,6 +7,7 @@ values (pydantic's errors would quote them, the key among them).
 
 from __future__ import annotations
 
+import json
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -146,3 +147,48 @@ def test_the_retrievers_k_is_bounded_as_the_other_options(k: object) -> None:
     with pytest.raises(ConfigurationError, match=r"^k must be a whole number between 1 and 100"):
         retriever(api_key=KEY, k=k)
     assert retriever(api_key=KEY, k=100).k == 100
+
+
+def test_a_subclass_that_gives_a_new_default_keeps_the_bound() -> None:
+    class QuickQuery(RoeQueryTableTool):
+        wait_timeout: float = 60.0
+
+    class ShortList(RoeListTablesTool):
+        max_output_chars: int = 2000
+
+    assert QuickQuery(api_key=KEY).wait_timeout == 60.0
+    with pytest.raises(ConfigurationError, match=r"^wait_timeout must be a positive number"):
+        QuickQuery(api_key=KEY, wait_timeout=-1)
+    with pytest.raises(ConfigurationError, match=r"^max_output_chars must be a whole number"):
+        ShortList(api_key=KEY, max_output_chars=1)
+
+
+@pytest.mark.parametrize(
+    ("maker", "options"),
+    [
+        (RoeQueryTableTool, {"wait_timout": 5}),
+        (RoeTablesToolkit, {"sample_rows": 99}),
+        (RoeListTablesTool, {"max_output_chars": 1}),
+        (RoeAgentJobResultTool, {"timeout": -1}),
+    ],
+)
+def test_model_validate_refuses_as_construction_does_never_quoting_the_key(
+    maker: Any, options: dict[str, Any]
+) -> None:
+    given = {"api_key": KEY, **options}
+    validations: list[Callable[[], object]] = [
+        lambda: maker.model_validate(given),
+        lambda: maker.model_validate_json(json.dumps(given)),
+    ]
+    for validate in validations:
+        with pytest.raises(ConfigurationError) as caught:
+            validate()
+        shown = str(caught.value) + "".join(traceback.format_exception(caught.value))
+        assert KEY[:12] not in shown
+
+
+def test_model_validate_of_good_options_makes_the_surface() -> None:
+    tool = RoeQueryTableTool.model_validate({"api_key": KEY, "wait_timeout": 5})
+    assert tool.wait_timeout == 5.0
+    assert tool.api_key is not None
+    assert tool.api_key.get_secret_value() == KEY
