@@ -42,9 +42,11 @@ from benchmarks.sides import (
     floor_bulk,
     floor_documents,
     floor_sequential,
+    floor_single,
     listed_documents_by_hand,
     ours_bulk,
     ours_kept,
+    ours_single,
     ours_streamed,
     same_documents_by_hand,
     sdk_bulk,
@@ -146,26 +148,9 @@ def single() -> list[Row]:
         tool = RoeAgentJobResultTool(client=RoeClient(api_key=KEY, base_url=base_url))
         http = httpx.Client(base_url=base_url, timeout=60)
 
-        def tool_calls() -> None:
-            for n, agent_job_id in enumerate(ids):
-                tool.invoke(
-                    {
-                        "type": "tool_call",
-                        "id": str(n),
-                        "name": tool.name,
-                        "args": {"agent_job_id": agent_job_id},
-                    }
-                )
-
-        def bare() -> None:
-            for agent_job_id in ids:
-                response = http.get(
-                    f"/v1/agents/jobs/{agent_job_id}/result/",
-                    headers={"Authorization": f"Bearer {KEY}"},
-                )
-                json.loads(response.content)
-
-        times = side_by_side({"floor": bare, "tool": tool_calls})
+        times = side_by_side(
+            {"floor": lambda: floor_single(http, ids), "tool": lambda: ours_single(tool, ids)}
+        )
     return [
         Row(
             "single: 200 sequential tool calls, 5 ms latency",

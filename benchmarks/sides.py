@@ -13,7 +13,7 @@ import httpx
 import orjson
 from langchain_core.documents import Document
 
-from langchain_roe import RoeAgentJobResultLoader, RoeClient
+from langchain_roe import RoeAgentJobResultLoader, RoeAgentJobResultTool, RoeClient
 from langchain_roe._convert._documents import DOCUMENT_ID_NAMESPACE
 from langchain_roe._core._calls import chunked
 from tests.support.loopback import LISTED_AGENT_ID
@@ -203,3 +203,26 @@ def listed_documents_by_hand(
         return sum(len(part) for part in parts)
 
     return asyncio.run(run())
+
+
+def floor_single(http: httpx.Client, ids: list[str]) -> None:
+    """The tool calls' floor: one bare GET and `json.loads` per job, in turn."""
+    for agent_job_id in ids:
+        response = http.get(
+            f"/v1/agents/jobs/{agent_job_id}/result/",
+            headers={"Authorization": f"Bearer {KEY}"},
+        )
+        json.loads(response.content)
+
+
+def ours_single(tool: RoeAgentJobResultTool, ids: list[str]) -> None:
+    """One `ToolCall` per job, in turn, as an agent makes them."""
+    for n, agent_job_id in enumerate(ids):
+        tool.invoke(
+            {
+                "type": "tool_call",
+                "id": str(n),
+                "name": tool.name,
+                "args": {"agent_job_id": agent_job_id},
+            }
+        )

@@ -5,8 +5,9 @@
 for the floor in fresh processes, round after round in rotating order (5 rounds; `--rounds N`), and
 prints each commit's median time and its ratio to the floor's in the same round, median [range].
 Each process runs the workload once to warm up and times the second run. Workloads: `conversion`
-(`lazy_load`, 20,000 jobs, no latency, against the sequential sync floor) and `bulk` (`aload`,
-5,000 jobs, 20 ms latency, against the async floor).
+(`lazy_load`, 20,000 jobs, no latency, against the sequential sync floor), `bulk` (`aload`,
+5,000 jobs, 20 ms latency, against the async floor) and `single` (200 sequential
+`RoeAgentJobResultTool` calls, 5 ms latency, against a bare GET + `json.loads` each).
 """
 
 from __future__ import annotations
@@ -30,7 +31,20 @@ def _child(tree: str, workload: str, base_url: str) -> None:
     from benchmarks import sides
     from tests.support.loopback import job_ids
 
-    if workload == "conversion":
+    if workload == "single":
+        import httpx
+
+        from langchain_roe import RoeAgentJobResultTool, RoeClient
+
+        ids = job_ids(200)
+        if tree == FLOOR:
+            http = httpx.Client(base_url=base_url, timeout=60)
+            run = lambda: sides.floor_single(http, ids)  # noqa: E731
+        else:
+            client = RoeClient(api_key=sides.KEY, base_url=base_url)
+            tool = RoeAgentJobResultTool(client=client)
+            run = lambda: sides.ours_single(tool, ids)  # noqa: E731
+    elif workload == "conversion":
         ids = job_ids(20_000)
         if tree == FLOOR:
             run = lambda: sides.floor_sequential(base_url, ids, keep=False)  # noqa: E731
@@ -53,13 +67,13 @@ def main() -> int:
         _child(*sys.argv[2:5])
         return 0
     parser = argparse.ArgumentParser()
-    parser.add_argument("workload", choices=["conversion", "bulk"])
+    parser.add_argument("workload", choices=["conversion", "bulk", "single"])
     parser.add_argument("commits", nargs="+")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     from tests.support.loopback import ServerConfig, subprocess_server
 
-    latency = 0.020 if args.workload == "bulk" else 0.0
+    latency = {"bulk": 0.020, "single": 0.005}.get(args.workload, 0.0)
     with (
         tempfile.TemporaryDirectory() as scratch,
         subprocess_server(ServerConfig(outputs=4, latency=latency)) as base_url,
