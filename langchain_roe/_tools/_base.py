@@ -17,6 +17,10 @@ from typing import Annotated, Any, Final, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import BaseTool, ToolException
+from langchain_core.tools.base import (
+    _get_injected_args_keys_from_signature,
+    _get_runnable_config_param,
+)
 from pydantic import ConfigDict
 
 from langchain_roe._convert._agent_text import DEFAULT_MAX_OUTPUT_CHARS
@@ -94,15 +98,26 @@ def errors_for_the_model(describe: Callable[[RoeError], str]) -> Iterator[None]:
 
 
 def resolve_run_annotations(tool: type[BaseTool]) -> None:
-    """Evaluate a tool's `_run`/`_arun` annotations once, at import.
+    """Leave LangChain nothing to evaluate in a tool's `_run`/`_arun` annotations on each call.
 
-    LangChain reads them with `typing.get_type_hints` on every call (looking for a `RunnableConfig`
-    parameter); under `from __future__ import annotations` they are strings, compiled and evaluated
-    again each time: about a fifth of a call's overhead, measured (`make bench`, single calls).
+    LangChain reads them with `typing.get_type_hints` on every call, for one thing: a parameter
+    typed `RunnableConfig` (and, once per tool, parameters it injects). Evaluating ours, even
+    resolved (the union of `run_manager`, the nested `Answer` return type), cost about 30-50 us a
+    call; strings under `from __future__ import annotations` more. When LangChain finds neither in
+    them, as in ours, it is given none to read; a method that does take one keeps its annotations,
+    evaluated once. Type checkers read the source, not these. Only the methods `tool` defines
+    itself are touched, never those it inherits (LangChain's own `BaseTool._arun`).
     """
     for name in ("_run", "_arun"):
-        method = getattr(tool, name)
+        method = vars(tool).get(name)
+        if method is None:
+            continue
         method.__annotations__ = typing.get_type_hints(method)
+        wanted = _get_runnable_config_param(method) or _get_injected_args_keys_from_signature(
+            method
+        )
+        if not wanted:
+            method.__annotations__ = {}
 
 
 def stream_writer() -> Callable[[Any], None] | None:

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from langchain_core.messages import ToolMessage
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
@@ -20,6 +21,7 @@ from langchain_roe import (
     RoeAgentJobResultTool,
 )
 from langchain_roe._tools import _result
+from langchain_roe._tools._base import resolve_run_annotations
 from tests.support.example_jobs import payload
 from tests.support.mock_api import Script, json_response, mock_client
 from tests.support.tool_suite import RoeToolSuite
@@ -248,3 +250,21 @@ def test_a_rate_limit_message_never_quotes_an_absurd_wait(retry_after: str, said
     assert message.status == "error"
     assert said in message.content
     assert "e+" not in message.content
+
+
+def test_run_annotations_langchain_reads_are_kept_and_no_others() -> None:
+    """A `_run` taking a `RunnableConfig` still gets it; LangChain finds nothing in ours."""
+
+    class Configured(BaseTool):
+        name: str = "configured"
+        description: str = "Says the tags it was run with."
+
+        def _run(self, query: str, config: RunnableConfig) -> str:
+            return f"{query}: {','.join(config.get('tags') or [])}"
+
+    resolve_run_annotations(Configured)
+    assert Configured().invoke({"query": "q"}, config={"tags": ["seen"]}) == "q: seen"
+    assert BaseTool._arun.__annotations__  # what a tool inherits is left alone
+    tool = tool_for(Script([json_response(200, payload("result_web_insights_references"))]))
+    assert tool._run.__annotations__ == tool._arun.__annotations__ == {}
+    assert call(tool, JOB).status == "success"
