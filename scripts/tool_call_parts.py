@@ -42,6 +42,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.tools.base import _get_runnable_config_param
 from pydantic import BaseModel
 
+from benchmarks.harness import side_by_side
 from benchmarks.sides import KEY, floor_single, ours_single
 from langchain_roe import RoeAgentJobResultTool, RoeClient
 from langchain_roe._convert._agent_text import result_artifact, result_text
@@ -76,20 +77,6 @@ def bare_tool(http: httpx.Client) -> BaseTool:
     return BareTool()
 
 
-def _rotating(sides: dict[str, Callable[[], None]], rounds: int) -> dict[str, list[float]]:
-    for run in sides.values():  # warm-up: connections, imports, caches
-        run()
-    names = list(sides)
-    times: dict[str, list[float]] = {name: [] for name in names}
-    for turn in range(rounds):
-        shift = turn % len(names)
-        for name in names[shift:] + names[:shift]:
-            start = time.perf_counter()
-            sides[name]()
-            times[name].append(time.perf_counter() - start)
-    return times
-
-
 def end_to_end(latency: float, rounds: int, calls: int) -> None:
     ids = job_ids(calls)
     with subprocess_server(ServerConfig(outputs=4, latency=latency)) as base_url:
@@ -113,7 +100,7 @@ def end_to_end(latency: float, rounds: int, calls: int) -> None:
             "tool flow": flow,
             "tool": lambda: ours_single(tool, ids),
         }
-        times = _rotating(sides, rounds)
+        times = side_by_side(sides, rounds)
         http.close()
         client.close()
     per_call = {name: statistics.median(t) / calls * 1e6 for name, t in times.items()}
