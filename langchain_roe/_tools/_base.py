@@ -17,10 +17,6 @@ from typing import Annotated, Any, Final, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import BaseTool, ToolException
-from langchain_core.tools.base import (
-    _get_injected_args_keys_from_signature,
-    _get_runnable_config_param,
-)
 from pydantic import ConfigDict
 
 from langchain_roe._convert._agent_text import DEFAULT_MAX_OUTPUT_CHARS
@@ -106,18 +102,34 @@ def resolve_run_annotations(tool: type[BaseTool]) -> None:
     call; strings under `from __future__ import annotations` more. When LangChain finds neither in
     them, as in ours, it is given none to read; a method that does take one keeps its annotations,
     evaluated once. Type checkers read the source, not these. Only the methods `tool` defines
-    itself are touched, never those it inherits (LangChain's own `BaseTool._arun`).
+    itself are touched, never those it inherits (LangChain's own `BaseTool._arun`). The two
+    look-ups are LangChain's private functions: a langchain-core without them leaves the
+    annotations resolved, as they were before this step.
     """
     for name in ("_run", "_arun"):
         method = vars(tool).get(name)
         if method is None:
             continue
         method.__annotations__ = typing.get_type_hints(method)
-        wanted = _get_runnable_config_param(method) or _get_injected_args_keys_from_signature(
-            method
-        )
-        if not wanted:
+        if not _langchain_reads(method):
             method.__annotations__ = {}
+
+
+def _langchain_reads(method: Callable[..., Any]) -> bool:
+    """Whether LangChain finds a `RunnableConfig` or an injected argument in `method`'s annotations.
+
+    True too when its private look-ups are gone from langchain-core: the annotations are kept.
+    """
+    try:
+        from langchain_core.tools.base import (
+            _get_injected_args_keys_from_signature,
+            _get_runnable_config_param,
+        )
+    except ImportError:  # a langchain-core that renamed them
+        return True
+    return bool(
+        _get_runnable_config_param(method) or _get_injected_args_keys_from_signature(method)
+    )
 
 
 def stream_writer() -> Callable[[Any], None] | None:
