@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import signal
+import time
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any, cast
 
@@ -72,18 +73,48 @@ def started(server: LoopbackServer, question: str) -> list[str]:
     return [i for i, job in server.runs.jobs.items() if job.inputs.get("question") == question]
 
 
-def first_then_leave(loader: RoeAgentRunLoader, mode: str) -> Document:
-    """Take the first Document, then leave: `break` (sync), or `aclose` as `async for` under a
-    closing context does (async)."""
+#: How long a test waits for the loader to hear of the jobs it started: only a hang reaches it.
+HEARD_WITHIN = 30.0
+
+
+def heard_of(loader: RoeAgentRunLoader, running: int) -> bool:
+    """Whether the load has heard of `running` jobs still running (their start answered)."""
+    if running == 0:
+        return True
+    started = loader._started
+    return started is not None and len(started.running()) >= running
+
+
+def wait_until_heard(loader: RoeAgentRunLoader, running: int) -> None:
+    """Wait, the load suspended, until its units have reported `running` jobs started.
+
+    A start request still on the wire when a load is left has no id to cancel; a test about
+    what leaving cancels leaves once every start it counts on has been answered.
+    """
+    deadline = time.monotonic() + HEARD_WITHIN
+    while not heard_of(loader, running):
+        assert time.monotonic() < deadline, f"the load never heard of {running} started job(s)"
+        time.sleep(0.005)
+
+
+def first_then_leave(loader: RoeAgentRunLoader, mode: str, running: int = 0) -> Document:
+    """Take the first Document, wait until the load has heard of `running` jobs started, then
+    leave: `break` (sync), or `aclose` as `async for` under a closing context does (async)."""
     if mode == "sync":
         for document in loader.lazy_load():
+            wait_until_heard(loader, running)
             return document
         raise AssertionError("no Document")
 
     async def first() -> Document:
         documents = cast(AsyncGenerator[Document, None], loader.alazy_load())
         try:
-            return await anext(documents)
+            document = await anext(documents)
+            deadline = time.monotonic() + HEARD_WITHIN
+            while not heard_of(loader, running):  # the units' tasks run while this one sleeps
+                assert time.monotonic() < deadline, f"never heard of {running} started job(s)"
+                await asyncio.sleep(0.005)
+            return document
         finally:
             await documents.aclose()
 
@@ -97,7 +128,7 @@ def test_leaving_early_cancels_the_jobs_still_running_and_only_those(
 ) -> None:
     loader = loader_for(server, [DONE, running_at(1), running_at(2)], cancel_on_exit=True)
     with caplog.at_level(logging.WARNING, logger="langchain_roe"):
-        document = first_then_leave(loader, mode)
+        document = first_then_leave(loader, mode, running=2)
     assert document.metadata["input_index"] == 0
     running = started(server, RUNNING_QUESTION)
     assert len(running) == 2
@@ -137,6 +168,7 @@ def test_an_error_in_the_callers_loop_cancels_and_is_raised_as_it_was(
 
     def handle_documents() -> None:
         for _ in loader.lazy_load():
+            wait_until_heard(loader, 1)
             raise KeyboardInterrupt  # Ctrl-C while the caller handles a Document
 
     with pytest.raises(KeyboardInterrupt):
@@ -281,7 +313,7 @@ def test_cancels_that_fail_on_the_way_out_are_logged_never_raised_over_the_exit(
         cancel_on_exit=True,
     )
     with caplog.at_level(logging.WARNING, logger="langchain_roe"):
-        first_then_leave(loader, mode)  # returns: the failed cancel raised nothing
+        first_then_leave(loader, mode, running=1)  # returns: the failed cancel raised nothing
     [running] = started(server, RUNNING_QUESTION)
     assert loader.cancelled == {}
     assert any(
@@ -297,7 +329,7 @@ def test_cancelling_on_the_way_out_stops_when_its_time_is_up(
     monkeypatch.setattr(_cancelling, "CANCEL_ON_EXIT_BUDGET", 0.0)
     loader = loader_for(server, [DONE, running_at(1)], cancel_on_exit=True)
     with caplog.at_level(logging.WARNING, logger="langchain_roe"):
-        first_then_leave(loader, "sync")
+        first_then_leave(loader, "sync", running=1)
     assert server.runs.cancels == []  # nothing sent past the budget
     assert "had run out" in caplog.text
 
