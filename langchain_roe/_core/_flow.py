@@ -46,9 +46,14 @@ AsyncSend: TypeAlias = Callable[[Call[Any]], Awaitable[Any]]
 
 
 def perform(step: Step, send: Send, report: Reporter | None) -> Any:
-    """Carry out one step on this thread; a stopped thread makes no new request (`_clock.check`)."""
-    _clock.check()
+    """Carry out one step on this thread.
+
+    A stopped thread makes no new request (`_clock.check`) and sleeps no more (`_clock.pause`),
+    but still reports what has happened: a job whose start was answered after its load was left
+    is reported, so the load can cancel it.
+    """
     if isinstance(step, Call):
+        _clock.check()
         return send(step)
     if isinstance(step, Sleep):
         return _clock.pause(step.seconds)
@@ -60,13 +65,14 @@ def perform(step: Step, send: Send, report: Reporter | None) -> Any:
 async def aperform(step: Step, send: AsyncSend, report: Reporter | None) -> Any:
     """Async `perform`.
 
-    No `_clock.check()` here: an async load is stopped by cancelling its task, which interrupts
-    the `await` itself; the sync check exists because a worker thread cannot be cancelled.
+    An async load is stopped by cancelling its tasks, which interrupts the `await` itself; one
+    that lets its units reach their next step instead (`task_stopped_by`) stops them here.
     """
     if isinstance(step, Call):
+        _clock.acheck()
         return await send(step)
     if isinstance(step, Sleep):
-        return await _clock.async_sleep(step.seconds)
+        return await _clock.apause(step.seconds)
     if report is not None:
         report(step.event)
     return None

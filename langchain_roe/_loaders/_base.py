@@ -335,7 +335,7 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         with self._progress() as progress:
             report = self._reporter(progress)
             feed, most, weigh = self._feed(), self.max_concurrency, self._weigh()
-            for outcomes in run_units(self.client, feed, most, report, weigh):
+            for outcomes in run_units(self.client, feed, most, report, weigh, self._linger()):
                 yield outcomes
                 if progress is not None:
                     progress.update(len(outcomes))
@@ -349,7 +349,12 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         with self._progress() as progress:
             report = self._reporter(progress)
             units = arun_units(
-                self.client, self._feed(), self.max_concurrency, report, self._weigh()
+                self.client,
+                self._feed(),
+                self.max_concurrency,
+                report,
+                self._weigh(),
+                self._linger(),
             )
             async with aclosing(units):
                 async for outcomes in units:
@@ -360,6 +365,10 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
 
     def _weigh(self) -> Weigh | None:
         return outcomes_size if self._read_ahead else None
+
+    def _linger(self) -> float:
+        """How long a load left early waits for its running units to stop: none by default."""
+        return 0.0
 
     def _reporter(self, progress: Any) -> Reporter:
         """What the load does with its units' reports: a listing's pages move the progress bar.

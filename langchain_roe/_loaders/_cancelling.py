@@ -8,8 +8,10 @@ first (no unit starts another job), the jobs' statuses are asked once, and those
 are cancelled, `max_concurrency` at a time, each call and the whole within a short budget
 (`CANCEL_ON_EXIT_*`): best effort, logged, never raised over what ended the load.
 
-A job whose start request was still on the wire when the load was left has no id yet, so it cannot
-be cancelled: the log line says how many were.
+A start request still on the wire when the load is left is let finish first (within
+`CANCEL_ON_EXIT_TIMEOUT`: the units stop at their next step, their reports still delivered), so the
+job it started is known and cancelled with the others. Only one whose answer takes longer than that
+is left unknown.
 """
 
 from __future__ import annotations
@@ -96,6 +98,11 @@ class JobStartingLoader(JobDocumentsLoader[int]):
     cancel_on_exit: bool = False
     cancelled: dict[int, str]
     _started: StartedJobs | None = None
+
+    def _linger(self) -> float:
+        # A start request on the wire when the load is left: its answer is waited for (each call
+        # on the way out has the same bound), so the job it started is known and cancelled too.
+        return CANCEL_ON_EXIT_TIMEOUT if self.cancel_on_exit else 0.0
 
     def _reporter(self, progress: Any) -> Reporter:
         shown, started = super()._reporter(progress), self._started

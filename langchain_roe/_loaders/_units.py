@@ -21,6 +21,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Final, Generic, TypeVar
@@ -335,6 +336,13 @@ def _drive_until(
         return client._drive(unit, report)
 
 
+async def _adrive_until(
+    stop: asyncio.Event, unit: Flow[T], client: RoeClient, report: Reporter | None
+) -> T:
+    with _clock.task_stopped_by(stop):  # this task's own copy of the context
+        return await client._adrive(unit, report)
+
+
 @dataclass(frozen=True, slots=True)
 class Unit(Generic[T]):
     """A unit of work a feed hands the runner, to run alongside the others in flight."""
@@ -385,6 +393,7 @@ def run_units(
     max_concurrency: int,
     report: Reporter | None = None,
     weigh: Weigh | None = None,
+    linger: float = 0.0,
 ) -> Generator[T, None, None]:
     """Drive units with at most `max_concurrency` in flight; yield their results in order.
 
@@ -395,7 +404,9 @@ def run_units(
 
     Leaving early (a `break`, an error, Ctrl-C) returns at once: units not started are dropped,
     running ones stop at their next sleep or request, and only a request already on the wire is
-    let finish (within its timeout) in its thread.
+    let finish (within its timeout) in its thread. With `linger`, it first waits up to that many
+    seconds for the running units to stop, so what their last answers told is reported (a job
+    that a request on the wire started) before the caller acts on the reports.
     """
     stop = threading.Event()
     pools: list[ThreadPoolExecutor] = []  # the last one is in use; as many threads as the window
@@ -420,6 +431,8 @@ def run_units(
         stop.set()
         for pool in pools:
             pool.shutdown(wait=False, cancel_futures=True)
+        if linger and window:
+            futures.wait(window, timeout=linger)
 
 
 async def arun_units(
@@ -428,18 +441,29 @@ async def arun_units(
     max_concurrency: int,
     report: Reporter | None = None,
     weigh: Weigh | None = None,
+    linger: float = 0.0,
 ) -> AsyncGenerator[T, None]:
-    """Async `run_units`: the units run as tasks on the running loop."""
+    """Async `run_units`: the units run as tasks on the running loop.
+
+    Leaving early cancels the running units' tasks, or with `linger` first lets them stop at their
+    next sleep or request for up to that many seconds (a request on the wire answered).
+    """
     window: deque[asyncio.Task[T]] = deque()
     ahead = ReadAhead(max_concurrency, weigh)
+    stop = asyncio.Event()
     try:
         async for unit in _aunits_of(feed, client, report):
-            window.append(asyncio.ensure_future(client._adrive(unit, report)))
+            window.append(asyncio.ensure_future(_adrive_until(stop, unit, client, report)))
             while len(window) >= ahead.units():
                 yield ahead.handed(await window.popleft())
         while window:
             yield await window.popleft()
     finally:
-        for task in window:
-            task.cancel()
-        await asyncio.gather(*window, return_exceptions=True)
+        stop.set()
+        try:
+            if linger and window:
+                await asyncio.wait(window, timeout=linger)
+        finally:
+            for task in window:
+                task.cancel()
+            await asyncio.gather(*window, return_exceptions=True)

@@ -142,6 +142,75 @@ def test_leaving_early_cancels_the_jobs_still_running_and_only_those(
     assert server.runs.cancel_alls == []  # never the agent's other jobs
 
 
+def answered_after_leaving(server: LoopbackServer) -> RoeClient:
+    """A client whose start of a running job is answered only once its load has been left.
+
+    The request reaches the server (the job starts), then its answer is held until the unit is
+    told to stop: the load has been left while the request was on the wire.
+    """
+    client = client_for(server)
+    send, asend = client._request, client._arequest
+
+    def starts_running(call: Call[Any]) -> bool:
+        return call.method == "POST" and "/run/" in call.path and RUNNING_QUESTION in repr(call)
+
+    def request(call: Call[Any]) -> Any:
+        answer = send(call)
+        if starts_running(call):
+            stop = _clock._local.stop  # the unit's thread: set when the load is left
+            assert stop.wait(HEARD_WITHIN), "the load was never left"
+        return answer
+
+    async def arequest(call: Call[Any]) -> Any:
+        answer = await asend(call)
+        if starts_running(call):
+            stop = _clock._task_stop.get()  # the unit's task: set when the load is left
+            assert stop is not None
+            await asyncio.wait_for(stop.wait(), HEARD_WITHIN)
+        return answer
+
+    client._request = request  # type: ignore[method-assign]
+    client._arequest = arequest  # type: ignore[method-assign]
+    return client
+
+
+@pytest.mark.usefixtures("frozen_clock")
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_job_whose_start_is_answered_after_leaving_is_cancelled_too(
+    server: LoopbackServer, mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    loader = RoeAgentRunLoader(
+        AGENT_ID,
+        [DONE, running_at(1)],
+        client=answered_after_leaving(server),
+        batch_size=1,
+        max_concurrency=2,
+        cancel_on_exit=True,
+    )
+    with caplog.at_level(logging.WARNING, logger="langchain_roe"):
+        document = first_then_leave(loader, mode)  # the running job's start not yet answered
+    assert document.metadata["input_index"] == 0
+    [running] = started(server, RUNNING_QUESTION)
+    assert server.runs.cancels == [running]
+    assert loader.cancelled == {1: running}
+    assert running in caplog.text
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_without_cancel_on_exit_leaving_waits_for_no_answer(server: LoopbackServer) -> None:
+    """The wait for answers on the wire is for cancelling: a plain load is left at once."""
+    loader = RoeAgentRunLoader(
+        AGENT_ID,
+        [DONE, running_at(1)],
+        client=answered_after_leaving(server),
+        batch_size=1,
+        max_concurrency=2,
+    )
+    assert loader._linger() == 0.0
+    first_then_leave(loader, "async")  # the held answer is cancelled with its task, not awaited
+    assert server.runs.cancels == []
+
+
 def position_of(server: LoopbackServer, agent_job_id: str) -> int:
     """The input position a loopback job was started for (its url names it)."""
     return int(server.runs.jobs[agent_job_id].inputs["url"].rsplit("/", 1)[1])
