@@ -329,13 +329,19 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
                     yield job
                 del outcomes  # not held while the next unit is read
 
-    def _outcomes(self) -> Generator[list[tuple[K, FinishedJob | RoeError]], None, None]:
-        """Each unit's jobs, loaded or failed, in order; `failures` is reset first."""
+    def _outcomes(
+        self, linger: float = 0.0
+    ) -> Generator[list[tuple[K, FinishedJob | RoeError]], None, None]:
+        """Each unit's jobs, loaded or failed, in order; `failures` is reset first.
+
+        Left early, the load waits up to `linger` seconds for its running units to stop (none by
+        default; see `run_units`).
+        """
         self.failures = {}
         with self._progress() as progress:
             report = self._reporter(progress)
             feed, most, weigh = self._feed(), self.max_concurrency, self._weigh()
-            for outcomes in run_units(self.client, feed, most, report, weigh, self._linger()):
+            for outcomes in run_units(self.client, feed, most, report, weigh, linger):
                 yield outcomes
                 if progress is not None:
                     progress.update(len(outcomes))
@@ -343,7 +349,9 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
                 # (its decoded answer) would stay in memory while the next one is read.
                 del outcomes
 
-    async def _aoutcomes(self) -> AsyncGenerator[list[tuple[K, FinishedJob | RoeError]], None]:
+    async def _aoutcomes(
+        self, linger: float = 0.0
+    ) -> AsyncGenerator[list[tuple[K, FinishedJob | RoeError]], None]:
         """Async `_outcomes`."""
         self.failures = {}
         with self._progress() as progress:
@@ -354,7 +362,7 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
                 self.max_concurrency,
                 report,
                 self._weigh(),
-                self._linger(),
+                linger,
             )
             async with aclosing(units):
                 async for outcomes in units:
@@ -365,10 +373,6 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
 
     def _weigh(self) -> Weigh | None:
         return outcomes_size if self._read_ahead else None
-
-    def _linger(self) -> float:
-        """How long a load left early waits for its running units to stop: none by default."""
-        return 0.0
 
     def _reporter(self, progress: Any) -> Reporter:
         """What the load does with its units' reports: a listing's pages move the progress bar.

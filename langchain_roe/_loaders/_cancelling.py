@@ -99,11 +99,6 @@ class JobStartingLoader(JobDocumentsLoader[int]):
     cancelled: dict[int, str]
     _started: StartedJobs | None = None
 
-    def _linger(self) -> float:
-        # A start request on the wire when the load is left: its answer is waited for (each call
-        # on the way out has the same bound), so the job it started is known and cancelled too.
-        return CANCEL_ON_EXIT_TIMEOUT if self.cancel_on_exit else 0.0
-
     def _reporter(self, progress: Any) -> Reporter:
         shown, started = super()._reporter(progress), self._started
         if started is None:
@@ -115,14 +110,16 @@ class JobStartingLoader(JobDocumentsLoader[int]):
 
         return report
 
-    def _outcomes(self) -> Generator[Outcomes, None, None]:
+    def _outcomes(self, linger: float = 0.0) -> Generator[Outcomes, None, None]:
         self.cancelled = {}
         if not self.cancel_on_exit:
-            yield from super()._outcomes()
+            yield from super()._outcomes(linger)
             return
         self._started = started = StartedJobs()
         self.cancelled = started.cancelled
-        units = super()._outcomes()
+        # A start request on the wire when the load is left: its answer is waited for (each call
+        # on the way out has the same bound), so the job it started is known and cancelled too.
+        units = super()._outcomes(max(linger, CANCEL_ON_EXIT_TIMEOUT))
         ended = False
         try:
             for outcomes in units:
@@ -135,16 +132,16 @@ class JobStartingLoader(JobDocumentsLoader[int]):
             if not ended:
                 self._cancel_left(started)
 
-    async def _aoutcomes(self) -> AsyncGenerator[Outcomes, None]:
+    async def _aoutcomes(self, linger: float = 0.0) -> AsyncGenerator[Outcomes, None]:
         self.cancelled = {}
         if not self.cancel_on_exit:
-            async with aclosing(super()._aoutcomes()) as units:
+            async with aclosing(super()._aoutcomes(linger)) as units:
                 async for outcomes in units:
                     yield outcomes
             return
         self._started = started = StartedJobs()
         self.cancelled = started.cancelled
-        units = super()._aoutcomes()
+        units = super()._aoutcomes(max(linger, CANCEL_ON_EXIT_TIMEOUT))
         ended = False
         try:
             async for outcomes in units:

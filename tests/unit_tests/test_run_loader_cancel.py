@@ -206,7 +206,6 @@ def test_without_cancel_on_exit_leaving_waits_for_no_answer(server: LoopbackServ
         batch_size=1,
         max_concurrency=2,
     )
-    assert loader._linger() == 0.0
     first_then_leave(loader, "async")  # the held answer is cancelled with its task, not awaited
     assert server.runs.cancels == []
 
