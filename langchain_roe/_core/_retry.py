@@ -105,7 +105,7 @@ class RetryPolicy:
         """Async `retrying`."""
         decide = _Decisions(call, self.max_retries)
         return AsyncRetrying(
-            sleep=_clock.async_sleep, retry=decide.should_retry, wait=decide.wait, reraise=True
+            sleep=_clock.apause, retry=decide.should_retry, wait=decide.wait, reraise=True
         )
 
 

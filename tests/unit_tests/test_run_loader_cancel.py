@@ -19,7 +19,13 @@ from typing import Any, cast
 import pytest
 from langchain_core.documents import Document
 
-from langchain_roe import JobNotFinishedError, RoeAgentRunLoader, RoeClient, ServerError
+from langchain_roe import (
+    APIConnectionError,
+    JobNotFinishedError,
+    RoeAgentRunLoader,
+    RoeClient,
+    ServerError,
+)
 from langchain_roe._core import _clock
 from langchain_roe._core._http import Call
 from langchain_roe._loaders import _cancelling
@@ -208,6 +214,66 @@ def test_without_cancel_on_exit_leaving_waits_for_no_answer(server: LoopbackServ
     )
     first_then_leave(loader, "async")  # the held answer is cancelled with its task, not awaited
     assert server.runs.cancels == []
+
+
+def dropped_until_left(server: LoopbackServer, attempts: list[str]) -> RoeClient:
+    """A client whose first attempt to start a running job fails, retryably, once the load is left.
+
+    The connection is never made (nothing started), so the call is retried after its backoff:
+    each attempt at that start is counted in `attempts`.
+    """
+    client = client_for(server)
+    attempt, aattempt = client._attempt, client._aattempt
+
+    def starts_running(call: Call[Any]) -> bool:
+        return call.method == "POST" and "/run/" in call.path and RUNNING_QUESTION in repr(call)
+
+    def dropped() -> APIConnectionError:
+        return APIConnectionError("connection refused", request_sent=False)
+
+    def sync_attempt(http: Any, arguments: Any, call: Call[Any]) -> Any:
+        if starts_running(call):
+            attempts.append(call.path)
+            if len(attempts) == 1:
+                assert _clock._local.stop.wait(HEARD_WITHIN), "the load was never left"
+                raise dropped()
+        return attempt(http, arguments, call)
+
+    async def async_attempt(http: Any, arguments: Any, call: Call[Any]) -> Any:
+        if starts_running(call):
+            attempts.append(call.path)
+            if len(attempts) == 1:
+                stop = _clock._task_stop.get()
+                assert stop is not None
+                await asyncio.wait_for(stop.wait(), HEARD_WITHIN)
+                raise dropped()
+        return await aattempt(http, arguments, call)
+
+    client._attempt = sync_attempt  # type: ignore[method-assign]
+    client._aattempt = async_attempt  # type: ignore[method-assign]
+    return client
+
+
+@pytest.mark.usefixtures("frozen_clock")
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_unit_left_in_a_retry_makes_no_new_attempt(server: LoopbackServer, mode: str) -> None:
+    """A stopped unit retries nothing: its backoff ends at the stop, as a poll's sleep does.
+
+    Otherwise the retry would start a job after the load was left (and, past the linger, leave it
+    running unknown).
+    """
+    attempts: list[str] = []
+    loader = RoeAgentRunLoader(
+        AGENT_ID,
+        [DONE, running_at(1)],
+        client=dropped_until_left(server, attempts),
+        batch_size=1,
+        max_concurrency=2,
+        cancel_on_exit=True,
+    )
+    first_then_leave(loader, mode)
+    assert len(attempts) == 1
+    assert started(server, RUNNING_QUESTION) == []
 
 
 def position_of(server: LoopbackServer, agent_job_id: str) -> int:
