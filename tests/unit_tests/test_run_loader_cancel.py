@@ -148,6 +148,18 @@ def test_leaving_early_cancels_the_jobs_still_running_and_only_those(
     assert server.runs.cancel_alls == []  # never the agent's other jobs
 
 
+def leaving_loader(client: RoeClient) -> RoeAgentRunLoader:
+    """A done input and a running one, each its own unit, both in flight, cancelled on exit."""
+    return RoeAgentRunLoader(
+        AGENT_ID,
+        [DONE, running_at(1)],
+        client=client,
+        batch_size=1,
+        max_concurrency=2,
+        cancel_on_exit=True,
+    )
+
+
 def answered_after_leaving(server: LoopbackServer) -> RoeClient:
     """A client whose start of a running job is answered only once its load has been left.
 
@@ -185,14 +197,7 @@ def answered_after_leaving(server: LoopbackServer) -> RoeClient:
 def test_a_job_whose_start_is_answered_after_leaving_is_cancelled_too(
     server: LoopbackServer, mode: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    loader = RoeAgentRunLoader(
-        AGENT_ID,
-        [DONE, running_at(1)],
-        client=answered_after_leaving(server),
-        batch_size=1,
-        max_concurrency=2,
-        cancel_on_exit=True,
-    )
+    loader = leaving_loader(answered_after_leaving(server))
     with caplog.at_level(logging.WARNING, logger="langchain_roe"):
         document = first_then_leave(loader, mode)  # the running job's start not yet answered
     assert document.metadata["input_index"] == 0
@@ -438,14 +443,7 @@ def test_a_cancel_that_fails_at_wait_timeout_is_in_the_failure_note(server: Loop
 def test_cancels_that_fail_on_the_way_out_are_logged_never_raised_over_the_exit(
     server: LoopbackServer, mode: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    loader = RoeAgentRunLoader(
-        AGENT_ID,
-        [DONE, running_at(1)],
-        client=failing_cancels(server),
-        batch_size=1,
-        max_concurrency=2,
-        cancel_on_exit=True,
-    )
+    loader = leaving_loader(failing_cancels(server))
     with caplog.at_level(logging.WARNING, logger="langchain_roe"):
         first_then_leave(loader, mode, running=1)  # returns: the failed cancel raised nothing
     [running] = started(server, RUNNING_QUESTION)
