@@ -163,8 +163,9 @@ class RoeRunAgentTool(RoeTool):
     ) -> RoeRunAgentTool:
         """Make the tool from the agent's version (the current one by default), read once.
 
-        `options` are the tool's other fields: `wait_timeout`, `max_output_chars`, `skip_cache`,
-        `name`, `description`, and client settings when no `client` is given.
+        `options` are the tool's other fields: `wait_timeout`, `cancel_on_timeout`,
+        `max_output_chars`, `skip_cache`, `name`, `description`, and client settings when no
+        `client` is given.
         """
         client = client_from(client, options)
         return cls._from_version(

@@ -160,23 +160,27 @@ def leaving_loader(client: RoeClient) -> RoeAgentRunLoader:
     )
 
 
-def answered_after_leaving(server: LoopbackServer) -> RoeClient:
+def starts_running(call: Call[Any]) -> bool:
+    """Whether `call` starts a job that keeps running (`running_at`)."""
+    return call.method == "POST" and "/run/" in call.path and RUNNING_QUESTION in repr(call)
+
+
+def answered_after_leaving(server: LoopbackServer, delivered: list[str]) -> RoeClient:
     """A client whose start of a running job is answered only once its load has been left.
 
     The request reaches the server (the job starts), then its answer is held until the unit is
-    told to stop: the load has been left while the request was on the wire.
+    told to stop: the load has been left while the request was on the wire. Each held answer
+    handed back to the load is counted in `delivered`.
     """
     client = client_for(server)
     send, asend = client._request, client._arequest
-
-    def starts_running(call: Call[Any]) -> bool:
-        return call.method == "POST" and "/run/" in call.path and RUNNING_QUESTION in repr(call)
 
     def request(call: Call[Any]) -> Any:
         answer = send(call)
         if starts_running(call):
             stop = _clock._local.stop  # the unit's thread: set when the load is left
             assert stop.wait(HEARD_WITHIN), "the load was never left"
+            delivered.append(call.path)
         return answer
 
     async def arequest(call: Call[Any]) -> Any:
@@ -184,7 +188,10 @@ def answered_after_leaving(server: LoopbackServer) -> RoeClient:
         if starts_running(call):
             stop = _clock._task_stop.get()  # the unit's task: set when the load is left
             assert stop is not None
-            await asyncio.wait_for(stop.wait(), HEARD_WITHIN)
+            # Not `wait_for`: on 3.11 it returns a result that came with a cancel and drops the
+            # cancel. A load that is never left hangs here, for the test's timeout to end.
+            await stop.wait()
+            delivered.append(call.path)
         return answer
 
     client._request = request  # type: ignore[method-assign]
@@ -197,10 +204,12 @@ def answered_after_leaving(server: LoopbackServer) -> RoeClient:
 def test_a_job_whose_start_is_answered_after_leaving_is_cancelled_too(
     server: LoopbackServer, mode: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    loader = leaving_loader(answered_after_leaving(server))
+    delivered: list[str] = []
+    loader = leaving_loader(answered_after_leaving(server, delivered))
     with caplog.at_level(logging.WARNING, logger="langchain_roe"):
         document = first_then_leave(loader, mode)  # the running job's start not yet answered
     assert document.metadata["input_index"] == 0
+    assert len(delivered) == 1  # the held answer reached the load before it returned
     [running] = started(server, RUNNING_QUESTION)
     assert server.runs.cancels == [running]
     assert loader.cancelled == {1: running}
@@ -210,14 +219,16 @@ def test_a_job_whose_start_is_answered_after_leaving_is_cancelled_too(
 @pytest.mark.usefixtures("frozen_clock")
 def test_without_cancel_on_exit_leaving_waits_for_no_answer(server: LoopbackServer) -> None:
     """The wait for answers on the wire is for cancelling: a plain load is left at once."""
+    delivered: list[str] = []
     loader = RoeAgentRunLoader(
         AGENT_ID,
         [DONE, running_at(1)],
-        client=answered_after_leaving(server),
+        client=answered_after_leaving(server, delivered),
         batch_size=1,
         max_concurrency=2,
     )
     first_then_leave(loader, "async")  # the held answer is cancelled with its task, not awaited
+    assert delivered == []
     assert server.runs.cancels == []
 
 
@@ -229,9 +240,6 @@ def dropped_until_left(server: LoopbackServer, attempts: list[str]) -> RoeClient
     """
     client = client_for(server)
     attempt, aattempt = client._attempt, client._aattempt
-
-    def starts_running(call: Call[Any]) -> bool:
-        return call.method == "POST" and "/run/" in call.path and RUNNING_QUESTION in repr(call)
 
     def dropped() -> APIConnectionError:
         return APIConnectionError("connection refused", request_sent=False)
@@ -268,14 +276,7 @@ def test_a_unit_left_in_a_retry_makes_no_new_attempt(server: LoopbackServer, mod
     running unknown).
     """
     attempts: list[str] = []
-    loader = RoeAgentRunLoader(
-        AGENT_ID,
-        [DONE, running_at(1)],
-        client=dropped_until_left(server, attempts),
-        batch_size=1,
-        max_concurrency=2,
-        cancel_on_exit=True,
-    )
+    loader = leaving_loader(dropped_until_left(server, attempts))
     first_then_leave(loader, mode)
     assert len(attempts) == 1
     assert started(server, RUNNING_QUESTION) == []
