@@ -11,7 +11,8 @@ are cancelled, `max_concurrency` at a time, each call and the whole within a sho
 A start request still on the wire when the load is left is let finish first (within
 `CANCEL_ON_EXIT_TIMEOUT`: the units stop at their next step, their reports still delivered), so the
 job it started is known and cancelled with the others. Only one whose answer takes longer than that
-is left unknown.
+is left unknown, or every one still on the wire when that wait is itself interrupted (a second
+Ctrl-C): the jobs already known are cancelled all the same.
 """
 
 from __future__ import annotations
@@ -127,10 +128,12 @@ class JobStartingLoader(JobDocumentsLoader[int]):
                 yield outcomes
             ended = True
         finally:
-            units.close()  # the runner stops first: no unit starts another job
-            self._started = None  # (its lock would not pickle with the loader)
-            if not ended:
-                self._cancel_left(started)
+            try:
+                units.close()  # the runner stops first: no unit starts another job
+            finally:  # also when its wait for answers on the wire is cut short (Ctrl-C again)
+                self._started = None  # (its lock would not pickle with the loader)
+                if not ended:
+                    self._cancel_left(started)
 
     async def _aoutcomes(self, linger: float = 0.0) -> AsyncGenerator[Outcomes, None]:
         self.cancelled = {}
@@ -149,10 +152,12 @@ class JobStartingLoader(JobDocumentsLoader[int]):
                 yield outcomes
             ended = True
         finally:
-            await units.aclose()
-            self._started = None
-            if not ended:
-                await self._acancel_left(started)
+            try:
+                await units.aclose()
+            finally:
+                self._started = None
+                if not ended:
+                    await self._acancel_left(started)
 
     def _cancel_left(self, started: StartedJobs) -> None:
         running = started.running()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 import threading
 from collections import deque
 from collections.abc import (
@@ -33,7 +34,7 @@ from langchain_roe._core import _clock
 from langchain_roe._core._calls import load_results_flow, result_flow, statuses_flow
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import RoeSettings
-from langchain_roe._core._constants import JOB_CANCELLED_EVENT, JOB_STARTED_EVENT
+from langchain_roe._core._constants import JOB_CANCELLED_EVENT, JOB_STARTED_EVENT, LOGGER_NAME
 from langchain_roe._core._control import cancel_flow
 from langchain_roe._core._exceptions import (
     APITimeoutError,
@@ -50,6 +51,11 @@ from langchain_roe._core._runs import run_call, run_flow, run_many_calls, run_ma
 from langchain_roe._core._waiting import naming_job, wait_flow
 
 T = TypeVar("T")
+
+logger = logging.getLogger(LOGGER_NAME)
+
+#: Seconds a load left early waits, with `linger`, before it says it is waiting.
+LINGER_UNSAID: Final = 0.25
 
 #: A job's outputs, or why it has none.
 Outcome = tuple[str, FinishedJob | RoeError]
@@ -432,7 +438,19 @@ def run_units(
         for pool in pools:
             pool.shutdown(wait=False, cancel_futures=True)
         if linger and window:
-            futures.wait(window, timeout=linger)
+            _, running = futures.wait(window, timeout=min(linger, LINGER_UNSAID))
+            if running:
+                _say_lingering(len(running), linger)
+                futures.wait(running, timeout=linger - LINGER_UNSAID)
+
+
+def _say_lingering(running: int, linger: float) -> None:
+    logger.warning(
+        "the load was left before its end: waiting up to %g s for %d request(s) still on the wire, "
+        "so that the jobs they start can be cancelled (interrupt again to cancel only those known)",
+        linger,
+        running,
+    )
 
 
 async def arun_units(
@@ -462,7 +480,10 @@ async def arun_units(
         stop.set()
         try:
             if linger and window:
-                await asyncio.wait(window, timeout=linger)
+                _, running = await asyncio.wait(window, timeout=min(linger, LINGER_UNSAID))
+                if running:
+                    _say_lingering(len(running), linger)
+                    await asyncio.wait(running, timeout=linger - LINGER_UNSAID)
         finally:
             for task in window:
                 task.cancel()

@@ -13,7 +13,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any, cast
 
 import pytest
@@ -230,6 +230,82 @@ def test_without_cancel_on_exit_leaving_waits_for_no_answer(server: LoopbackServ
     first_then_leave(loader, "async")  # the held answer is cancelled with its task, not awaited
     assert delivered == []
     assert server.runs.cancels == []
+
+
+LINGERING = "waiting up to"
+
+
+def interrupted_while_lingering(
+    server: LoopbackServer, caplog: pytest.LogCaptureFixture
+) -> tuple[RoeClient, list[Callable[[], object]]]:
+    """A client whose start of the job at input 2 is never answered (async).
+
+    When the load is left, that start is on the wire: the load says it waits for it, and once it
+    has said so the load is interrupted (the callable put in the returned list: a second cancel).
+    """
+    client = client_for(server)
+    asend = client._arequest
+    interrupt: list[Callable[[], object]] = []
+
+    def held(call: Call[Any]) -> bool:
+        return starts_running(call) and "x/2" in repr(call)
+
+    def said() -> bool:
+        return LINGERING in caplog.text
+
+    async def arequest(call: Call[Any]) -> Any:
+        answer = await asend(call)
+        if held(call):
+            stop = _clock._task_stop.get()
+            assert stop is not None
+            await stop.wait()
+            deadline = time.monotonic() + HEARD_WITHIN
+            while not said():
+                assert time.monotonic() < deadline, "the load never said it waits"
+                await asyncio.sleep(0.005)
+            interrupt[0]()
+            await asyncio.Event().wait()  # held until the runner cancels this unit
+        return answer
+
+    client._arequest = arequest  # type: ignore[method-assign]
+    return client, interrupt
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_a_wait_for_answers_cut_short_still_cancels_the_jobs_known(
+    server: LoopbackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Left early, the load waits for a start on the wire and says so; its task cancelled again
+    in that wait, it still cancels the job it knew, then is cancelled."""
+    client, interrupt = interrupted_while_lingering(server, caplog)
+    loader = RoeAgentRunLoader(
+        AGENT_ID,
+        [DONE, running_at(1), running_at(2)],
+        client=client,
+        batch_size=1,
+        max_concurrency=3,
+        cancel_on_exit=True,
+    )
+    caplog.set_level(logging.WARNING, logger="langchain_roe")
+
+    async def leave() -> None:
+        interrupt.append(cast(asyncio.Task[Any], asyncio.current_task()).cancel)
+        documents = cast(AsyncGenerator[Document, None], loader.alazy_load())
+        assert (await anext(documents)).metadata["input_index"] == 0
+        deadline = time.monotonic() + HEARD_WITHIN
+        while not heard_of(loader, 1):
+            assert time.monotonic() < deadline, "the load never heard of its job"
+            await asyncio.sleep(0.005)
+        await documents.aclose()
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(leave())
+    assert LINGERING in caplog.text
+    assert len(started(server, RUNNING_QUESTION)) == 2  # both started; one start never answered
+    [known] = [i for i in started(server, RUNNING_QUESTION) if position_of(server, i) == 1]
+    assert server.runs.cancels == [known]
+    assert loader.cancelled == {1: known}
+    assert known in caplog.text
 
 
 def dropped_until_left(server: LoopbackServer, attempts: list[str]) -> RoeClient:
