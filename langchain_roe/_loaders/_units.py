@@ -439,7 +439,7 @@ def run_units(
             pool.shutdown(wait=False, cancel_futures=True)
         if linger and window:
             _, running = futures.wait(window, timeout=min(linger, LINGER_UNSAID))
-            if running:
+            if running and linger > LINGER_UNSAID:  # a shorter linger is over: nothing to say
                 _say_lingering(len(running), linger)
                 futures.wait(running, timeout=linger - LINGER_UNSAID)
 
@@ -481,7 +481,7 @@ async def arun_units(
         try:
             if linger and window:
                 _, running = await asyncio.wait(window, timeout=min(linger, LINGER_UNSAID))
-                if running:
+                if running and linger > LINGER_UNSAID:
                     _say_lingering(len(running), linger)
                     await asyncio.wait(running, timeout=linger - LINGER_UNSAID)
         finally:
