@@ -26,7 +26,7 @@ from langchain_roe import (
     RoeClient,
     ServerError,
 )
-from langchain_roe._core import _clock
+from langchain_roe._core import _flow
 from langchain_roe._core._http import Call
 from langchain_roe._loaders import _cancelling
 from tests.support.agents import AGENT_ID, RUNNING_QUESTION
@@ -54,7 +54,7 @@ def server() -> Iterator[LoopbackServer]:
 @pytest.fixture
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """Time stands still: waits never reach their deadline, so only leaving ends the load."""
-    monkeypatch.setattr(_clock, "monotonic", lambda: 5000.0)
+    monkeypatch.setattr(_flow, "monotonic", lambda: 5000.0)
 
 
 def client_for(server: LoopbackServer) -> RoeClient:
@@ -91,24 +91,34 @@ def heard_of(loader: RoeAgentRunLoader, running: int) -> bool:
     return started is not None and len(started.running()) >= running
 
 
-def wait_until_heard(loader: RoeAgentRunLoader, running: int) -> None:
-    """Wait, the load suspended, until its units have reported `running` jobs started.
+def wait_until_heard(ready: Callable[[], bool]) -> None:
+    """Wait, the load suspended, until `ready()`: its units have reported the jobs started.
 
     A start request still on the wire when a load is left has no id to cancel; a test about
     what leaving cancels leaves once every start it counts on has been answered.
     """
     deadline = time.monotonic() + HEARD_WITHIN
-    while not heard_of(loader, running):
-        assert time.monotonic() < deadline, f"the load never heard of {running} started job(s)"
+    while not ready():
+        assert time.monotonic() < deadline, "the load never heard of the started job(s) awaited"
         time.sleep(0.005)
 
 
-def first_then_leave(loader: RoeAgentRunLoader, mode: str, running: int = 0) -> Document:
-    """Take the first Document, wait until the load has heard of `running` jobs started, then
-    leave: `break` (sync), or `aclose` as `async for` under a closing context does (async)."""
+def first_then_leave(
+    loader: RoeAgentRunLoader,
+    mode: str,
+    running: int = 0,
+    until: Callable[[], bool] | None = None,
+) -> Document:
+    """Take the first Document, wait until the load has heard of `running` jobs started (and
+    `until()` holds, when given), then leave: `break` (sync), or `aclose` as `async for` under a
+    closing context does (async)."""
+
+    def ready() -> bool:
+        return heard_of(loader, running) and (until is None or until())
+
     if mode == "sync":
         for document in loader.lazy_load():
-            wait_until_heard(loader, running)
+            wait_until_heard(ready)
             return document
         raise AssertionError("no Document")
 
@@ -117,8 +127,8 @@ def first_then_leave(loader: RoeAgentRunLoader, mode: str, running: int = 0) -> 
         try:
             document = await anext(documents)
             deadline = time.monotonic() + HEARD_WITHIN
-            while not heard_of(loader, running):  # the units' tasks run while this one sleeps
-                assert time.monotonic() < deadline, f"never heard of {running} started job(s)"
+            while not ready():  # the units' tasks run while this one sleeps
+                assert time.monotonic() < deadline, "never heard of the started job(s) awaited"
                 await asyncio.sleep(0.005)
             return document
         finally:
@@ -178,7 +188,7 @@ def answered_after_leaving(server: LoopbackServer, delivered: list[str]) -> RoeC
     def request(call: Call[Any]) -> Any:
         answer = send(call)
         if starts_running(call):
-            stop = _clock._local.stop  # the unit's thread: set when the load is left
+            stop = _flow._local.stop  # the unit's thread: set when the load is left
             assert stop.wait(HEARD_WITHIN), "the load was never left"
             delivered.append(call.path)
         return answer
@@ -186,7 +196,7 @@ def answered_after_leaving(server: LoopbackServer, delivered: list[str]) -> RoeC
     async def arequest(call: Call[Any]) -> Any:
         answer = await asend(call)
         if starts_running(call):
-            stop = _clock._task_stop.get()  # the unit's task: set when the load is left
+            stop = _flow._task_stop.get()  # the unit's task: set when the load is left
             assert stop is not None
             # Not `wait_for`: on 3.11 it returns a result that came with a cancel and drops the
             # cancel. A load that is never left hangs here, for the test's timeout to end.
@@ -256,7 +266,7 @@ def interrupted_while_lingering(
     async def arequest(call: Call[Any]) -> Any:
         answer = await asend(call)
         if held(call):
-            stop = _clock._task_stop.get()
+            stop = _flow._task_stop.get()
             assert stop is not None
             await stop.wait()
             deadline = time.monotonic() + HEARD_WITHIN
@@ -324,7 +334,7 @@ def dropped_until_left(server: LoopbackServer, attempts: list[str]) -> RoeClient
         if starts_running(call):
             attempts.append(call.path)
             if len(attempts) == 1:
-                assert _clock._local.stop.wait(HEARD_WITHIN), "the load was never left"
+                assert _flow._local.stop.wait(HEARD_WITHIN), "the load was never left"
                 raise dropped()
         return attempt(http, arguments, call)
 
@@ -332,7 +342,7 @@ def dropped_until_left(server: LoopbackServer, attempts: list[str]) -> RoeClient
         if starts_running(call):
             attempts.append(call.path)
             if len(attempts) == 1:
-                stop = _clock._task_stop.get()
+                stop = _flow._task_stop.get()
                 assert stop is not None
                 await asyncio.wait_for(stop.wait(), HEARD_WITHIN)
                 raise dropped()
@@ -369,7 +379,8 @@ def test_with_the_option_off_leaving_early_cancels_nothing(
     server: LoopbackServer, mode: str
 ) -> None:
     loader = loader_for(server, [DONE, running_at(1), running_at(2)])
-    first_then_leave(loader, mode)
+    # Left once both running jobs have started (their starts race the first job's outputs).
+    first_then_leave(loader, mode, until=lambda: len(started(server, RUNNING_QUESTION)) == 2)
     assert server.runs.cancels == []
     assert server.runs.cancel_alls == []
     assert {server.runs.peek(i) for i in started(server, RUNNING_QUESTION)} == {1}
@@ -384,7 +395,7 @@ def test_an_error_in_the_callers_loop_cancels_and_is_raised_as_it_was(
 
     def handle_documents() -> None:
         for _ in loader.lazy_load():
-            wait_until_heard(loader, 1)
+            wait_until_heard(lambda: heard_of(loader, 1))
             raise KeyboardInterrupt  # Ctrl-C while the caller handles a Document
 
     with pytest.raises(KeyboardInterrupt):
