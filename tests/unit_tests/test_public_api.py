@@ -85,6 +85,16 @@ def test_all_is_pinned_and_sorted() -> None:
         assert getattr(langchain_roe, name) is not None
 
 
+def test_the_tools_module_exports_the_tools_and_their_inputs_alone() -> None:
+    from langchain_roe import tools
+
+    # What `from langchain_roe.tools import *` takes: `__all__`, else every public name.
+    starred = getattr(tools, "__all__", [n for n in vars(tools) if not n.startswith("_")])
+    expected = [n for n in EXPECTED_ALL if n.startswith("Roe") and n.endswith(("Tool", "Input"))]
+    assert sorted(starred) == expected
+    assert all(getattr(tools, n) is getattr(langchain_roe, n) for n in expected)
+
+
 def test_version_comes_from_the_installed_metadata() -> None:
     assert langchain_roe.__version__ == metadata.version("langchain-roe")
 
