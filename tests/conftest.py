@@ -19,7 +19,7 @@ import pytest
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
 
-from langchain_roe._core import _clock
+from langchain_roe._core import _flow
 from langchain_roe._core._config import SETTING_ENV_VARS
 from tests.support.cassettes import CASSETTES, VCR_CONFIG
 from tests.support.local_ray import LocalRay, shared_ray
@@ -67,10 +67,10 @@ def retry_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         sleep(seconds)
         return event.is_set()
 
-    monkeypatch.setattr(_clock, "wait", wait)
-    monkeypatch.setattr(_clock, "sleep", sleep)
-    monkeypatch.setattr(_clock, "async_sleep", async_sleep)
-    monkeypatch.setattr(_clock, "monotonic", lambda: now[0])
+    monkeypatch.setattr(_flow, "wait", wait)
+    monkeypatch.setattr(_flow, "sleep", sleep)
+    monkeypatch.setattr(_flow, "async_sleep", async_sleep)
+    monkeypatch.setattr(_flow, "monotonic", lambda: now[0])
     return delays
 
 

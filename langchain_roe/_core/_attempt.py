@@ -5,7 +5,7 @@ network operation, not an attempt: a server that trickles a byte a second never 
 timeout. The async send loop wraps the attempt in `asyncio.timeout`. A blocked sync read or write cannot
 be cancelled, so a single watchdog thread shuts the attempt's socket down at the deadline, which
 wakes it; the send loop then reports the timeout. Deadlines use the real monotonic clock (not
-`_clock`): they guard against hangs and must hold whatever a test does to time.
+`_flow.monotonic`): they guard against hangs and must hold whatever a test does to time.
 
 The body: read from its raw stream within `max_response_bytes` (or `max_reference_bytes`), gzip and
 deflate inflated piece by piece.

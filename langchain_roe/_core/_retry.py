@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, Retrying
 
-from langchain_roe._core import _clock
+from langchain_roe._core import _flow
 from langchain_roe._core._constants import (
     IDEMPOTENCY_CONFLICT_STATUS,
     INITIAL_RETRY_DELAY,
@@ -98,14 +98,14 @@ class RetryPolicy:
         """A sync retrier for `call`, by its own rule (`call.retry`)."""
         decide = _Decisions(call, self.max_retries)
         return Retrying(
-            sleep=_clock.pause, retry=decide.should_retry, wait=decide.wait, reraise=True
+            sleep=_flow.pause, retry=decide.should_retry, wait=decide.wait, reraise=True
         )
 
     def async_retrying(self, call: Call[Any]) -> AsyncRetrying:
         """Async `retrying`."""
         decide = _Decisions(call, self.max_retries)
         return AsyncRetrying(
-            sleep=_clock.apause, retry=decide.should_retry, wait=decide.wait, reraise=True
+            sleep=_flow.apause, retry=decide.should_retry, wait=decide.wait, reraise=True
         )
 
 

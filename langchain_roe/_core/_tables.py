@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
 
-from langchain_roe._core import _clock
+from langchain_roe._core import _flow
 from langchain_roe._core._constants import (
     LIMIT_PARAM,
 )
@@ -248,7 +248,7 @@ def query_flow(
         TableQueryError: The query ended in FAILURE or REVOKED (its `error_message` the server's).
         TableQueryNotFinishedError: It had not ended when `wait_timeout` passed.
     """
-    deadline = _clock.monotonic() + wait_timeout
+    deadline = _flow.monotonic() + wait_timeout
     submitted: TableQuerySubmission = yield submit
     try:
         query_id = canonical_uuid(submitted.table_query_id, "table_query_id")
@@ -265,7 +265,7 @@ def query_flow(
             yield Report(query_progress(query_id, seen))
         if result.status.is_terminal:
             return finished(result)
-        delay = min(poll_delay(polls), deadline - _clock.monotonic())
+        delay = min(poll_delay(polls), deadline - _flow.monotonic())
         if delay <= 0:
             msg = (
                 f"the table query did not finish within wait_timeout={wait_timeout:g}s: it is "

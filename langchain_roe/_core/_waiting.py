@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from langchain_roe._core import _clock
+from langchain_roe._core import _flow
 from langchain_roe._core._calls import status_flow, statuses_flow
 from langchain_roe._core._config import RoeSettings
 from langchain_roe._core._constants import JOB_STATUS_EVENT
@@ -45,7 +45,7 @@ def wait_flow(
     waiting: dict[str, AgentJobStatusCode] = dict.fromkeys(ids, AgentJobStatusCode.PENDING)
     polls = 0
     while waiting:
-        delay = min(poll_delay(polls), deadline - _clock.monotonic())
+        delay = min(poll_delay(polls), deadline - _flow.monotonic())
         if delay <= 0:
             break
         yield Sleep(delay)

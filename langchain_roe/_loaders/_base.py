@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, aclosing, nullcontext
+from contextlib import AbstractContextManager, aclosing, closing, nullcontext
 from typing import Any, Final, Generic, TypeVar
 
 from langchain_core.document_loaders import BaseBlobParser, BaseLoader
@@ -47,12 +47,10 @@ from langchain_roe._core._surfaces import build_client
 from langchain_roe._loaders._finding import JOBS_LISTED_EVENT
 from langchain_roe._loaders._units import (
     Feed,
+    Runner,
     Unit,
-    Weigh,
-    arun_units,
     outcomes_size,
     reference_unit,
-    run_units,
 )
 
 # The loaders' defaults: units in flight, and how long a load waits for unfinished jobs.
@@ -219,38 +217,26 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         A file that failed for now (a retryable error) is None: the job is not whole.
         """
         plans = [self._plan(job) for job in jobs]
-        fetched = run_units(
-            self.client, _reference_units(jobs, plans, self.client.settings), self.max_concurrency
-        )
-        try:
-            for job, plan in zip(jobs, plans, strict=True):
-                for document, references in self._cited_by(job, plan):
-                    yield job, [document]
-                    for reference, cited_by in references:
-                        yield (
-                            job,
-                            self._reference_documents(job, reference, cited_by, next(fetched)),
-                        )
-        finally:
-            fetched.close()
+        units = _reference_units(jobs, plans, self.client.settings)
+        with closing(Runner(self.client, self.max_concurrency).run(units)) as fetched:
+            for job, part in self._citing_order(jobs, plans):
+                if isinstance(part, Document):
+                    yield job, [part]
+                else:
+                    yield job, self._reference_documents(job, *part, next(fetched))
 
     async def _awith_references(
         self, jobs: list[FinishedJob]
     ) -> AsyncGenerator[tuple[FinishedJob, list[Document] | None], None]:
         """Async `_with_references`."""
         plans = [self._plan(job) for job in jobs]
-        fetched = arun_units(
-            self.client, _reference_units(jobs, plans, self.client.settings), self.max_concurrency
-        )
-        try:
-            for job, plan in zip(jobs, plans, strict=True):
-                for document, references in self._cited_by(job, plan):
-                    yield job, [document]
-                    for reference, cited_by in references:
-                        outcome = await anext(fetched)
-                        yield job, self._reference_documents(job, reference, cited_by, outcome)
-        finally:
-            await fetched.aclose()
+        units = _reference_units(jobs, plans, self.client.settings)
+        async with aclosing(Runner(self.client, self.max_concurrency).arun(units)) as fetched:
+            for job, part in self._citing_order(jobs, plans):
+                if isinstance(part, Document):
+                    yield job, [part]
+                else:
+                    yield job, self._reference_documents(job, *part, await anext(fetched))
 
     def _plan(self, job: FinishedJob) -> list[tuple[JobReference, list[str]]]:
         """The files `job`'s loaded outputs cite worth fetching, each once, with its citers.
@@ -274,14 +260,23 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
             planned.append((reference, cited_by))
         return planned
 
-    def _cited_by(
-        self, job: FinishedJob, plan: list[tuple[JobReference, list[str]]]
-    ) -> Iterator[tuple[Document, list[tuple[JobReference, list[str]]]]]:
-        by_output: dict[int, list[tuple[JobReference, list[str]]]] = {}
-        for planned in plan:
-            by_output.setdefault(planned[0].output_index, []).append(planned)
-        for document in self._documents(job):
-            yield document, by_output.get(int(document.metadata["output_index"]), [])
+    def _citing_order(
+        self, jobs: list[FinishedJob], plans: list[list[tuple[JobReference, list[str]]]]
+    ) -> Iterator[tuple[FinishedJob, Document | tuple[JobReference, list[str]]]]:
+        """Each job's output Documents, each followed by the files it is the first to cite.
+
+        The order `_reference_units` fetches them in: a plan lists a file under its first citer.
+        """
+        for job, plan in zip(jobs, plans, strict=True):
+            by_output: dict[int, list[tuple[JobReference, list[str]]]] = {}
+            for planned in plan:
+                by_output.setdefault(planned[0].output_index, []).append(planned)
+            for document in self._documents(job):
+                yield job, document
+                yield from (
+                    (job, planned)
+                    for planned in by_output.get(int(document.metadata["output_index"]), [])
+                )
 
     def _reference_documents(
         self,
@@ -335,13 +330,12 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         """Each unit's jobs, loaded or failed, in order; `failures` is reset first.
 
         Left early, the load waits up to `linger` seconds for its running units to stop (none by
-        default; see `run_units`).
+        default; see `Runner.run`).
         """
         self.failures = {}
         with self._progress() as progress:
-            report = self._reporter(progress)
-            feed, most, weigh = self._feed(), self.max_concurrency, self._weigh()
-            for outcomes in run_units(self.client, feed, most, report, weigh, linger):
+            runner = self._runner(progress, linger)
+            for outcomes in runner.run(self._feed()):
                 yield outcomes
                 if progress is not None:
                     progress.update(len(outcomes))
@@ -355,15 +349,7 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
         """Async `_outcomes`."""
         self.failures = {}
         with self._progress() as progress:
-            report = self._reporter(progress)
-            units = arun_units(
-                self.client,
-                self._feed(),
-                self.max_concurrency,
-                report,
-                self._weigh(),
-                linger,
-            )
+            units = self._runner(progress, linger).arun(self._feed())
             async with aclosing(units):
                 async for outcomes in units:
                     yield outcomes
@@ -371,8 +357,10 @@ class JobDocumentsLoader(BaseLoader, Generic[K]):
                         progress.update(len(outcomes))
                     del outcomes  # not held while the next unit is read
 
-    def _weigh(self) -> Weigh | None:
-        return outcomes_size if self._read_ahead else None
+    def _runner(self, progress: Any, linger: float) -> Runner:
+        """How this load runs its units: its reports shown, units read ahead by their size."""
+        weigh = outcomes_size if self._read_ahead else None
+        return Runner(self.client, self.max_concurrency, self._reporter(progress), weigh, linger)
 
     def _reporter(self, progress: Any) -> Reporter:
         """What the load does with its units' reports: a listing's pages move the progress bar.

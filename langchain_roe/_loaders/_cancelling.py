@@ -24,7 +24,7 @@ from contextlib import aclosing
 from typing import Any, Final
 
 from langchain_roe._convert._documents import FinishedJob
-from langchain_roe._core import _clock
+from langchain_roe._core import _flow
 from langchain_roe._core._calls import statuses_flow
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import RoeSettings
@@ -38,7 +38,7 @@ from langchain_roe._core._exceptions import JobFailedError, RoeError
 from langchain_roe._core._flow import Flow, Reporter
 from langchain_roe._core._models import AgentJobStatusCode
 from langchain_roe._loaders._base import JobDocumentsLoader
-from langchain_roe._loaders._units import Feed, Unit, arun_units, cancel_unit, run_units
+from langchain_roe._loaders._units import Feed, Runner, Unit, cancel_unit
 
 # How long the cancelling a load does on its way out may take: each call within a tighter budget
 # than the client's, the whole within a total (what is left is named).
@@ -167,7 +167,7 @@ class JobStartingLoader(JobDocumentsLoader[int]):
         try:
             ids = client._drive(still_running_flow(list(running), client.settings))
             cancelled: Cancelled = {}
-            for outcomes in run_units(client, _cancels(ids, deadline), self.max_concurrency):
+            for outcomes in Runner(client, self.max_concurrency).run(_cancels(ids, deadline)):
                 cancelled.update(outcomes)
         except Exception as error:  # never raised over what ended the load
             logger.warning("could not cancel the jobs the load started: %s", error)
@@ -182,7 +182,9 @@ class JobStartingLoader(JobDocumentsLoader[int]):
         try:
             ids = await client._adrive(still_running_flow(list(running), client.settings))
             cancelled: Cancelled = {}
-            async for outcomes in arun_units(client, _cancels(ids, deadline), self.max_concurrency):
+            async for outcomes in Runner(client, self.max_concurrency).arun(
+                _cancels(ids, deadline)
+            ):
                 cancelled.update(outcomes)
         except Exception as error:  # never raised over what ended the load
             logger.warning("could not cancel the jobs the load started: %s", error)
@@ -208,7 +210,7 @@ def still_running_flow(ids: list[str], settings: RoeSettings) -> Flow[list[str]]
 def _bounded(client: RoeClient) -> tuple[RoeClient, float]:
     """The client for cancelling on the way out, and the time by which it must be done."""
     bounded = client._within(CANCEL_ON_EXIT_TIMEOUT, CANCEL_ON_EXIT_MAX_RETRIES)
-    return bounded, _clock.monotonic() + CANCEL_ON_EXIT_BUDGET
+    return bounded, _flow.monotonic() + CANCEL_ON_EXIT_BUDGET
 
 
 def _cancels(ids: Sequence[str], deadline: float) -> Feed[list[tuple[str, RoeError | None]]]:

@@ -2,8 +2,8 @@
 
 A unit is a chunk of ids on the batch path, or one id on the per-job path. Its flow (see `_flow`)
 yields the client's calls, sleeps and reports, and returns each job's outputs or error, in job
-order; `run_units` and `arun_units` keep up to `max_concurrency` units in flight and hand back their
-outcomes in order.
+order; a `Runner` keeps up to `max_concurrency` units in flight and hands back their outcomes
+in order.
 """
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ import threading
 from collections import deque
 from collections.abc import (
     AsyncGenerator,
-    AsyncIterator,
     Callable,
     Generator,
-    Iterator,
     Mapping,
     Sequence,
 )
@@ -30,7 +28,7 @@ from typing import Any, Final, Generic, TypeVar
 from langchain_core.documents.base import Blob
 
 from langchain_roe._convert._documents import FinishedJob
-from langchain_roe._core import _clock
+from langchain_roe._core import _flow
 from langchain_roe._core._calls import load_results_flow, result_flow, statuses_flow
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import RoeSettings
@@ -43,7 +41,7 @@ from langchain_roe._core._exceptions import (
     RoeError,
     job_state_error,
 )
-from langchain_roe._core._flow import Flow, Report, Reporter, Step, aperform, perform
+from langchain_roe._core._flow import Flow, Report, Reporter, Step
 from langchain_roe._core._inputs import needs_a_form
 from langchain_roe._core._models import AgentJobStatusCode, status_code
 from langchain_roe._core._references import reference_call, reference_flow
@@ -74,7 +72,7 @@ class LoadOptions:
 
 def batch_unit(ids: list[str], options: LoadOptions) -> Flow[list[Outcome]]:
     """Load a chunk of jobs through the batch endpoints."""
-    deadline = _clock.monotonic() + options.wait_timeout
+    deadline = _flow.monotonic() + options.wait_timeout
     outcomes: dict[str, FinishedJob | RoeError] = {}
     asking = ids
     while asking:
@@ -217,7 +215,7 @@ def _cancel_unfinished(
 
 def cancel_unit(agent_job_id: str, deadline: float) -> Flow[list[tuple[str, RoeError | None]]]:
     """Cancel one job unless `deadline` has passed: None once cancelled, else why it was not."""
-    if _clock.monotonic() >= deadline:
+    if _flow.monotonic() >= deadline:
         msg = "not cancelled: the time allowed for cancelling on the way out had run out"
         return [(agent_job_id, APITimeoutError(msg, agent_job_id=agent_job_id, request_sent=False))]
     try:
@@ -236,7 +234,7 @@ def noted(error: RoeError, note: str) -> RoeError:
 
 def single_unit(agent_job_id: str, options: LoadOptions) -> Flow[list[Outcome]]:
     """Load one job through `GET .../result/`."""
-    deadline = _clock.monotonic() + options.wait_timeout
+    deadline = _flow.monotonic() + options.wait_timeout
     while True:
         try:
             result = yield from result_flow(agent_job_id)
@@ -338,14 +336,14 @@ def outcomes_size(outcomes: Sequence[tuple[Any, FinishedJob | RoeError]]) -> int
 def _drive_until(
     stop: threading.Event, unit: Flow[T], client: RoeClient, report: Reporter | None
 ) -> T:
-    with _clock.stopped_by(stop):
+    with _flow.stopped_by(stop):
         return client._drive(unit, report)
 
 
 async def _adrive_until(
     stop: asyncio.Event, unit: Flow[T], client: RoeClient, report: Reporter | None
 ) -> T:
-    with _clock.task_stopped_by(stop):  # this task's own copy of the context
+    with _flow.task_stopped_by(stop):  # this task's own copy of the context
         return await client._adrive(unit, report)
 
 
@@ -361,87 +359,108 @@ class Unit(Generic[T]):
 Feed = Generator[Step | Unit[T], Any, None]
 
 
-def _units_of(feed: Feed[T], client: RoeClient, report: Reporter | None) -> Iterator[Flow[T]]:
-    """The units a feed yields, each step it yields between them performed and answered."""
+def next_unit(feed: Feed[T]) -> Flow[Flow[T] | None]:
+    """The feed's next unit (None once the feed is done): a flow yielding the steps before it."""
     answer = None
     while True:
         try:
             item = feed.send(answer)
         except StopIteration:
-            return
+            return None
         if isinstance(item, Unit):
-            answer = None
-            yield item.flow
-        else:
-            answer = perform(item, client._request, report)
+            return item.flow
+        answer = yield item
 
 
-async def _aunits_of(
-    feed: Feed[T], client: RoeClient, report: Reporter | None
-) -> AsyncIterator[Flow[T]]:
-    """Async `_units_of`."""
-    answer = None
-    while True:
-        try:
-            item = feed.send(answer)
-        except StopIteration:
-            return
-        if isinstance(item, Unit):
-            answer = None
-            yield item.flow
-        else:
-            answer = await aperform(item, client._arequest, report)
+@dataclass(frozen=True, slots=True)
+class Runner:
+    """How a load runs its units: sync through a thread pool (`run`), async as tasks (`arun`).
 
-
-def run_units(
-    client: RoeClient,
-    feed: Feed[T],
-    max_concurrency: int,
-    report: Reporter | None = None,
-    weigh: Weigh | None = None,
-    linger: float = 0.0,
-) -> Generator[T, None, None]:
-    """Drive units with at most `max_concurrency` in flight; yield their results in order.
-
-    A unit is started when the oldest is handed over, so no more units' answers are held at once
-    than are in flight: memory follows the units in flight, not the number of jobs. With `weigh`
-    (a result's size in bytes), fewer are in flight when results are large (`ReadAhead`). The
-    feed's own steps (listing pages) run on this thread as units are wanted.
-
-    Leaving early (a `break`, an error, Ctrl-C) returns at once: units not started are dropped,
-    running ones stop at their next sleep or request, and only a request already on the wire is
-    let finish (within its timeout) in its thread. With `linger`, it first waits up to that many
-    seconds for the running units to stop, so what their last answers told is reported (a job
-    that a request on the wire started) before the caller acts on the reports.
+    At most `max_concurrency` units are in flight, fewer when results are large (`weigh`, a
+    result's size in bytes: see `ReadAhead`); each step's progress event goes to `report`. Left
+    early, the runner waits up to `linger` seconds for its running units to stop.
     """
-    stop = threading.Event()
-    pools: list[ThreadPoolExecutor] = []  # the last one is in use; as many threads as the window
-    window: deque[Any] = deque()
-    ahead = ReadAhead(max_concurrency, weigh)
-    try:
-        for unit in _units_of(feed, client, report):
-            wanted = ahead.units()
-            if not pools or pools[-1]._max_workers < wanted:
-                # A larger window: a larger pool. Not one pool of the largest size from the start:
-                # a thread pool may start a thread when an idle one has not yet said so, and each
-                # thread's allocator arena keeps the largest unit it read.
-                if pools:
-                    pools[-1].shutdown(wait=False)  # its units run on; its threads end after them
-                pools.append(ThreadPoolExecutor(wanted, thread_name_prefix="langchain-roe"))
-            window.append(pools[-1].submit(_drive_until, stop, unit, client, report))
-            while len(window) >= ahead.units():
-                yield ahead.handed(window.popleft().result())
-        while window:
-            yield window.popleft().result()
-    finally:
-        stop.set()
-        for pool in pools:
-            pool.shutdown(wait=False, cancel_futures=True)
-        if linger and window:
-            _, running = futures.wait(window, timeout=min(linger, LINGER_UNSAID))
-            if running and linger > LINGER_UNSAID:  # a shorter linger is over: nothing to say
-                _say_lingering(len(running), linger)
-                futures.wait(running, timeout=linger - LINGER_UNSAID)
+
+    client: RoeClient
+    max_concurrency: int
+    report: Reporter | None = None
+    weigh: Weigh | None = None
+    linger: float = 0.0
+
+    def run(self, feed: Feed[T]) -> Generator[T, None, None]:
+        """Drive the feed's units; yield their results in order.
+
+        A unit is started when the oldest is handed over, so no more units' answers are held at
+        once than are in flight: memory follows the units in flight, not the number of jobs. The
+        feed's own steps (listing pages) run on this thread as units are wanted.
+
+        Leaving early (a `break`, an error, Ctrl-C) returns at once: units not started are
+        dropped, running ones stop at their next sleep or request, and only a request already on
+        the wire is let finish (within its timeout) in its thread. With `linger`, it first waits up
+        to that many seconds for the running units to stop, so what their last answers told is
+        reported (a job that a request on the wire started) before the caller acts on the reports.
+        """
+        client, report, linger = self.client, self.report, self.linger
+        stop = threading.Event()
+        pools: list[
+            ThreadPoolExecutor
+        ] = []  # the last one is in use; as many threads as the window
+        window: deque[Any] = deque()
+        ahead = ReadAhead(self.max_concurrency, self.weigh)
+        try:
+            while (unit := client._drive(next_unit(feed), report)) is not None:
+                wanted = ahead.units()
+                if not pools or pools[-1]._max_workers < wanted:
+                    # A larger window: a larger pool. Not one pool of the largest size from the
+                    # start: a thread pool may start a thread when an idle one has not yet said
+                    # so, and each thread's allocator arena keeps the largest unit it read.
+                    if pools:
+                        pools[-1].shutdown(wait=False)  # its units run on; its threads end after
+                    pools.append(ThreadPoolExecutor(wanted, thread_name_prefix="langchain-roe"))
+                window.append(pools[-1].submit(_drive_until, stop, unit, client, report))
+                while len(window) >= ahead.units():
+                    yield ahead.handed(window.popleft().result())
+            while window:
+                yield window.popleft().result()
+        finally:
+            stop.set()
+            for pool in pools:
+                pool.shutdown(wait=False, cancel_futures=True)
+            if linger and window:
+                _, running = futures.wait(window, timeout=min(linger, LINGER_UNSAID))
+                if running and linger > LINGER_UNSAID:  # a shorter linger is over: nothing to say
+                    _say_lingering(len(running), linger)
+                    futures.wait(running, timeout=linger - LINGER_UNSAID)
+
+    async def arun(self, feed: Feed[T]) -> AsyncGenerator[T, None]:
+        """Async `run`: the units run as tasks on the running loop.
+
+        Leaving early cancels the running units' tasks, or with `linger` first lets them stop at
+        their next sleep or request for up to that many seconds (a request on the wire answered).
+        """
+        client, report, linger = self.client, self.report, self.linger
+        window: deque[asyncio.Task[T]] = deque()
+        ahead = ReadAhead(self.max_concurrency, self.weigh)
+        stop = asyncio.Event()
+        try:
+            while (unit := await client._adrive(next_unit(feed), report)) is not None:
+                window.append(asyncio.ensure_future(_adrive_until(stop, unit, client, report)))
+                while len(window) >= ahead.units():
+                    yield ahead.handed(await window.popleft())
+            while window:
+                yield await window.popleft()
+        finally:
+            stop.set()
+            try:
+                if linger and window:
+                    _, running = await asyncio.wait(window, timeout=min(linger, LINGER_UNSAID))
+                    if running and linger > LINGER_UNSAID:
+                        _say_lingering(len(running), linger)
+                        await asyncio.wait(running, timeout=linger - LINGER_UNSAID)
+            finally:
+                for task in window:
+                    task.cancel()
+                await asyncio.gather(*window, return_exceptions=True)
 
 
 def _say_lingering(running: int, linger: float) -> None:
@@ -451,40 +470,3 @@ def _say_lingering(running: int, linger: float) -> None:
         linger,
         running,
     )
-
-
-async def arun_units(
-    client: RoeClient,
-    feed: Feed[T],
-    max_concurrency: int,
-    report: Reporter | None = None,
-    weigh: Weigh | None = None,
-    linger: float = 0.0,
-) -> AsyncGenerator[T, None]:
-    """Async `run_units`: the units run as tasks on the running loop.
-
-    Leaving early cancels the running units' tasks, or with `linger` first lets them stop at their
-    next sleep or request for up to that many seconds (a request on the wire answered).
-    """
-    window: deque[asyncio.Task[T]] = deque()
-    ahead = ReadAhead(max_concurrency, weigh)
-    stop = asyncio.Event()
-    try:
-        async for unit in _aunits_of(feed, client, report):
-            window.append(asyncio.ensure_future(_adrive_until(stop, unit, client, report)))
-            while len(window) >= ahead.units():
-                yield ahead.handed(await window.popleft())
-        while window:
-            yield await window.popleft()
-    finally:
-        stop.set()
-        try:
-            if linger and window:
-                _, running = await asyncio.wait(window, timeout=min(linger, LINGER_UNSAID))
-                if running and linger > LINGER_UNSAID:
-                    _say_lingering(len(running), linger)
-                    await asyncio.wait(running, timeout=linger - LINGER_UNSAID)
-        finally:
-            for task in window:
-                task.cancel()
-            await asyncio.gather(*window, return_exceptions=True)

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, create_model
 
 from langchain_roe._convert._agent_text import TOOL_NAME, error_text, result_artifact, result_text
 from langchain_roe._convert._documents import FinishedJob
-from langchain_roe._core import _clock
+from langchain_roe._core import _flow
 from langchain_roe._core._calls import result_flow
 from langchain_roe._core._client import RoeClient
 from langchain_roe._core._config import SETTING_ENV_VARS, RoeSettings
@@ -345,7 +345,7 @@ def run_and_read_flow(
     )
     agent_job_id = yield from run_flow(call)
     yield Report({"event": JOB_STARTED_EVENT, "agent_job_id": agent_job_id})
-    deadline = _clock.monotonic() + wait_timeout
+    deadline = _flow.monotonic() + wait_timeout
     settled = yield from wait_flow([agent_job_id], deadline, wait_timeout, settings, batch=False)
     state = settled[agent_job_id]
     if isinstance(state, JobNotFinishedError) and cancel_on_timeout:

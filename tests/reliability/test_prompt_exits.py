@@ -20,7 +20,7 @@ import pytest
 from langchain_core.documents import Document
 
 from langchain_roe import NotFoundError, RoeAgentJobResultLoader
-from langchain_roe._core import _clock
+from langchain_roe._core import _flow
 from tests.support.mock_api import json_response, mock_client
 
 DONE, RUNNING, SLOW = (
@@ -33,10 +33,10 @@ PROMPT = 5.0  # seconds: far above what leaving takes, far below what waiting wo
 
 @pytest.fixture(autouse=True)
 def real_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_clock, "sleep", time.sleep)
-    monkeypatch.setattr(_clock, "async_sleep", asyncio.sleep)
-    monkeypatch.setattr(_clock, "monotonic", time.monotonic)
-    monkeypatch.setattr(_clock, "wait", threading.Event.wait)
+    monkeypatch.setattr(_flow, "sleep", time.sleep)
+    monkeypatch.setattr(_flow, "async_sleep", asyncio.sleep)
+    monkeypatch.setattr(_flow, "monotonic", time.monotonic)
+    monkeypatch.setattr(_flow, "wait", threading.Event.wait)
 
 
 @pytest.fixture

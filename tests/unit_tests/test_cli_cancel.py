@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from langchain_roe import RoeClient, _cli
-from langchain_roe._core import _clock
+from langchain_roe._core import _flow
 from langchain_roe._core._http import Call
 from tests.support.agents import AGENT_ID, RUNNING_QUESTION
 from tests.support.loopback import LoopbackServer, ServerConfig
@@ -42,7 +42,7 @@ def interrupted(server: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None
 
     client._request = request  # type: ignore[method-assign]
     monkeypatch.setattr(_cli, "build_client", lambda client_, **settings: client)
-    monkeypatch.setattr(_clock, "monotonic", lambda: 5000.0)
+    monkeypatch.setattr(_flow, "monotonic", lambda: 5000.0)
 
 
 def run_one(*flags: str) -> tuple[int, str, str]:
