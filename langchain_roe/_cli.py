@@ -25,10 +25,7 @@ from langchain_roe._convert._agent_text import DEFAULT_MAX_OUTPUT_CHARS
 from langchain_roe._convert._documents import FinishedJob
 from langchain_roe._core._calls import result_url
 from langchain_roe._core._client import RoeClient
-from langchain_roe._core._config import SETTING_ENV_VARS, RoeSettings
-from langchain_roe._core._constants import (
-    ENV_API_KEY,
-)
+from langchain_roe._core._config import ENV_API_KEY, SETTING_ENV_VARS, RoeSettings
 from langchain_roe._core._exceptions import (
     SETUP_ERRORS,
     APIConnectionError,

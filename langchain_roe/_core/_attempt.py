@@ -28,7 +28,6 @@ import httpx
 from langchain_roe._core._constants import (
     CONTENT_ENCODING_HEADER,
     CONTENT_LENGTH_HEADER,
-    ENV_MAX_RESPONSE_BYTES,
     INFLATE_PIECE_BYTES,
     MAX_ERROR_BODY_BYTES,
     REQUEST_ID_HEADER,
@@ -208,7 +207,7 @@ class BodyCollector:
         response: httpx.Response,
         call: Call[Any],
         limit: int,
-        setting: tuple[str, str] = ("max_response_bytes", ENV_MAX_RESPONSE_BYTES),
+        setting: tuple[str, str],
     ) -> None:
         self._response, self._call, self._setting = response, call, setting
         self._limit = limit if response.is_success else MAX_ERROR_BODY_BYTES

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import uuid
-from typing import Any, Self, TypedDict
+from typing import Any, Final, Self, TypedDict
 
 import httpx
 from pydantic import (
@@ -26,34 +26,13 @@ from langchain_roe._core._constants import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_UPLOAD_BYTES,
     DEFAULT_TIMEOUT,
-    ENV_ALLOW_INSECURE_HTTP,
-    ENV_API_KEY,
-    ENV_BASE_URL,
-    ENV_MAX_REFERENCE_BYTES,
-    ENV_MAX_RESPONSE_BYTES,
-    ENV_MAX_RETRIES,
-    ENV_MAX_UPLOAD_BYTES,
-    ENV_ORGANIZATION_ID,
-    ENV_TIMEOUT,
+    ENV_PREFIX,
     LOOPBACK_HOSTS,
     MAX_MAX_RETRIES,
     MAX_TIMEOUT,
     MIN_MAX_RESPONSE_BYTES,
 )
 from langchain_roe._core._exceptions import ConfigurationError
-
-#: Each setting and the environment variable it falls back to.
-SETTING_ENV_VARS: dict[str, str] = {
-    "api_key": ENV_API_KEY,
-    "organization_id": ENV_ORGANIZATION_ID,
-    "base_url": ENV_BASE_URL,
-    "timeout": ENV_TIMEOUT,
-    "max_retries": ENV_MAX_RETRIES,
-    "max_response_bytes": ENV_MAX_RESPONSE_BYTES,
-    "allow_insecure_http": ENV_ALLOW_INSECURE_HTTP,
-    "max_reference_bytes": ENV_MAX_REFERENCE_BYTES,
-    "max_upload_bytes": ENV_MAX_UPLOAD_BYTES,
-}
 
 
 class ClientSettings(TypedDict, total=False):
@@ -182,7 +161,7 @@ class RoeSettings(BaseModel):
             msg = (
                 f"base_url {self.base_url!r} is plain http:// to a host that is not loopback: the API "
                 f"key would cross the network in clear text. Use https://, or set "
-                f"allow_insecure_http=True ({ENV_ALLOW_INSECURE_HTTP}=1) if you mean it"
+                f"allow_insecure_http=True ({SETTING_ENV_VARS['allow_insecure_http']}=1) if you mean it"
             )
             raise ValueError(msg)
         return self
@@ -254,3 +233,10 @@ def _describe(exc: ValidationError, sources: dict[str, str]) -> str:
         message = err["msg"].removeprefix("Value error, ")
         problems.append(f"{sources.get(name, name)}: {message}")
     return f"invalid Roe client settings ({'; '.join(problems)})"
+
+
+#: Each setting and the environment variable it falls back to: `ROE_` and its name in capitals.
+SETTING_ENV_VARS: Final[dict[str, str]] = {
+    name: ENV_PREFIX + name.upper() for name in RoeSettings.model_fields
+}
+ENV_API_KEY: Final = SETTING_ENV_VARS["api_key"]

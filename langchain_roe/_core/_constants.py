@@ -50,16 +50,9 @@ JOB_ORDERING_FIELDS: Final = frozenset(
 ORGANIZATION_ID_PARAM: Final = "organization_id"
 JOB_IDS_FIELD: Final = "job_ids"
 
-# Environment variables, named as the official Roe SDKs name them.
-ENV_API_KEY: Final = "ROE_API_KEY"
-ENV_ORGANIZATION_ID: Final = "ROE_ORGANIZATION_ID"
-ENV_BASE_URL: Final = "ROE_BASE_URL"
-ENV_TIMEOUT: Final = "ROE_TIMEOUT"
-ENV_MAX_RETRIES: Final = "ROE_MAX_RETRIES"
-ENV_MAX_RESPONSE_BYTES: Final = "ROE_MAX_RESPONSE_BYTES"
-ENV_ALLOW_INSECURE_HTTP: Final = "ROE_ALLOW_INSECURE_HTTP"
-ENV_MAX_REFERENCE_BYTES: Final = "ROE_MAX_REFERENCE_BYTES"
-ENV_MAX_UPLOAD_BYTES: Final = "ROE_MAX_UPLOAD_BYTES"
+# Environment variables: a setting's name in capitals after this, as the official Roe SDKs name
+# them (`ROE_API_KEY`; see `_config.SETTING_ENV_VARS`).
+ENV_PREFIX: Final = "ROE_"
 
 # Headers.
 AUTHORIZATION_HEADER: Final = "Authorization"

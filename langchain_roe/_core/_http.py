@@ -19,7 +19,7 @@ import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from langchain_roe._core import _json
-from langchain_roe._core._config import RoeSettings
+from langchain_roe._core._config import SETTING_ENV_VARS, RoeSettings
 from langchain_roe._core._constants import (
     ACCEPT_ENCODING,
     ACCEPT_ENCODING_HEADER,
@@ -27,8 +27,6 @@ from langchain_roe._core._constants import (
     ANY_MEDIA_TYPE,
     AUTHORIZATION_HEADER,
     BEARER_PREFIX,
-    ENV_MAX_REFERENCE_BYTES,
-    ENV_MAX_RESPONSE_BYTES,
     ERROR_SNIPPET_CHARS,
     JSON_MEDIA_TYPE,
     MAX_SANE_RETRY_AFTER,
@@ -80,8 +78,14 @@ _NEVER_SENT = (
 def body_limit(settings: RoeSettings, call: Call[Any]) -> tuple[int, tuple[str, str]]:
     """How much of `call`'s answer may be read, and the setting (and variable) that says so."""
     if call.binary:
-        return settings.max_reference_bytes, ("max_reference_bytes", ENV_MAX_REFERENCE_BYTES)
-    return settings.max_response_bytes, ("max_response_bytes", ENV_MAX_RESPONSE_BYTES)
+        return settings.max_reference_bytes, (
+            "max_reference_bytes",
+            SETTING_ENV_VARS["max_reference_bytes"],
+        )
+    return settings.max_response_bytes, (
+        "max_response_bytes",
+        SETTING_ENV_VARS["max_response_bytes"],
+    )
 
 
 Decode = Callable[[bytes | bytearray, httpx.Headers], T]
