@@ -170,8 +170,5 @@ def with_client(values: dict[str, Any]) -> dict[str, Any]:
         ConfigurationError: A setting is invalid, or both a client and settings were given;
             nothing quotes the key.
     """
-    settings = {name: values.get(name) for name in SETTING_ENV_VARS}
-    if isinstance(settings["api_key"], SecretStr):
-        settings["api_key"] = settings["api_key"].get_secret_value()
-    client = build_client(values.get("client"), **settings)
+    client = client_from(values.get("client"), dict(values))
     return {**values, **dict(client.settings), "client": client}
